@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { openDatastore } from '../../datastores/open.js';
+import { deleteDump, listDumps, parseDuration, selectDumpsToDelete } from '../../dump/catalog.js';
+import { ReplibyteError } from '../../errors.js';
+import { createDump } from '../../operations/dump-create.js';
+import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
+import { stderrReporter } from '../../reporting/reporter.js';
+import type { SourceType } from '../../sources/open.js';
+import { requireConfig, type GlobalOptions } from '../context.js';
+import { formatAge, formatBytes, formatTable } from '../format.js';
+
+const SOURCE_TYPES: SourceType[] = ['postgresql', 'mysql', 'mongodb'];
+
+export function registerDumpCommands(program: Command): void {
+  const dump = program.command('dump').description('create, list, restore and delete dumps');
+  const globals = () => program.opts<GlobalOptions & { quiet?: boolean }>();
+
+  dump
+    .command('create')
+    .description('dump the source database (or a dump script) into the datastore')
+    .option('-s, --source_type <type>', `type of the script read with -i/-f: ${SOURCE_TYPES.join(', ')}`)
+    .option('-i, --input', 'read a dump script from stdin instead of the live database')
+    .option('-f, --file <path>', 'read a dump script from a file instead of the live database')
+    .option('-n, --name <name>', 'name of the dump (default: dump-<epoch ms>)')
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string }) => {
+      const config = await requireConfig(globals());
+      const sourceType = parseSourceType(options.source_type);
+      if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
+      if (sourceType && !options.input && !options.file) throw new ReplibyteError('-s needs -i (stdin) or -f FILE');
+      if (options.file) await access(options.file).catch(() => {
+        throw new ReplibyteError(`cannot read ${options.file}`);
+      });
+      const input = options.file ? createReadStream(options.file) : options.input ? process.stdin : undefined;
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await createDump(config, {
+          ...(options.name && { name: options.name }),
+          ...(sourceType && { sourceType }),
+          ...(input && { input }),
+          reporter: stderrReporter({ quiet: globals().quiet }),
+          signal: controller.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  dump
+    .command('list')
+    .description('list the dumps of the datastore, newest first')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { json?: boolean }) => {
+      const config = await requireConfig(globals());
+      const datastore = await openDatastore(config);
+      try {
+        const dumps = await listDumps(datastore);
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(dumps.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })), null, 2)}\n`);
+          return;
+        }
+        if (dumps.length === 0) {
+          process.stdout.write('<empty> no dumps available\n');
+          return;
+        }
+        const rows = dumps.map((d) => [d.name, formatBytes(d.storedBytes), formatAge(d.createdAt), String(d.compressed), String(d.encrypted)]);
+        process.stdout.write(`${formatTable(['name', 'size', 'when', 'compressed', 'encrypted'], rows)}\n`);
+      } finally {
+        await datastore.close();
+      }
+    });
+
+  const restore = dump.command('restore').description('restore a dump');
+  restore
+    .command('remote')
+    .description('restore into destination.connection_uri, or print the dump as a script with -o')
+    .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
+    .option('-o, --output', 'write the dump to stdout as a script (psql -v ON_ERROR_STOP=1 loads it)')
+    .action(async (options: { value: string; output?: boolean }) => {
+      const config = await requireConfig(globals());
+      if (options.output) {
+        await restoreToScript(config, { value: options.value, output: process.stdout });
+        return;
+      }
+      await restoreDump(config, { value: options.value, reporter: stderrReporter({ quiet: globals().quiet }) });
+    });
+
+  dump
+    .command('delete')
+    .description('delete a dump by name, or by age (--older-than 14d) or count (--keep-last N)')
+    .argument('[name]', 'dump to delete')
+    .option('--older-than <age>', 'delete dumps older than this (14d, 12h, 2w)')
+    .option('--keep-last <count>', 'keep only the N newest dumps')
+    .action(async (name: string | undefined, options: { olderThan?: string; keepLast?: string }) => {
+      const config = await requireConfig(globals());
+      const keepLast = options.keepLast === undefined ? undefined : parseCount(options.keepLast);
+      const datastore = await openDatastore(config);
+      try {
+        const names = await selectDumpsToDelete(datastore, {
+          ...(name !== undefined && { name }),
+          ...(options.olderThan !== undefined && { olderThanMs: parseDuration(options.olderThan) }),
+          ...(keepLast !== undefined && { keepLast }),
+        });
+        for (const victim of names) {
+          await deleteDump(datastore, victim);
+          process.stderr.write(`deleted ${victim}\n`);
+        }
+        if (names.length === 0) process.stderr.write('no dump matched; nothing deleted\n');
+      } finally {
+        await datastore.close();
+      }
+    });
+}
+
+function parseSourceType(value: string | undefined): SourceType | undefined {
+  if (value === undefined) return undefined;
+  const normalized = value === 'postgres' ? 'postgresql' : value;
+  if (!SOURCE_TYPES.includes(normalized as SourceType)) {
+    throw new ReplibyteError(`unknown source type '${value}': use one of ${SOURCE_TYPES.join(', ')}`);
+  }
+  return normalized as SourceType;
+}
+
+function parseCount(text: string): number {
+  if (!/^\d+$/.test(text)) throw new ReplibyteError(`--keep-last takes a whole number, not '${text}'`);
+  return Number(text);
+}

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { ReplibyteError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerDumpCommands } from './commands/dump.js';
+import { registerSourceCommands } from './commands/source.js';
+import { registerTransformerCommands } from './commands/transformer.js';
+
+export function buildProgram(): Command {
+  const program = new Command('replibyte')
+    .description('Seed development databases with production data that is safe to hand out')
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <file>', 'configuration file (conf.yaml)')
+    .option('-n, --no-telemetry', 'accepted for compatibility: replibyte never sends telemetry')
+    .option('-q, --quiet', 'print only errors and warnings')
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride();
+  registerDumpCommands(program);
+  registerTransformerCommands(program);
+  registerSourceCommands(program);
+  return program;
+}
+
+/** Runs the CLI: one error wrapper owns the exit codes (0 ok, 1 error). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    if (error instanceof ReplibyteError) {
+      process.stderr.write(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+      return 1;
+    }
+    const err = error as Error;
+    process.stderr.write(`error: ${err.message}\n`);
+    if (process.env.REPLIBYTE_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

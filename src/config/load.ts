@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { core } from 'zod';
+import { ReplibyteError } from '../errors.js';
+import { substituteEnv } from './env.js';
+import { configSchema, type RawConfig } from './schema.js';
+
+export type CompressionCodec = 'zstd' | 'gzip' | 'none';
+
+/** The validated configuration, with defaults applied and environment variables substituted. */
+export interface Config extends RawConfig {
+  /** Where the config came from, for messages ("conf.yaml:12:5"). */
+  readonly origin: string;
+  /** Where each key path sits in the YAML ("source.transformers[0].table" → line/column). */
+  readonly locate: (keyPath: readonly PropertyKey[]) => { line: number; column: number } | undefined;
+}
+
+export interface ConfigProblem {
+  keyPath: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export class ConfigError extends ReplibyteError {
+  constructor(
+    readonly origin: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(problems.map((p) => formatProblem(origin, p)).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function formatProblem(origin: string, problem: ConfigProblem): string {
+  const where = problem.line === undefined ? origin : `${origin}:${problem.line}:${problem.column}`;
+  return `${where}: ${problem.keyPath || '(top level)'}: ${problem.message}`;
+}
+
+export function formatKeyPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ReplibyteError(
+      code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${code}`,
+    );
+  }
+  return parseConfig(text, path, env);
+}
+
+export function parseConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      origin,
+      document.errors.map((error) => {
+        const position = error.linePos?.[0];
+        return { keyPath: '', message: `invalid YAML: ${error.message.split('\n')[0]}`, ...position && { line: position.line, column: position.col } };
+      }),
+    );
+  }
+  const locate = (keyPath: readonly PropertyKey[]) => locateNode(document, lineCounter, keyPath);
+  const raw: unknown = document.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(origin, [{ keyPath: '', message: 'the config must be a YAML mapping with at least `datastore`' }]);
+  }
+  rejectLegacyShapes(raw as Record<string, unknown>, origin);
+
+  const problems: ConfigProblem[] = [];
+  const substituted = substituteAll(raw, [], env, problems, locate);
+  const parsed = configSchema.safeParse(substituted);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, locate)));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(origin, problems);
+
+  const config = parsed.data;
+  checkConsistency(config, origin, locate);
+  return { ...config, origin, locate };
+}
+
+function substituteAll(
+  value: unknown,
+  path: PropertyKey[],
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+  locate: Config['locate'],
+): unknown {
+  if (typeof value === 'string') {
+    try {
+      return substituteEnv(value, formatKeyPath(path), env);
+    } catch (error) {
+      const keyPath = formatKeyPath(path);
+      problems.push({ keyPath, message: (error as Error).message.slice(keyPath.length + 2), ...locate(path) });
+      return value;
+    }
+  }
+  if (Array.isArray(value)) return value.map((item, index) => substituteAll(item, [...path, index], env, problems, locate));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteAll(item, [...path, key], env, problems, locate)]),
+    );
+  }
+  return value;
+}
+
+function describeIssue(issue: core.$ZodIssue, locate: Config['locate']): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      return { keyPath: formatKeyPath(path), message: 'unknown key', ...locate(path) };
+    });
+  }
+  const keyPath = formatKeyPath(issue.path);
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && message.includes('received undefined')) message = 'is required';
+  return [{ keyPath, message, ...(locate(issue.path) ?? locate(issue.path.slice(0, -1))) }];
+}
+
+function locateNode(document: Document, lineCounter: LineCounter, keyPath: readonly PropertyKey[]) {
+  let node: unknown = document.contents;
+  let keyNode: Node | undefined;
+  for (const key of keyPath) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+      if (!pair) return positionOf(node as Node, lineCounter);
+      keyNode = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      keyNode = undefined;
+    } else {
+      break;
+    }
+  }
+  return positionOf(keyNode ?? (node as Node | undefined), lineCounter);
+}
+
+function positionOf(node: Node | undefined, lineCounter: LineCounter) {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function rejectLegacyShapes(raw: Record<string, unknown>, origin: string): void {
+  if ('bridge' in raw) {
+    throw new ConfigError(origin, [
+      { keyPath: 'bridge', message: 'this is the Replibyte ≤0.4 shape; write it as datastore.aws (bucket, region, credentials)' },
+    ]);
+  }
+}
+
+function checkConsistency(config: RawConfig, origin: string, locate: Config['locate']): void {
+  const problems: ConfigProblem[] = [];
+  const skip = config.source?.skip ?? [];
+  (config.source?.only_tables ?? []).forEach((only, index) => {
+    if (skip.some((s) => s.database === only.database && s.table === only.table)) {
+      const path = ['source', 'only_tables', index];
+      problems.push({ keyPath: formatKeyPath(path), message: `${only.database}.${only.table} is both skipped and in only_tables`, ...locate(path) });
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(origin, problems);
+}
+
+/** The codec that `source.compression` asks for: true (the default) means zstd. */
+export function compressionOf(config: Pick<RawConfig, 'source'>): CompressionCodec {
+  const setting = config.source?.compression ?? true;
+  if (setting === true) return 'zstd';
+  if (setting === false) return 'none';
+  return setting;
+}

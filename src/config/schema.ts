@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * The conf.yaml schema: the original Replibyte's keys (snake_case, same meaning) plus our additions.
+ * Every object is strict: an unknown key is a typo until proven otherwise, and a typo in `transformers`
+ * leaks the data it was meant to hide.
+ */
+
+const tableRef = z.strictObject({
+  database: z.string().min(1),
+  table: z.string().min(1),
+});
+
+const transformerColumn = z.strictObject({
+  name: z.string().min(1),
+  transformer_name: z.string().min(1),
+  transformer_options: z.record(z.string(), z.unknown()).optional(),
+});
+
+const transformerTable = z.strictObject({
+  database: z.string().min(1),
+  table: z.string().min(1),
+  columns: z.array(transformerColumn),
+});
+
+const databaseSubset = z.strictObject({
+  database: z.string().min(1),
+  table: z.string().min(1),
+  strategy_name: z.string().min(1),
+  strategy_options: z.record(z.string(), z.unknown()).optional(),
+  passthrough_tables: z.array(z.string().min(1)).optional(),
+});
+
+const compression = z.union([z.boolean(), z.enum(['zstd', 'gzip', 'none'])]);
+
+const source = z.strictObject({
+  connection_uri: z.string().min(1).optional(),
+  compression: compression.optional(),
+  transformers: z.array(transformerTable).optional(),
+  skip: z.array(tableRef).optional(),
+  skip_data: z.array(tableRef).optional(),
+  only_tables: z.array(tableRef).optional(),
+  database_subset: databaseSubset.optional(),
+});
+
+const endpoint = z.union([z.literal('default'), z.strictObject({ custom: z.string().min(1) })]);
+
+const aws = z.strictObject({
+  bucket: z.string().min(1),
+  region: z.string().min(1).optional(),
+  profile: z.string().min(1).optional(),
+  prefix: z.string().optional(),
+  credentials: z
+    .strictObject({
+      access_key_id: z.string().min(1),
+      secret_access_key: z.string().min(1),
+      session_token: z.string().min(1).optional(),
+    })
+    .optional(),
+  endpoint: endpoint.optional(),
+});
+
+const gcp = z.strictObject({
+  bucket: z.string().min(1),
+  region: z.string().min(1),
+  access_key: z.string().min(1),
+  secret: z.string().min(1),
+  prefix: z.string().optional(),
+  endpoint: endpoint.optional(),
+});
+
+const datastore = z
+  .strictObject({
+    local_disk: z.strictObject({ dir: z.string().min(1) }).optional(),
+    aws: aws.optional(),
+    gcp: gcp.optional(),
+  })
+  .refine((d) => [d.local_disk, d.aws, d.gcp].filter(Boolean).length === 1, {
+    message: 'exactly one of local_disk, aws or gcp must be given',
+  });
+
+const destination = z.strictObject({
+  connection_uri: z.string().min(1),
+  wipe_database: z.boolean().optional(),
+});
+
+export const configSchema = z.strictObject({
+  encryption_key: z.string().min(1).optional(),
+  salt: z.string().min(1).optional(),
+  source: source.optional(),
+  datastore,
+  destination: destination.optional(),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type TableRef = z.infer<typeof tableRef>;
+export type TransformerTableConfig = z.infer<typeof transformerTable>;
+export type TransformerColumnConfig = z.infer<typeof transformerColumn>;
+export type DatabaseSubsetConfig = z.infer<typeof databaseSubset>;
+export type AwsDatastoreConfig = z.infer<typeof aws>;
+export type GcpDatastoreConfig = z.infer<typeof gcp>;

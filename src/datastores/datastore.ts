@@ -1,0 +1,28 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * A flat object store, the only thing the dump format needs from storage. Keys use `/`.
+ * Implementations stream both ways: nothing here may buffer a whole object in memory.
+ */
+export interface Datastore {
+  /** Where the dumps live, for messages ("local disk /var/dumps", "s3://bucket/prefix"). Never a secret. */
+  readonly description: string;
+  /** Stores `body` under `key`; resolves once the object is durable. Rejects, storing nothing, on failure. */
+  put(key: string, body: Readable): Promise<void>;
+  /** Stores `body` under `key` atomically: readers see the old object or the whole new one. */
+  putAtomic(key: string, body: Buffer): Promise<void>;
+  /** Streams an object; rejects with a ReplibyteError naming the key if it does not exist. */
+  get(key: string): Promise<Readable>;
+  /** The whole object, for small ones (manifests, the legacy index); undefined when it does not exist. */
+  getSmall(key: string): Promise<Buffer | undefined>;
+  /** Every key under `prefix` (which ends with `/` or is empty), in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+  /** The first-level "directories" directly under the root (dump names). */
+  listTopLevel(): Promise<string[]>;
+  /** Deletes every key under `prefix`; absent keys are not an error. */
+  deletePrefix(prefix: string): Promise<void>;
+  /** Deletes one key; absent is not an error. */
+  delete(key: string): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

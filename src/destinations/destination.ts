@@ -1,0 +1,16 @@
+import type { Manifest, ManifestPart } from '../dump/manifest.js';
+import type { Reporter } from '../reporting/reporter.js';
+
+/** Streams one part's raw bytes (decrypted, decompressed, verified). */
+export type PartReader = (part: ManifestPart) => AsyncIterable<Buffer>;
+
+export interface RestoreSummary {
+  tables: number;
+  rows: number;
+  /** What the destination holds now that the restore is over, in one line. */
+  outcome: string;
+}
+
+export interface RestoreTarget {
+  restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary>;
+}

@@ -1,0 +1,32 @@
+import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import type { Manifest } from '../../dump/manifest.js';
+import { ReplibyteError } from '../../errors.js';
+import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
+import type { PartReader } from '../destination.js';
+
+/**
+ * Writes a PostgreSQL dump as one plain script for `psql -v ON_ERROR_STOP=1`: the schema, each table's
+ * rows as a `COPY … FROM stdin` block, the constraints. The script runs in one transaction, so a
+ * truncated script (a failed read) leaves the target database as it was.
+ */
+export async function writeSqlScript(manifest: Manifest, readPart: PartReader, output: Writable): Promise<void> {
+  if (manifest.engine.kind !== 'postgresql') {
+    throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database, not a PostgreSQL script`);
+  }
+  const write = async (data: string | Buffer) => {
+    if (!output.write(data)) await once(output, 'drain');
+  };
+  await write(`-- replibyte dump ${manifest.name}, created ${manifest.createdAt}\n-- load with: psql -v ON_ERROR_STOP=1 -d DATABASE -f FILE\n\nBEGIN;\n\n`);
+  for (const part of manifest.parts) {
+    if (part.kind === 'table-data') {
+      const columns = (part.columns ?? []).map(quoteIdentifier).join(', ');
+      await write(`\nCOPY ${qualifiedName(part.schema!, part.table!)} (${columns}) FROM stdin;\n`);
+      for await (const piece of readPart(part)) await write(piece);
+      await write('\\.\n');
+    } else {
+      for await (const piece of readPart(part)) await write(piece);
+    }
+  }
+  await write('\nCOMMIT;\n');
+}

@@ -1,0 +1,33 @@
+import { createGunzip, createGzip, createInflate } from 'node:zlib';
+import { PassThrough, type Transform } from 'node:stream';
+import { CompressStream, DecompressStream } from 'zstd-napi';
+import type { CompressionCodec } from '../config/load.js';
+
+/**
+ * Chunk codecs. zstd is the default: on this class of machine it runs about 4.5x faster than gzip -6
+ * with a slightly smaller output (docs/decisions/0001-zstd-by-default.md). gzip stays for those who
+ * need a universally readable codec; zlib ("deflate") is only read, for the original tool's chunks.
+ */
+export function compressStream(codec: CompressionCodec): Transform {
+  switch (codec) {
+    case 'zstd':
+      return new CompressStream({ compressionLevel: 3 }) as unknown as Transform;
+    case 'gzip':
+      return createGzip({ level: 6 });
+    case 'none':
+      return new PassThrough();
+  }
+}
+
+export function decompressStream(codec: CompressionCodec | 'zlib'): Transform {
+  switch (codec) {
+    case 'zstd':
+      return new DecompressStream() as unknown as Transform;
+    case 'gzip':
+      return createGunzip();
+    case 'zlib':
+      return createInflate();
+    case 'none':
+      return new PassThrough();
+  }
+}

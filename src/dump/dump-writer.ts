@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CompressionCodec } from '../config/load.js';
+import type { Datastore } from '../datastores/datastore.js';
+import { ReplibyteError } from '../errors.js';
+import { TOOL_NAME } from '../version.js';
+import { ChunkDigest, countNewlines } from './chunk-streams.js';
+import { compressStream } from './compression.js';
+import type { ChunkCipher } from './encryption.js';
+import {
+  checkDumpName,
+  chunkKey,
+  MANIFEST_FORMAT,
+  MANIFEST_KEY,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestChunk,
+  type ManifestPart,
+  type PartDescription,
+} from './manifest.js';
+
+export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
+
+export interface DumpWriterOptions {
+  name: string;
+  compression: CompressionCodec;
+  cipher?: ChunkCipher;
+  chunkSize?: number;
+}
+
+export type ManifestMetadata = Pick<Manifest, 'engine' | 'source' | 'schemas' | 'transformed'>;
+
+/**
+ * Writes one dump in the order docs/format.md demands: chunks first, the manifest last. Until
+ * `commit` has written the manifest, the dump does not exist for any reader; `abort` removes its chunks.
+ */
+export class DumpWriter {
+  readonly id = randomBytes(16).toString('hex');
+  readonly createdAt = new Date();
+  private readonly parts: ManifestPart[] = [];
+  private nextSequence = 1;
+  private readonly chunkSize: number;
+
+  private constructor(
+    private readonly datastore: Datastore,
+    private readonly options: DumpWriterOptions,
+  ) {
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Claims the name: refuses one that holds a committed dump, clears chunks a killed run left behind. */
+  static async begin(datastore: Datastore, options: DumpWriterOptions): Promise<DumpWriter> {
+    checkDumpName(options.name);
+    if (await datastore.getSmall(`${options.name}/${MANIFEST_KEY}`)) {
+      throw new ReplibyteError(`a dump named ${options.name} already exists in ${datastore.description}`, 'choose another --name or delete it first');
+    }
+    await datastore.deletePrefix(`${options.name}/`);
+    return new DumpWriter(datastore, options);
+  }
+
+  /** Streams one part into chunks. Table data is counted in rows (one newline per COPY row). */
+  async writePart(description: PartDescription, data: AsyncIterable<Buffer> | Readable): Promise<ManifestPart> {
+    const countRows = description.kind === 'table-data';
+    const chunks: ManifestChunk[] = [];
+    let rows = 0;
+    let rawBytes = 0;
+    let open: OpenChunk | undefined;
+    try {
+      for await (const piece of data as AsyncIterable<Buffer>) {
+        if (piece.length === 0) continue;
+        open ??= this.openChunk();
+        if (countRows) rows += countNewlines(piece);
+        rawBytes += piece.length;
+        await open.write(piece);
+        if (open.rawBytes >= this.chunkSize) {
+          chunks.push(await open.finish());
+          open = undefined;
+        }
+      }
+      if (open) chunks.push(await open.finish());
+    } catch (error) {
+      open?.destroy(error as Error);
+      throw error;
+    }
+    const part: ManifestPart = { ...description, rawBytes, chunks, ...(countRows && { rows }) };
+    this.parts.push(part);
+    return part;
+  }
+
+  private openChunk(): OpenChunk {
+    const sequence = this.nextSequence++;
+    const key = chunkKey(this.name, sequence);
+    const cipher = this.options.cipher;
+    const stages = [compressStream(this.options.compression)];
+    if (cipher) stages.push(cipher.encryptStream({ dumpId: this.id, sequence }));
+    return new OpenChunk(this.datastore, key, stages);
+  }
+
+  /** Writes the manifest: the dump exists from this moment on. */
+  async commit(metadata: ManifestMetadata): Promise<Manifest> {
+    const totals = { rows: 0, rawBytes: 0, storedBytes: 0, chunks: 0 };
+    for (const part of this.parts) {
+      totals.rows += part.rows ?? 0;
+      totals.rawBytes += part.rawBytes;
+      totals.chunks += part.chunks.length;
+      for (const chunk of part.chunks) totals.storedBytes += chunk.storedBytes;
+    }
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      name: this.name,
+      id: this.id,
+      createdAt: this.createdAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      tool: TOOL_NAME,
+      compression: this.options.compression,
+      encryption: this.options.cipher ? { ...this.options.cipher.descriptor } : null,
+      ...metadata,
+      parts: this.parts,
+      totals,
+    };
+    if (this.options.cipher) {
+      const unsealed = Buffer.from(JSON.stringify(manifest));
+      manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(unsealed) };
+    }
+    await this.datastore.putAtomic(`${this.name}/${MANIFEST_KEY}`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    return manifest;
+  }
+
+  /** Removes whatever this dump wrote. Best effort: a failure here must not hide the original error. */
+  async abort(): Promise<void> {
+    await this.datastore.deletePrefix(`${this.name}/`).catch(() => undefined);
+  }
+}
+
+/** One chunk being written: raw bytes in, compressed (and sealed) bytes streamed to the datastore. */
+class OpenChunk {
+  rawBytes = 0;
+  private readonly input = new PassThrough({ highWaterMark: 1 << 20 });
+  private readonly digest = new ChunkDigest();
+  private readonly done: Promise<unknown>;
+
+  constructor(
+    datastore: Datastore,
+    private readonly key: string,
+    stages: NodeJS.ReadWriteStream[],
+  ) {
+    const stored = new PassThrough({ highWaterMark: 1 << 20 });
+    const encoding = pipeline([this.input, ...stages, this.digest, stored] as never);
+    const storing = datastore.put(key, stored).catch((error: Error) => {
+      this.input.destroy(error);
+      throw error;
+    });
+    this.done = Promise.all([encoding, storing]);
+    this.done.catch(() => undefined);
+  }
+
+  async write(piece: Buffer): Promise<void> {
+    this.rawBytes += piece.length;
+    if (!this.input.write(piece)) await Promise.race([once(this.input, 'drain'), this.done]);
+  }
+
+  async finish(): Promise<ManifestChunk> {
+    this.input.end();
+    await this.done;
+    return {
+      key: this.key.slice(this.key.lastIndexOf('/') + 1),
+      rawBytes: this.rawBytes,
+      storedBytes: this.digest.bytes,
+      sha256: this.digest.sha256,
+    };
+  }
+
+  destroy(error: Error): void {
+    this.input.destroy(error);
+  }
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ReplibyteError } from '../errors.js';
+
+/** The manifest of docs/format.md, version 1. The zod schema is the reader's check of a stored manifest. */
+
+export const MANIFEST_FORMAT = 'replibyte-dump';
+export const MANIFEST_VERSION = 1;
+export const MANIFEST_KEY = 'manifest.json';
+
+const chunkSchema = z.object({
+  key: z.string(),
+  rawBytes: z.number().int().nonnegative(),
+  storedBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+const partSchema = z.object({
+  kind: z.enum(['sql', 'table-data']),
+  section: z.enum(['pre-data', 'data', 'post-data']),
+  label: z.string(),
+  schema: z.string().optional(),
+  table: z.string().optional(),
+  columns: z.array(z.string()).optional(),
+  encoding: z.enum(['pg-copy-text', 'sql']),
+  rows: z.number().int().nonnegative().optional(),
+  rawBytes: z.number().int().nonnegative(),
+  chunks: z.array(chunkSchema),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  version: z.number().int(),
+  name: z.string(),
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  createdAt: z.string(),
+  finishedAt: z.string(),
+  tool: z.string(),
+  engine: z.object({ kind: z.string(), serverVersion: z.string().optional(), dumpTool: z.string().optional() }),
+  source: z.object({
+    kind: z.enum(['live', 'script']),
+    database: z.string().optional(),
+    systemIdentifier: z.string().optional(),
+  }),
+  compression: z.enum(['zstd', 'gzip', 'none']),
+  encryption: z.record(z.string(), z.unknown()).nullable(),
+  schemas: z.array(z.string()),
+  parts: z.array(partSchema),
+  transformed: z.array(z.object({ schema: z.string(), table: z.string(), column: z.string(), transformer: z.string() })),
+  totals: z.object({
+    rows: z.number().int().nonnegative(),
+    rawBytes: z.number().int().nonnegative(),
+    storedBytes: z.number().int().nonnegative(),
+    chunks: z.number().int().nonnegative(),
+  }),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestPart = z.infer<typeof partSchema>;
+export type ManifestChunk = z.infer<typeof chunkSchema>;
+export type PartDescription = Omit<ManifestPart, 'rawBytes' | 'chunks' | 'rows'>;
+
+export function parseManifest(bytes: Buffer, where: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new ReplibyteError(`${where}: manifest is not valid JSON`);
+  }
+  const version = (json as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== MANIFEST_VERSION) {
+    throw new ReplibyteError(
+      `${where}: manifest version ${version} is not supported by this replibyte (it reads version ${MANIFEST_VERSION})`,
+      'upgrade replibyte',
+    );
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ReplibyteError(`${where}: manifest is malformed at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
+  }
+  return parsed.data;
+}
+
+const DUMP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function checkDumpName(name: string): string {
+  if (!DUMP_NAME.test(name)) {
+    throw new ReplibyteError(
+      `invalid dump name '${name}': use letters, digits, '.', '_' and '-' (at most 128, starting with a letter or digit)`,
+    );
+  }
+  return name;
+}
+
+export function chunkKey(dumpName: string, sequence: number): string {
+  return `${dumpName}/${String(sequence).padStart(6, '0')}.chunk`;
+}

@@ -1,0 +1,28 @@
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/load.js';
+import { ReplibyteError } from '../errors.js';
+import { isPostgresUri } from './postgres/connection.js';
+import { PostgresSource } from './postgres/postgres-source.js';
+import type { DumpSource } from './source.js';
+
+export type SourceType = 'postgresql' | 'mysql' | 'mongodb';
+
+export interface SourceRequest {
+  /** `-s`: the kind of script read from `input`. */
+  sourceType?: SourceType;
+  /** `-i` / `-f`: a dump script instead of a live database. */
+  input?: Readable;
+}
+
+/** The source of a `dump create`: the live database of `source.connection_uri`, or a script. */
+export async function openSource(config: Config, request: SourceRequest): Promise<DumpSource> {
+  if (request.input) {
+    const { openScriptSource } = await import('./script-sources.js');
+    return openScriptSource(request.sourceType ?? 'postgresql', request.input);
+  }
+  const uri = config.source?.connection_uri;
+  if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');
+  if (isPostgresUri(uri)) return PostgresSource.open(uri);
+  const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
+  throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);
+}

@@ -1,0 +1,178 @@
+import type { ClientBase } from 'pg';
+import type { ColumnInfo } from '../../transformers/transformer.js';
+
+/** One relation of the source database, as read inside the dump's snapshot. */
+export interface TableInfo {
+  schema: string;
+  name: string;
+  /** r: table (or leaf partition), p: partitioned table, f: foreign table, v: view, m: materialized view. */
+  kind: 'r' | 'p' | 'f' | 'v' | 'm';
+  /** Columns in attnum order, generated columns included (flagged). */
+  columns: Array<ColumnInfo & { generated: boolean }>;
+  /** The planner's row estimate (for progress), -1 when never analyzed. */
+  estimatedRows: number;
+}
+
+export interface ForeignKeyInfo {
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  referencedSchema: string;
+  referencedTable: string;
+  referencedColumns: string[];
+}
+
+export interface SequenceInfo {
+  schema: string;
+  name: string;
+  /** The table owning the sequence (serial or identity column), if any. */
+  ownerSchema?: string;
+  ownerTable?: string;
+}
+
+export interface Catalog {
+  serverVersion: string;
+  serverMajor: number;
+  database: string;
+  systemIdentifier?: string;
+  schemas: string[];
+  tables: TableInfo[];
+  foreignKeys: ForeignKeyInfo[];
+  sequences: SequenceInfo[];
+}
+
+const USER_RELATION = `
+  n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
+
+/** Reads what the dump needs to know of the source, in the caller's transaction (the snapshot). */
+export async function readCatalog(client: ClientBase): Promise<Catalog> {
+  const info = await client.query<{ version: string; num: string; db: string }>(
+    `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num, current_database() AS db`,
+  );
+  const row = info.rows[0]!;
+  const systemIdentifier = await client
+    .query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()')
+    .then((result) => result.rows[0]?.id)
+    .catch(() => undefined);
+  const [schemas, tables, foreignKeys, sequences] = [
+    await readSchemas(client),
+    await readTables(client),
+    await readForeignKeys(client),
+    await readSequences(client),
+  ];
+  return {
+    serverVersion: row.version.split(' ')[0]!,
+    serverMajor: Math.floor(Number(row.num) / 10000),
+    database: row.db,
+    ...(systemIdentifier && { systemIdentifier }),
+    schemas,
+    tables,
+    foreignKeys,
+    sequences,
+  };
+}
+
+async function readSchemas(client: ClientBase): Promise<string[]> {
+  const result = await client.query<{ name: string }>(`
+    SELECT n.nspname AS name FROM pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+    ORDER BY 1`);
+  return result.rows.map((r) => r.name);
+}
+
+async function readTables(client: ClientBase): Promise<TableInfo[]> {
+  const result = await client.query<{
+    schema: string;
+    name: string;
+    kind: TableInfo['kind'];
+    estimated_rows: string;
+    columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean }>;
+  }>(`
+    SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint::text AS estimated_rows,
+      coalesce(json_agg(json_build_object(
+        'name', a.attname,
+        'type', format_type(a.atttypid, a.atttypmod),
+        'base_type', bt.typname,
+        'max_length', CASE WHEN bt.typname IN ('varchar', 'bpchar') AND coalesce(nullif(t.typtypmod, -1), a.atttypmod) > 4
+                           THEN coalesce(nullif(t.typtypmod, -1), a.atttypmod) - 4 END,
+        'generated', a.attgenerated <> '',
+        'enum_values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid),
+        'is_unique', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indnkeyatts = 1
+                             AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
+      ) ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '[]') AS columns
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_type t ON t.oid = a.atttypid
+    LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND ${USER_RELATION}
+    GROUP BY n.nspname, c.relname, c.relkind, c.reltuples
+    ORDER BY 1, 2`);
+  return result.rows.map((r) => ({
+    schema: r.schema,
+    name: r.name,
+    kind: r.kind,
+    estimatedRows: Number(r.estimated_rows),
+    columns: r.columns.map((column) => ({
+      schema: r.schema,
+      table: r.name,
+      name: column.name,
+      type: column.type,
+      baseType: column.base_type,
+      generated: column.generated,
+      ...(column.max_length !== null && { maxLength: column.max_length }),
+      ...(column.enum_values && { enumValues: column.enum_values }),
+      ...(column.is_unique && { unique: true }),
+    })),
+  }));
+}
+
+async function readForeignKeys(client: ClientBase): Promise<ForeignKeyInfo[]> {
+  const result = await client.query<ForeignKeyInfo>(`
+    SELECT con.conname AS name, n.nspname AS schema, c.relname AS table,
+      (SELECT array_agg(a.attname ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)
+         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+      rn.nspname AS "referencedSchema", rc.relname AS "referencedTable",
+      (SELECT array_agg(a.attname ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i)
+         JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS "referencedColumns"
+    FROM pg_constraint con
+    JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+    WHERE con.contype = 'f' AND con.conparentid = 0 AND ${USER_RELATION}
+    ORDER BY 2, 3, 1`);
+  return result.rows;
+}
+
+async function readSequences(client: ClientBase): Promise<SequenceInfo[]> {
+  const result = await client.query<{ schema: string; name: string; owner_schema: string | null; owner_table: string | null }>(`
+    SELECT n.nspname AS schema, c.relname AS name, tn.nspname AS owner_schema, t.relname AS owner_table
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+      AND d.deptype IN ('a', 'i')
+    LEFT JOIN pg_class t ON t.oid = d.refobjid
+    LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+    WHERE c.relkind = 'S' AND ${USER_RELATION}
+    ORDER BY 1, 2`);
+  return result.rows.map((r) => ({
+    schema: r.schema,
+    name: r.name,
+    ...(r.owner_table !== null && { ownerSchema: r.owner_schema!, ownerTable: r.owner_table }),
+  }));
+}
+
+/** `"schema"."name"`, quoted as PostgreSQL wants identifiers. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

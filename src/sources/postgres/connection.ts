@@ -1,0 +1,63 @@
+import pg from 'pg';
+import { ReplibyteError } from '../../errors.js';
+
+/** A connection URI with its password hidden, for every message and log line. */
+export function redactUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return uri.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+export function isPostgresUri(uri: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(uri);
+}
+
+/** Opens a client, turning the driver's errors into one line that names the server, never the password. */
+export async function connectPostgres(uri: string, role: 'source' | 'destination'): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: uri, application_name: `replibyte ${role}` });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw describeConnectionError(error, uri, role);
+  }
+  return client;
+}
+
+export function describeConnectionError(error: unknown, uri: string, role: string): ReplibyteError {
+  const err = error as NodeJS.ErrnoException & { code?: string };
+  const where = `${role} ${redactUri(uri)}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new ReplibyteError(`cannot connect to the ${where}: connection refused (is the server running?)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ReplibyteError(`cannot connect to the ${where}: unknown host`);
+    case 'ETIMEDOUT':
+      return new ReplibyteError(`cannot connect to the ${where}: timed out`);
+    case '28P01':
+      return new ReplibyteError(`cannot connect to the ${where}: password authentication failed`);
+    case '28000':
+      return new ReplibyteError(`cannot connect to the ${where}: ${err.message}`);
+    case '3D000':
+      return new ReplibyteError(`cannot connect to the ${where}: ${err.message}`);
+    default:
+      return new ReplibyteError(`cannot connect to the ${where}: ${err.message}`);
+  }
+}
+
+/**
+ * The libpq environment for a child process (pg_dump), so that the password travels in PGPASSWORD
+ * and never on a command line that `ps` shows.
+ */
+export function libpqEnvironment(uri: string): { env: Record<string, string>; dbnameArg: string } {
+  const url = new URL(uri);
+  const env: Record<string, string> = {};
+  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
+  url.password = '';
+  return { env, dbnameArg: url.toString() };
+}

@@ -1,0 +1,156 @@
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { ManifestMetadata } from '../../dump/dump-writer.js';
+import { CopyRowTransform } from '../../encode/copy-row-transform.js';
+import { ReplibyteError, withContext } from '../../errors.js';
+import { selectTables, type TableSelection } from '../../selection/table-selection.js';
+import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
+import type { DumpContext, DumpSource, PartSink } from '../source.js';
+import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
+import { connectPostgres, redactUri } from './connection.js';
+import { findPgDump, pgDumpSection } from './pg-dump.js';
+
+/**
+ * A live PostgreSQL database, dumped in one consistent snapshot: a REPEATABLE READ transaction exports
+ * its snapshot; pg_dump writes the schema sections from it (`--snapshot`), and the rows are read by
+ * `COPY … TO STDOUT` inside that same transaction. The source is only ever read (READ ONLY).
+ */
+export class PostgresSource implements DumpSource {
+  private constructor(
+    private readonly uri: string,
+    private readonly client: pg.Client,
+    private readonly snapshot: string,
+    readonly catalog: Catalog,
+  ) {}
+
+  static async open(uri: string): Promise<PostgresSource> {
+    const client = await connectPostgres(uri, 'source');
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      await client.query("SET LOCAL statement_timeout = 0; SET LOCAL DateStyle = 'ISO'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3");
+      const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
+      const catalog = await readCatalog(client);
+      return new PostgresSource(uri, client, snapshot, catalog);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw withContext(`reading the source ${redactUri(uri)}`, error);
+    }
+  }
+
+  async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
+    const { catalog } = this;
+    const selection = selectTables(context.config, catalog.tables, `the source database ${catalog.database}`);
+    await this.checkDependencies(selection);
+    const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
+    const binary = await findPgDump(catalog.serverMajor);
+    const excludeTables = selection.excluded;
+    context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);
+
+    await sink.writePart(
+      { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
+      pgDumpSection({ binary, uri: this.uri, section: 'pre-data', snapshot: this.snapshot, excludeTables }),
+    );
+    for (const table of catalog.tables) {
+      if (table.kind !== 'r' || !selection.hasData(table)) continue;
+      await this.dumpTable(table, plan, sink, context);
+    }
+    await sink.writePart(
+      { kind: 'sql', section: 'data', label: 'sequence values', encoding: 'sql' },
+      this.sequenceValues(selection),
+    );
+    await sink.writePart(
+      { kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' },
+      pgDumpSection({ binary, uri: this.uri, section: 'post-data', snapshot: this.snapshot, excludeTables }),
+    );
+    return {
+      engine: { kind: 'postgresql', serverVersion: catalog.serverVersion, dumpTool: `pg_dump ${binary.version}` },
+      source: {
+        kind: 'live',
+        database: catalog.database,
+        ...(catalog.systemIdentifier && { systemIdentifier: catalog.systemIdentifier }),
+      },
+      schemas: catalog.schemas,
+      transformed: plan.transformed,
+    };
+  }
+
+  private async dumpTable(table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext): Promise<void> {
+    const columns = dumpedColumns(table);
+    const label = `${table.schema}.${table.name}`;
+    const list = columns.map(quoteIdentifier).join(', ');
+    const copy = this.client.query(copyTo(`COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`));
+    const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
+    let data: AsyncIterable<Buffer> = copy;
+    if (transforms.length > 0) {
+      const rewrite = new CopyRowTransform(columns, transforms, `table ${label}`);
+      pipeline(copy, rewrite).catch(() => undefined);
+      data = rewrite;
+    }
+    try {
+      const part = await sink.writePart(
+        { kind: 'table-data', section: 'data', label, schema: table.schema, table: table.name, columns, encoding: 'pg-copy-text' },
+        data,
+      );
+      context.reporter.info(`  ${label}: ${part.rows} rows${transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : ''}`);
+    } catch (error) {
+      throw withContext(`dumping table ${label}`, error);
+    }
+  }
+
+  private async *sequenceValues(selection: TableSelection): AsyncGenerator<Buffer> {
+    for (const sequence of this.catalog.sequences) {
+      if (sequence.ownerTable && selection.isExcluded({ schema: sequence.ownerSchema!, name: sequence.ownerTable })) continue;
+      const name = qualifiedName(sequence.schema, sequence.name);
+      const { rows } = await this.client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${name}`);
+      const row = rows[0]!;
+      yield Buffer.from(`SELECT pg_catalog.setval(${quoteLiteral(name)}, ${row.last_value}, ${row.is_called});\n`);
+    }
+  }
+
+  /**
+   * Refuses a selection whose dump could not be restored: a kept table whose foreign key points at a
+   * skipped table (or at one whose rows are left out), a view built on a skipped table.
+   */
+  private async checkDependencies(selection: TableSelection): Promise<void> {
+    const problems: string[] = [];
+    const isWithoutData = (schema: string, name: string) => !selection.hasData({ schema, name }) && !selection.isExcluded({ schema, name });
+    for (const fk of this.catalog.foreignKeys) {
+      const from = { schema: fk.schema, name: fk.table };
+      const to = { schema: fk.referencedSchema, name: fk.referencedTable };
+      if (selection.isExcluded(from)) continue;
+      if (selection.isExcluded(to)) {
+        problems.push(`${fk.schema}.${fk.table} references the skipped table ${to.schema}.${to.name} (foreign key ${fk.name}): skip ${fk.schema}.${fk.table} too, or do not skip ${to.schema}.${to.name}`);
+      } else if (isWithoutData(to.schema, to.name) && selection.hasData(from)) {
+        problems.push(`${fk.schema}.${fk.table} references ${to.schema}.${to.name}, whose rows skip_data leaves out (foreign key ${fk.name}): its rows could not be restored; add ${fk.schema}.${fk.table} to skip_data too`);
+      }
+    }
+    if (selection.excluded.length > 0) {
+      const names = selection.excluded.map((t) => qualifiedName(t.schema, t.name));
+      const { rows } = await this.client.query<{ schema: string; name: string; base: string }>(
+        `SELECT DISTINCT vn.nspname AS schema, v.relname AS name, format('%s.%s', bn.nspname, b.relname) AS base
+         FROM pg_depend d
+         JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+         JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = v.relnamespace
+         JOIN pg_class b ON b.oid = d.refobjid JOIN pg_namespace bn ON bn.oid = b.relnamespace
+         WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1::regclass[]) AND v.oid <> d.refobjid`,
+        [names],
+      );
+      for (const row of rows) {
+        if (selection.isExcluded(row)) continue;
+        problems.push(`the view ${row.schema}.${row.name} is built on the skipped table ${row.base}: skip the view too`);
+      }
+    }
+    if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
+  }
+
+  async close(): Promise<void> {
+    await this.client.query('ROLLBACK').catch(() => undefined);
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/** The columns COPY reads and writes: generated columns are computed again on restore. */
+function dumpedColumns(table: { columns: Array<{ name: string; generated?: boolean }> }): string[] {
+  return table.columns.filter((column) => !column.generated).map((column) => column.name);
+}

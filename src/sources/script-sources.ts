@@ -1,0 +1,9 @@
+import type { Readable } from 'node:stream';
+import { ReplibyteError } from '../errors.js';
+import type { SourceType } from './open.js';
+import type { DumpSource } from './source.js';
+
+/** Dump scripts read from stdin or a file (`dump create -s TYPE -i` / `-f FILE`). */
+export async function openScriptSource(type: SourceType, _input: Readable): Promise<DumpSource> {
+  throw new ReplibyteError(`reading a ${type} dump script is not supported by this build`);
+}

@@ -1,0 +1,28 @@
+import type { ColumnInfo } from './transformer.js';
+
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'name', 'char', 'character', 'character varying']);
+const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
+  int2: [-32768n, 32767n],
+  int4: [-2147483648n, 2147483647n],
+  int8: [-9223372036854775808n, 9223372036854775807n],
+};
+
+export function isTextColumn(column: ColumnInfo): boolean {
+  return TEXT_TYPES.has(column.baseType);
+}
+
+export function integerRange(column: ColumnInfo): [bigint, bigint] | undefined {
+  return INTEGER_RANGES[column.baseType];
+}
+
+/** Refusal for transformers that write text: the column must hold text. */
+export function refuseUnlessText(column: ColumnInfo): string | undefined {
+  return isTextColumn(column) ? undefined : `it writes text, and ${column.name} is ${column.type}`;
+}
+
+/** Cuts a value to the column's declared length (in characters), so that it still fits. */
+export function fitLength(value: string, column: ColumnInfo): string {
+  if (column.maxLength === undefined) return value;
+  const characters = [...value];
+  return characters.length <= column.maxLength ? value : characters.slice(0, column.maxLength).join('');
+}
