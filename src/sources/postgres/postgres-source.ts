@@ -40,9 +40,12 @@ export class PostgresSource implements DumpSource {
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
     const { catalog } = this;
-    const selection = selectTables(context.config, catalog.tables, `the source database ${catalog.database}`);
+    // Check everything the config names before reading a row, and report every problem at once.
+    const [selection, plan] = collectProblems(
+      () => selectTables(context.config, catalog.tables, `the source database ${catalog.database}`),
+      () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns),
+    );
     await this.checkDependencies(selection);
-    const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
     const binary = await findPgDump(catalog.serverMajor);
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);
@@ -148,6 +151,24 @@ export class PostgresSource implements DumpSource {
     await this.client.query('ROLLBACK').catch(() => undefined);
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** Runs independent checks and throws one error holding all their problems. */
+function collectProblems<A, B>(first: () => A, second: () => B): [A, B] {
+  const problems: string[] = [];
+  const attempt = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ReplibyteError)) throw error;
+      problems.push(error.message);
+      return undefined;
+    }
+  };
+  const a = attempt(first);
+  const b = attempt(second);
+  if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
+  return [a as A, b as B];
 }
 
 /** The columns COPY reads and writes: generated columns are computed again on restore. */
