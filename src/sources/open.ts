@@ -22,7 +22,7 @@ export async function openSource(config: Config, request: SourceRequest): Promis
   }
   const uri = config.source?.connection_uri;
   if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');
-  if (isPostgresUri(uri)) return PostgresSource.open(uri);
+  if (isPostgresUri(uri)) return PostgresSource.open(uri, { subset: Boolean(config.source?.database_subset) });
   const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
   throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);
 }
