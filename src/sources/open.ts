@@ -17,6 +17,7 @@ export interface SourceRequest {
 /** The source of a `dump create`: the live database of `source.connection_uri`, or a script. */
 export async function openSource(config: Config, request: SourceRequest): Promise<DumpSource> {
   if (request.input) {
+    if (config.source?.database_subset) throw new ReplibyteError('source.database_subset needs a live source (connection_uri); it cannot be applied to a script read with -i');
     const { openScriptSource } = await import('./script-sources.js');
     return openScriptSource(request.sourceType ?? 'postgresql', request.input);
   }

@@ -29,7 +29,15 @@ export async function computePostgresSubset(
   if (!config.source?.database_subset) return undefined;
   const all = await readSubsetRelations(client);
   const roots = all.filter((relation) => !relation.root);
-  const plan = planSubset(config, roots, foreignKeys, selection, (message) => reporter.warn(message));
+  // A foreign key declared on (or pointing at) a single partition is followed from its partitioned
+  // table: the walk names rows through the root, and a wider set of parents is still a correct one.
+  const rootOf = (schema: string, name: string) => all.find((r) => r.schema === schema && r.name === name)?.root ?? { schema, name };
+  const keys = foreignKeys.map((fk) => {
+    const child = rootOf(fk.schema, fk.table);
+    const parent = rootOf(fk.referencedSchema, fk.referencedTable);
+    return { ...fk, schema: child.schema, table: child.name, referencedSchema: parent.schema, referencedTable: parent.name };
+  });
+  const plan = planSubset(config, roots, keys, selection, (message) => reporter.warn(message));
   if (!plan) return undefined;
   const engine = new PostgresSubsetEngine(client, roots);
   const started = Date.now();

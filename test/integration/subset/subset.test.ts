@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectingReporter, createDump, restoreDump } from '../../../src/index.js';
+import { runCli } from '../../support/cli.js';
 import { rowCounts } from '../../support/compare.js';
 import { loadFixture } from '../../support/fixtures.js';
 import { checkForeignKeys } from '../../support/foreign-keys.js';
@@ -220,6 +221,24 @@ ${randomOrders('alpha')}`);
     expect(counts['public.audit_log']).toBe(0);
     expect(counts['"Odd Schema"."Mixed ""Case"" Table"']).toBe(0);
     expect(lines).toContain('  public.events: 800 of 800 rows kept (passthrough)');
+  });
+
+  it('dump create (the CLI) reports, per table, the rows kept out of the rows there are', async () => {
+    const configPath = await workspace.writeConfig(`
+source:
+  connection_uri: ${shop.uri}
+${randomOrders('alpha')}
+datastore:
+  local_disk:
+    dir: ${workspace.storeDir}
+`);
+    const result = await runCli(['-c', configPath, 'dump', 'create', '-n', 'subset-cli']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^subset from public\.orders \(random 10% \(seed alpha\)\): \d+ round\(s\)/m);
+    expect(result.stderr).toContain('  public.orders: 200 of 2000 rows kept (start)\n');
+    expect(result.stderr).toContain(`  public.customers: ${alpha.counts['public.customers']} of 500 rows kept\n`);
+    expect(result.stderr).toContain('  public.tags: 0 of 12 rows kept (not reached)\n');
+    expect(result.stderr).toContain('  public.currencies: 4 of 4 rows kept (passthrough)\n');
   });
 
   it('refuses a subset config that does not match the source, naming every problem', async () => {
