@@ -241,6 +241,29 @@ datastore:
     expect(result.stderr).toContain('  public.currencies: 4 of 4 rows kept (passthrough)\n');
   });
 
+  it('runs a where condition in a read-only transaction: it can neither write nor smuggle a second statement', async () => {
+    await shop.sql(`CREATE FUNCTION public.sneaky_delete() RETURNS boolean LANGUAGE sql AS 'DELETE FROM public.coupons RETURNING true'`);
+    try {
+      const attempt = async (condition: string) => {
+        const config = workspace.config(`
+source:
+  connection_uri: ${shop.uri}
+  database_subset: { database: public, table: orders, strategy_name: where, strategy_options: { condition: ${JSON.stringify(condition)} } }
+datastore:
+  local_disk:
+    dir: ${workspace.storeDir}
+`);
+        return createDump(config, { name: `sneaky-${++dumps}` }).then(() => undefined, (e: Error) => e.message);
+      };
+      expect(await attempt('public.sneaky_delete()')).toMatch(/strategy where on public\.orders.*read-only transaction/);
+      const smuggled = "true); DROP TABLE public.coupons; INSERT INTO public.coupons SELECT 0, 'x' WHERE (true";
+      expect(await attempt(smuggled)).toMatch(/cannot insert multiple commands/);
+      expect(await count(shop, 'SELECT count(*) AS n FROM coupons')).toBe(50);
+    } finally {
+      await shop.sql('DROP FUNCTION public.sneaky_delete()');
+    }
+  });
+
   it('refuses a subset config that does not match the source, naming every problem', async () => {
     const config = workspace.config(`
 source:
