@@ -23,12 +23,28 @@ const transformerTable = z.strictObject({
   columns: z.array(transformerColumn),
 });
 
+/** A relation the schema does not declare (kept by the application, or inside a json column). */
+const virtualForeignKey = z.strictObject({
+  database: z.string().min(1).optional(),
+  table: z.string().min(1),
+  /** Column names, or `{ expression }` SQL evaluated on the table's row (e.g. `(payload->>'customer_id')::bigint`). */
+  columns: z.array(z.union([z.string().min(1), z.strictObject({ expression: z.string().min(1) })])).min(1),
+  referenced_database: z.string().min(1).optional(),
+  referenced_table: z.string().min(1),
+  referenced_columns: z.array(z.string().min(1)).min(1),
+});
+
 const databaseSubset = z.strictObject({
   database: z.string().min(1),
   table: z.string().min(1),
   strategy_name: z.string().min(1),
   strategy_options: z.record(z.string(), z.unknown()).optional(),
   passthrough_tables: z.array(z.string().min(1)).optional(),
+  // Additions to the original (see README "Subset"):
+  include_children: z
+    .strictObject({ enabled: z.boolean().optional(), limit_per_parent: z.number().int().positive().optional() })
+    .optional(),
+  virtual_foreign_keys: z.array(virtualForeignKey).optional(),
 });
 
 const compression = z.union([z.boolean(), z.enum(['zstd', 'gzip', 'none'])]);
@@ -97,5 +113,6 @@ export type TableRef = z.infer<typeof tableRef>;
 export type TransformerTableConfig = z.infer<typeof transformerTable>;
 export type TransformerColumnConfig = z.infer<typeof transformerColumn>;
 export type DatabaseSubsetConfig = z.infer<typeof databaseSubset>;
+export type VirtualForeignKeyConfig = z.infer<typeof virtualForeignKey>;
 export type AwsDatastoreConfig = z.infer<typeof aws>;
 export type GcpDatastoreConfig = z.infer<typeof gcp>;

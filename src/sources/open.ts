@@ -17,12 +17,13 @@ export interface SourceRequest {
 /** The source of a `dump create`: the live database of `source.connection_uri`, or a script. */
 export async function openSource(config: Config, request: SourceRequest): Promise<DumpSource> {
   if (request.input) {
+    if (config.source?.database_subset) throw new ReplibyteError('source.database_subset needs a live source (connection_uri); it cannot be applied to a script read with -i');
     const { openScriptSource } = await import('./script-sources.js');
     return openScriptSource(request.sourceType ?? 'postgresql', request.input);
   }
   const uri = config.source?.connection_uri;
   if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');
-  if (isPostgresUri(uri)) return PostgresSource.open(uri);
+  if (isPostgresUri(uri)) return PostgresSource.open(uri, { subset: Boolean(config.source?.database_subset) });
   const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
   throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);
 }

@@ -5,6 +5,8 @@ import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { CopyRowTransform } from '../../encode/copy-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables, type TableSelection } from '../../selection/table-selection.js';
+import { CREATE_KEEP_TABLE } from '../../subset/postgres/postgres-subset.js';
+import { computePostgresSubset, type PostgresSubset } from '../../subset/postgres/postgres-subset-run.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
@@ -15,6 +17,8 @@ import { findPgDump, pgDumpSection } from './pg-dump.js';
  * A live PostgreSQL database, dumped in one consistent snapshot: a REPEATABLE READ transaction exports
  * its snapshot; pg_dump writes the schema sections from it (`--snapshot`), and the rows are read by
  * `COPY … TO STDOUT` inside that same transaction. The source is only ever read (READ ONLY).
+ * With `database_subset`, a temporary table of kept keys is created before the transaction begins
+ * (a read-only transaction may write temporary tables but not create them): see src/subset/.
  */
 export class PostgresSource implements DumpSource {
   private constructor(
@@ -24,9 +28,10 @@ export class PostgresSource implements DumpSource {
     readonly catalog: Catalog,
   ) {}
 
-  static async open(uri: string): Promise<PostgresSource> {
+  static async open(uri: string, options: { subset?: boolean } = {}): Promise<PostgresSource> {
     const client = await connectPostgres(uri, 'source');
     try {
+      if (options.subset) await client.query(CREATE_KEEP_TABLE);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       await client.query("SET LOCAL statement_timeout = 0; SET LOCAL DateStyle = 'ISO'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3");
       const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
@@ -49,6 +54,7 @@ export class PostgresSource implements DumpSource {
     const binary = await findPgDump(catalog.serverMajor);
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);
+    const subset = await computePostgresSubset(this.client, context.config, catalog.foreignKeys, selection, context.reporter);
 
     await sink.writePart(
       { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
@@ -56,7 +62,7 @@ export class PostgresSource implements DumpSource {
     );
     for (const table of catalog.tables) {
       if (table.kind !== 'r' || !selection.hasData(table)) continue;
-      await this.dumpTable(table, plan, sink, context);
+      await this.dumpTable(table, plan, sink, context, subset);
     }
     await sink.writePart(
       { kind: 'sql', section: 'data', label: 'sequence values', encoding: 'sql' },
@@ -78,11 +84,14 @@ export class PostgresSource implements DumpSource {
     };
   }
 
-  private async dumpTable(table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext): Promise<void> {
+  private async dumpTable(table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
     const columns = dumpedColumns(table);
     const label = `${table.schema}.${table.name}`;
     const list = columns.map(quoteIdentifier).join(', ');
-    const copy = this.client.query(copyTo(`COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`));
+    const rows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
+    if (rows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
+    const statement = rows.kind === 'kept' ? rows.copy : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
+    const copy = this.client.query(copyTo(statement));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
     let data: AsyncIterable<Buffer> = copy;
     if (transforms.length > 0) {

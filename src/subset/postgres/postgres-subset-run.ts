@@ -1,0 +1,71 @@
+import type { ClientBase } from 'pg';
+import type { Config } from '../../config/load.js';
+import type { Reporter } from '../../reporting/reporter.js';
+import type { NamedTable, TableSelection } from '../../selection/table-selection.js';
+import type { ForeignKeyInfo } from '../../sources/postgres/catalog.js';
+import { planSubset, sameTable, tableLabel } from '../plan.js';
+import { walkSubset } from '../walk.js';
+import { PostgresSubsetEngine, readSubsetRelations } from './postgres-subset.js';
+
+/** How the rows of one table go into a subset dump. */
+export type SubsetRows = { kind: 'all' } | { kind: 'kept'; copy: string } | { kind: 'none' };
+
+export interface PostgresSubset {
+  rowsOf(table: NamedTable, columns: string[]): SubsetRows;
+}
+
+/**
+ * Runs `source.database_subset` in the dump's transaction: plans, walks to the fixed point, reports
+ * per table the rows kept out of the rows there are, and says how each table's rows are then read.
+ * Returns undefined when the config asks for no subset.
+ */
+export async function computePostgresSubset(
+  client: ClientBase,
+  config: Config,
+  foreignKeys: ForeignKeyInfo[],
+  selection: TableSelection,
+  reporter: Reporter,
+): Promise<PostgresSubset | undefined> {
+  if (!config.source?.database_subset) return undefined;
+  const all = await readSubsetRelations(client);
+  const roots = all.filter((relation) => !relation.root);
+  // A foreign key declared on (or pointing at) a single partition is followed from its partitioned
+  // table: the walk names rows through the root, and a wider set of parents is still a correct one.
+  const rootOf = (schema: string, name: string) => all.find((r) => r.schema === schema && r.name === name)?.root ?? { schema, name };
+  const keys = foreignKeys.map((fk) => {
+    const child = rootOf(fk.schema, fk.table);
+    const parent = rootOf(fk.referencedSchema, fk.referencedTable);
+    return { ...fk, schema: child.schema, table: child.name, referencedSchema: parent.schema, referencedTable: parent.name };
+  });
+  const plan = planSubset(config, roots, keys, selection, (message) => reporter.warn(message));
+  if (!plan) return undefined;
+  const engine = new PostgresSubsetEngine(client, roots);
+  const started = Date.now();
+  const { rounds } = await walkSubset(plan, engine);
+
+  const strategy = plan.strategy.kind === 'random' ? `random ${plan.strategy.percent}% (seed ${plan.strategy.seed})` : `where ${plan.strategy.condition}`;
+  reporter.info(`subset from ${tableLabel(plan.start)} (${strategy}${plan.children ? `, children up to ${plan.children.limitPerParent} per parent` : ''}): ${rounds} round(s), ${Date.now() - started} ms`);
+  const kept = new Set<string>();
+  const name = (table: NamedTable) => JSON.stringify([table.schema, table.name]);
+  const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
+  for (const table of plan.tables) {
+    const total = await engine.countRows(table);
+    if (isPassthrough(table)) {
+      reporter.info(`  ${tableLabel(table)}: ${total} of ${total} rows kept (passthrough)`);
+      continue;
+    }
+    const count = await engine.countKept(table);
+    if (count > 0) kept.add(name(table));
+    const note = sameTable(table, plan.start) ? ' (start)' : count === 0 ? ' (not reached)' : '';
+    reporter.info(`  ${tableLabel(table)}: ${count} of ${total} rows kept${note}`);
+  }
+
+  return {
+    rowsOf(table, columns) {
+      const root = all.find((r) => r.schema === table.schema && r.name === table.name)?.root ?? table;
+      if (isPassthrough(root)) return { kind: 'all' };
+      if (!kept.has(name(root))) return { kind: 'none' };
+      return { kind: 'kept', copy: engine.keptRowsCopy(table, columns, root) };
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { NamedTable } from '../selection/table-selection.js';
+import type { Relation, SubsetPlan } from './plan.js';
+import { walkSubset, type SubsetEngine } from './walk.js';
+
+/**
+ * The walk against an in-memory engine on random schemas (self-references and cycles included): the
+ * result must be closed under "references", minimal without children, and honour the children limit.
+ */
+
+interface Graph {
+  tables: number;
+  rows: number;
+  /** child table, parent table, and for each child row the parent row it references (or null). */
+  relations: Array<{ child: number; parent: number; refs: Array<number | null> }>;
+  start: number[];
+  passthrough: number | null;
+}
+
+const table = (i: number): NamedTable => ({ schema: 's', name: `t${i}` });
+const index = (t: NamedTable) => Number(t.name.slice(1));
+
+class MemoryEngine implements SubsetEngine {
+  readonly kept = new Map<number, Map<number, { round: number; downward: boolean }>>();
+  constructor(private readonly graph: Graph) {
+    for (let t = 0; t < graph.tables; t += 1) this.kept.set(t, new Map());
+  }
+  private relationOf(relation: Relation) {
+    return this.graph.relations[Number(relation.name)]!;
+  }
+  keepStart(): Promise<number> {
+    for (const row of this.graph.start) this.kept.get(0)!.set(row, { round: 0, downward: true });
+    return Promise.resolve(this.graph.start.length);
+  }
+  keepParents(relation: Relation, round: number, wholeChild: boolean): Promise<number> {
+    const { refs } = this.relationOf(relation);
+    const childKept = this.kept.get(index(relation.child))!;
+    const parentKept = this.kept.get(index(relation.parent))!;
+    let added = 0;
+    refs.forEach((parentRow, childRow) => {
+      const state = childKept.get(childRow);
+      if (parentRow === null || !(wholeChild || state?.round === round - 1) || parentKept.has(parentRow)) return;
+      parentKept.set(parentRow, { round, downward: false });
+      added += 1;
+    });
+    return Promise.resolve(added);
+  }
+  keepChildren(relation: Relation, round: number, limit: number): Promise<number> {
+    const { refs } = this.relationOf(relation);
+    const childKept = this.kept.get(index(relation.child))!;
+    const parentKept = this.kept.get(index(relation.parent))!;
+    let added = 0;
+    for (const [parentRow, state] of [...parentKept]) {
+      if (!state.downward || state.round !== round - 1) continue;
+      const children = refs.flatMap((p, childRow) => (p === parentRow ? [childRow] : [])).slice(0, limit);
+      for (const childRow of children) {
+        const existing = childKept.get(childRow);
+        if (existing?.downward) continue;
+        childKept.set(childRow, { round, downward: true });
+        added += 1;
+      }
+    }
+    return Promise.resolve(added);
+  }
+}
+
+const graphs = fc
+  .record({ tables: fc.integer({ min: 1, max: 5 }), rows: fc.integer({ min: 1, max: 12 }) })
+  .chain(({ tables, rows }) =>
+    fc.record({
+      tables: fc.constant(tables),
+      rows: fc.constant(rows),
+      relations: fc.array(
+        fc.record({
+          child: fc.integer({ min: 0, max: tables - 1 }),
+          parent: fc.integer({ min: 0, max: tables - 1 }),
+          refs: fc.array(fc.option(fc.integer({ min: 0, max: rows - 1 }), { nil: null }), { minLength: rows, maxLength: rows }),
+        }),
+        { maxLength: 7 },
+      ),
+      start: fc.uniqueArray(fc.integer({ min: 0, max: rows - 1 }), { maxLength: rows }),
+      passthrough: fc.option(fc.integer({ min: 1, max: Math.max(1, tables - 1) }), { nil: null }).map((t) => (t !== null && t < tables ? t : null)),
+    }),
+  );
+
+function planOf(graph: Graph, children?: number): SubsetPlan {
+  return {
+    start: table(0),
+    strategy: { kind: 'where', condition: 'true' },
+    passthrough: graph.passthrough === null ? [] : [table(graph.passthrough)],
+    tables: Array.from({ length: graph.tables }, (_, i) => table(i)),
+    relations: graph.relations.map((r, i) => ({
+      name: String(i),
+      virtual: false,
+      child: table(r.child),
+      childColumns: [{ column: 'ref' }],
+      parent: table(r.parent),
+      parentColumns: ['id'],
+    })),
+    ...(children !== undefined && { children: { limitPerParent: children } }),
+  };
+}
+
+/** Rows present in the dump: kept ones, and all rows of the passthrough table. */
+function present(graph: Graph, engine: MemoryEngine, t: number): Set<number> {
+  if (t === graph.passthrough) return new Set(Array.from({ length: graph.rows }, (_, i) => i));
+  return new Set(engine.kept.get(t)!.keys());
+}
+
+describe('walkSubset', () => {
+  it('keeps every referenced row (closure) and, without children, nothing else (minimality)', async () => {
+    await fc.assert(
+      fc.asyncProperty(graphs, async (graph) => {
+        const engine = new MemoryEngine(graph);
+        await walkSubset(planOf(graph), engine);
+        // Closure: every reference from a present row lands on a present row.
+        for (const relation of graph.relations) {
+          const children = present(graph, engine, relation.child);
+          const parents = present(graph, engine, relation.parent);
+          for (const childRow of children) {
+            const parentRow = relation.refs[childRow];
+            if (parentRow !== null && parentRow !== undefined) expect(parents.has(parentRow)).toBe(true);
+          }
+        }
+        // Minimality: exactly the upward closure of the start rows and the passthrough table.
+        const expected = new Map<number, Set<number>>();
+        for (let t = 0; t < graph.tables; t += 1) expected.set(t, new Set());
+        const queue: Array<[number, number]> = graph.start.map((row) => [0, row]);
+        if (graph.passthrough !== null) for (let row = 0; row < graph.rows; row += 1) queue.push([graph.passthrough, row]);
+        for (const [t, row] of queue) expected.get(t)!.add(row);
+        while (queue.length > 0) {
+          const [t, row] = queue.shift()!;
+          for (const relation of graph.relations) {
+            const parentRow = relation.refs[row];
+            if (relation.child !== t || parentRow === null || parentRow === undefined) continue;
+            if (expected.get(relation.parent)!.has(parentRow)) continue;
+            expected.get(relation.parent)!.add(parentRow);
+            queue.push([relation.parent, parentRow]);
+          }
+        }
+        for (let t = 0; t < graph.tables; t += 1) {
+          expect([...present(graph, engine, t)].sort()).toEqual([...expected.get(t)!].sort());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with children: closed under references, and every downward row has min(limit, n) children per relation', async () => {
+    await fc.assert(
+      fc.asyncProperty(graphs, fc.integer({ min: 1, max: 3 }), async (graph, limit) => {
+        const engine = new MemoryEngine(graph);
+        await walkSubset(planOf(graph, limit), engine);
+        for (const relation of graph.relations) {
+          const children = present(graph, engine, relation.child);
+          const parents = present(graph, engine, relation.parent);
+          for (const childRow of children) {
+            const parentRow = relation.refs[childRow];
+            if (parentRow !== null && parentRow !== undefined) expect(parents.has(parentRow)).toBe(true);
+          }
+          if (relation.parent === graph.passthrough || relation.child === graph.passthrough) continue;
+          for (const [parentRow, state] of engine.kept.get(relation.parent)!) {
+            if (!state.downward) continue;
+            const all = relation.refs.filter((p) => p === parentRow).length;
+            const kept = relation.refs.filter((p, childRow) => p === parentRow && children.has(childRow)).length;
+            expect(kept).toBeGreaterThanOrEqual(Math.min(limit, all));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import type { NamedTable } from '../selection/table-selection.js';
+import { sameTable, type Relation, type SubsetPlan, type SubsetStrategy } from './plan.js';
+
+/**
+ * What a database must do for the walk: keep the keys of chosen rows (in its own snapshot, e.g. a
+ * temporary table) and answer set-at-a-time questions about them. Every method returns how many keys it
+ * added. A key is "kept" in round r; the walk asks each relation about the keys of round r - 1 only, so a
+ * key is followed once per relation (semi-naive evaluation of the fixed point).
+ */
+export interface SubsetEngine {
+  /** Keeps the start rows chosen by the strategy, as round 0 (and as "downward": their children may follow). */
+  keepStart(table: NamedTable, strategy: SubsetStrategy): Promise<number>;
+  /**
+   * Keeps, in `round`, every row of `relation.parent` referenced by a row of `relation.child` kept in
+   * round - 1 (or by any row of the child when `wholeChild`: a passthrough table). Rows with a NULL in the
+   * referencing columns reference nothing.
+   */
+  keepParents(relation: Relation, round: number, wholeChild: boolean): Promise<number>;
+  /**
+   * Keeps, in `round`, at most `limitPerParent` rows of `relation.child` referencing each "downward" row of
+   * `relation.parent` kept in round - 1, marked downward themselves.
+   */
+  keepChildren(relation: Relation, round: number, limitPerParent: number): Promise<number>;
+}
+
+export interface WalkResult {
+  rounds: number;
+}
+
+/**
+ * The fixed point: starting from the strategy's rows, keep adding the parents every kept row references
+ * (through every relation, so composite keys, self-references and cycles included) and, when asked, the
+ * children of rows reached downward, until a whole round adds nothing. It ends because keys are only ever
+ * added, each at most once, and the tables are finite (a row turns "downward" at most once too).
+ *
+ * Children are followed only from the start rows and the children found from them, never from a row
+ * that was pulled in because something references it: following children of parents would walk from an
+ * order to its customer to all of the customer's orders to their products to every order of the product,
+ * and a 1% slice would become the whole database.
+ */
+export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promise<WalkResult> {
+  const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
+  await engine.keepStart(plan.start, plan.strategy);
+  let round = 1;
+  for (;;) {
+    let added = 0;
+    for (const relation of plan.relations) {
+      if (isPassthrough(relation.parent)) continue; // all of its rows are there already
+      if (isPassthrough(relation.child)) {
+        // A passthrough table never grows: its references are followed once.
+        if (round === 1) added += await engine.keepParents(relation, round, true);
+        continue;
+      }
+      added += await engine.keepParents(relation, round, false);
+    }
+    if (plan.children) {
+      for (const relation of plan.relations) {
+        if (isPassthrough(relation.parent) || isPassthrough(relation.child)) continue;
+        added += await engine.keepChildren(relation, round, plan.children.limitPerParent);
+      }
+    }
+    if (added === 0) return { rounds: round };
+    round += 1;
+  }
+}
