@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { ReplibyteError } from '../errors.js';
+import { DumpFault } from './dump-fault.js';
 import type { ManifestChunk } from './manifest.js';
 
 /** Counts and hashes the bytes passing through: the stored form of a chunk, as the manifest records it. */
@@ -39,7 +39,8 @@ export class ChunkVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.expected.storedBytes) {
-      callback(new ReplibyteError(`${this.where}: chunk is longer than the manifest says (${this.expected.storedBytes} bytes)`));
+      const at = this.expected.storedBytes;
+      callback(new DumpFault(`${this.where}, byte offset ${at}: chunk is longer than the manifest says (${at} bytes)`, this.expected.key, at));
       return;
     }
     this.hash.update(chunk);
@@ -48,11 +49,11 @@ export class ChunkVerifier extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.bytes !== this.expected.storedBytes) {
-      callback(new ReplibyteError(`${this.where}: chunk is truncated (${this.bytes} of ${this.expected.storedBytes} bytes)`));
+      callback(new DumpFault(`${this.where}, byte offset ${this.bytes}: chunk is truncated (${this.bytes} of ${this.expected.storedBytes} bytes)`, this.expected.key, this.bytes));
       return;
     }
     if (this.hash.digest('hex') !== this.expected.sha256) {
-      callback(new ReplibyteError(`${this.where}: chunk checksum does not match the manifest (the chunk was altered)`));
+      callback(new DumpFault(`${this.where}: chunk checksum does not match the manifest (the chunk was altered)`, this.expected.key));
       return;
     }
     callback();

@@ -9,6 +9,7 @@ import { TOOL_NAME } from '../version.js';
 import { ChunkDigest, countNewlines } from './chunk-streams.js';
 import { compressStream } from './compression.js';
 import type { ChunkCipher } from './encryption.js';
+import { manifestSigningBytes } from './encryption/canonical-json.js';
 import {
   checkDumpName,
   chunkKey,
@@ -126,8 +127,8 @@ export class DumpWriter {
       totals,
     };
     if (this.options.cipher) {
-      const unsealed = Buffer.from(JSON.stringify(manifest));
-      manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(unsealed) };
+      // The tag covers canonical bytes (sorted keys), so a reader recomputes them from the parsed JSON.
+      manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(manifestSigningBytes(manifest)) };
     }
     await this.datastore.putAtomic(`${this.name}/${MANIFEST_KEY}`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     return manifest;
