@@ -26,13 +26,17 @@ export async function* readPart(
       throw new DumpFault(`${where}: ${errorMessage(error).includes('missing') ? 'the chunk is missing from the datastore' : errorMessage(error)}`, chunk.key);
     });
     const sequence = Number.parseInt(chunk.key, 10);
-    const stages: NodeJS.ReadWriteStream[] = [new ChunkVerifier(chunk, where)];
+    const verifier = new ChunkVerifier(chunk, where);
+    const stages: NodeJS.ReadWriteStream[] = [verifier];
     if (cipher) stages.push(cipher.decryptStream({ dumpId: manifest.id, sequence }));
     stages.push(decompressStream(manifest.compression));
     const output = new PassThrough({ highWaterMark: 1 << 20 });
-    const decoding = pipeline([stored, ...stages, output] as never).catch(
+    const decoding = pipeline([stored, ...stages, output] as never).then(
+      () => {
+        if (verifier.failure) throw verifier.failure;
+      },
       (error: Error) => {
-        throw rename(error, where, chunk.key);
+        throw verifier.sizeFailure ?? rename(error, where, chunk.key);
       },
     );
     decoding.catch(() => undefined);
