@@ -27,7 +27,9 @@ function originalKey(passphrase: string): Buffer {
 
 async function statementsOf(script: Buffer): Promise<string[]> {
   const statements: string[] = [];
-  for await (const event of readScript([script])) {
+  for await (const event of readScript((async function* () {
+    yield script;
+  })())) {
     if (event.kind === 'statement') statements.push(event.sql);
     else if (event.kind === 'meta') statements.push(event.line);
     else throw new Error('the original wrote --column-inserts scripts: no COPY blocks');
