@@ -79,9 +79,9 @@ describe('datastores written by the original Replibyte', () => {
     const report = await verifyDump(workspace.config(yaml(restored.uri)), { value: ENCRYPTED });
     expect(report.fault).toBeUndefined();
     expect(report.format).toBe('replibyte-legacy');
+    expect(inserts).toBeGreaterThan(4000);
     expect(report.rows).toBe(inserts);
-    const total = Object.values(await rowCounts(source)).reduce((a, b) => a + b, 0);
-    expect(report.rows).toBe(total);
+    expect(report.parts[0]!.statements).toBeGreaterThan(inserts);
   });
 
   it('refuses a wrong key in one line before touching the destination, and names a damaged chunk', async () => {
