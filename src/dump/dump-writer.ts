@@ -10,6 +10,7 @@ import { ChunkDigest, countNewlines } from './chunk-streams.js';
 import { compressStream } from './compression.js';
 import type { ChunkCipher } from './encryption.js';
 import { manifestSigningBytes } from './encryption/canonical-json.js';
+import { findLegacyEntry } from './legacy/legacy-index.js';
 import {
   checkDumpName,
   chunkKey,
@@ -60,6 +61,10 @@ export class DumpWriter {
     checkDumpName(options.name);
     if (await datastore.getSmall(`${options.name}/${MANIFEST_KEY}`)) {
       throw new ReplibyteError(`a dump named ${options.name} already exists in ${datastore.description}`, 'choose another --name or delete it first');
+    }
+    // Clearing leftovers must never remove a dump the original Replibyte wrote under this name.
+    if (await findLegacyEntry(datastore, options.name)) {
+      throw new ReplibyteError(`a dump named ${options.name} (original Replibyte format) already exists in ${datastore.description}`, 'choose another --name or delete it first');
     }
     await datastore.deletePrefix(`${options.name}/`);
     return new DumpWriter(datastore, options);
