@@ -3,6 +3,7 @@ export { loadConfigFile, parseConfig, ConfigError, compressionOf, type Config } 
 export { ReplibyteError } from './errors.js';
 export { createDump, type CreateDumpOptions } from './operations/dump-create.js';
 export { restoreDump, restoreToScript, openDump, type RestoreOptions } from './operations/dump-restore.js';
+export { verifyDump, type VerifyReport } from './operations/dump-verify.js';
 export { listDumps, deleteDump, selectDumpsToDelete, readManifest, type DumpSummary } from './dump/catalog.js';
 export { openDatastore } from './datastores/open.js';
 export type { Datastore } from './datastores/datastore.js';

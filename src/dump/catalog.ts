@@ -1,5 +1,6 @@
 import type { Datastore } from '../datastores/datastore.js';
 import { ReplibyteError } from '../errors.js';
+import { forgetLegacyEntry, readLegacyIndex } from './legacy/legacy-index.js';
 import { MANIFEST_KEY, parseManifest, type Manifest } from './manifest.js';
 
 /** What `dump list` shows of a dump, whatever format it was written in. */
@@ -24,6 +25,19 @@ export async function listDumps(datastore: Datastore): Promise<DumpSummary[]> {
     const bytes = await datastore.getSmall(`${name}/${MANIFEST_KEY}`);
     if (!bytes) continue;
     summaries.push(summarize(parseManifest(bytes, `${datastore.description}: ${name}/${MANIFEST_KEY}`)));
+  }
+  // Dumps the original Replibyte wrote (its metadata.json); a name we hold a manifest for wins.
+  for (const entry of await readLegacyIndex(datastore)) {
+    if (summaries.some((summary) => summary.name === entry.name)) continue;
+    summaries.push({
+      name: entry.name,
+      createdAt: entry.createdAt,
+      storedBytes: entry.size,
+      compressed: entry.compressed,
+      encrypted: entry.encrypted,
+      engine: 'unknown',
+      format: 'replibyte-legacy',
+    });
   }
   return summaries.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.name.localeCompare(a.name));
 }
@@ -63,6 +77,7 @@ export async function readManifest(datastore: Datastore, name: string): Promise<
 /** Deletes a dump: the manifest first, so the dump disappears at once even if removing chunks fails. */
 export async function deleteDump(datastore: Datastore, name: string): Promise<void> {
   await datastore.delete(`${name}/${MANIFEST_KEY}`);
+  await forgetLegacyEntry(datastore, name);
   await datastore.deletePrefix(`${name}/`);
 }
 

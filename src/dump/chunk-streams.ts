@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { ReplibyteError } from '../errors.js';
+import { DumpFault } from './dump-fault.js';
 import type { ManifestChunk } from './manifest.js';
 
 /** Counts and hashes the bytes passing through: the stored form of a chunk, as the manifest records it. */
@@ -22,12 +22,15 @@ export class ChunkDigest extends Transform {
 }
 
 /**
- * Checks a stored chunk against its manifest entry while it streams, and fails the stream at its end
- * if the byte count or SHA-256 differ (a truncated, extended or altered chunk).
+ * Checks a stored chunk against its manifest entry while it streams. It passes on at most the bytes
+ * the manifest announces and never fails the stream itself: it records the first failure (a
+ * truncated, extended or altered chunk) in `failure`, for the reader to report. The reader lets a
+ * decryption error win over a checksum mismatch, because it names the segment where the damage is.
  */
 export class ChunkVerifier extends Transform {
   private bytes = 0;
   private readonly hash = createHash('sha256');
+  failure: DumpFault | undefined;
 
   constructor(
     private readonly expected: ManifestChunk,
@@ -37,25 +40,31 @@ export class ChunkVerifier extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const room = this.expected.storedBytes - this.bytes;
     this.bytes += chunk.length;
     if (this.bytes > this.expected.storedBytes) {
-      callback(new ReplibyteError(`${this.where}: chunk is longer than the manifest says (${this.expected.storedBytes} bytes)`));
-      return;
+      const at = this.expected.storedBytes;
+      this.failure ??= new DumpFault(`${this.where}, byte offset ${at}: chunk is longer than the manifest says (${at} bytes)`, this.expected.key, at);
+      if (room <= 0) return callback();
+      chunk = chunk.subarray(0, room);
     }
     this.hash.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.bytes !== this.expected.storedBytes) {
-      callback(new ReplibyteError(`${this.where}: chunk is truncated (${this.bytes} of ${this.expected.storedBytes} bytes)`));
-      return;
-    }
-    if (this.hash.digest('hex') !== this.expected.sha256) {
-      callback(new ReplibyteError(`${this.where}: chunk checksum does not match the manifest (the chunk was altered)`));
-      return;
+    if (this.failure) return callback();
+    if (this.bytes < this.expected.storedBytes) {
+      this.failure = new DumpFault(`${this.where}, byte offset ${this.bytes}: chunk is truncated (${this.bytes} of ${this.expected.storedBytes} bytes)`, this.expected.key, this.bytes);
+    } else if (this.hash.digest('hex') !== this.expected.sha256) {
+      this.failure = new DumpFault(`${this.where}: chunk checksum does not match the manifest (the chunk was altered)`, this.expected.key);
     }
     callback();
+  }
+
+  /** A wrong size explains any later error best; a checksum mismatch says less than a failed segment. */
+  get sizeFailure(): DumpFault | undefined {
+    return this.failure?.offset !== undefined ? this.failure : undefined;
   }
 }
 

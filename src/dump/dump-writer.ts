@@ -9,6 +9,8 @@ import { TOOL_NAME } from '../version.js';
 import { ChunkDigest, countNewlines } from './chunk-streams.js';
 import { compressStream } from './compression.js';
 import type { ChunkCipher } from './encryption.js';
+import { manifestSigningBytes } from './encryption/canonical-json.js';
+import { findLegacyEntry } from './legacy/legacy-index.js';
 import {
   checkDumpName,
   chunkKey,
@@ -59,6 +61,10 @@ export class DumpWriter {
     checkDumpName(options.name);
     if (await datastore.getSmall(`${options.name}/${MANIFEST_KEY}`)) {
       throw new ReplibyteError(`a dump named ${options.name} already exists in ${datastore.description}`, 'choose another --name or delete it first');
+    }
+    // Clearing leftovers must never remove a dump the original Replibyte wrote under this name.
+    if (await findLegacyEntry(datastore, options.name)) {
+      throw new ReplibyteError(`a dump named ${options.name} (original Replibyte format) already exists in ${datastore.description}`, 'choose another --name or delete it first');
     }
     await datastore.deletePrefix(`${options.name}/`);
     return new DumpWriter(datastore, options);
@@ -126,8 +132,8 @@ export class DumpWriter {
       totals,
     };
     if (this.options.cipher) {
-      const unsealed = Buffer.from(JSON.stringify(manifest));
-      manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(unsealed) };
+      // The tag covers canonical bytes (sorted keys), so a reader recomputes them from the parsed JSON.
+      manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(manifestSigningBytes(manifest)) };
     }
     await this.datastore.putAtomic(`${this.name}/${MANIFEST_KEY}`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
     return manifest;

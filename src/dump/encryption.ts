@@ -1,5 +1,6 @@
 import type { Transform } from 'node:stream';
 import { ReplibyteError } from '../errors.js';
+import { StreamChunkCipher } from './encryption/stream-chunk-cipher.js';
 
 /**
  * The seam between the dump format and its encryption (docs/format.md, "Encryption").
@@ -15,21 +16,26 @@ export interface ChunkCipher {
   /** Stored in manifest.encryption: the public parameters (KDF salt, algorithm), never the key. */
   readonly descriptor: Record<string, unknown>;
   encryptStream(context: ChunkContext): Transform;
+  /** Fails with a StreamFault (its `offset` is the stored byte where the bad segment starts). */
   decryptStream(context: ChunkContext): Transform;
-  /** An authentication tag over the manifest's canonical bytes. */
+  /** An authentication tag over the manifest's canonical bytes (encryption/canonical-json.ts). */
   sealManifest(manifestBytes: Buffer): string;
   /** Throws a ReplibyteError when the tag does not match. */
   verifyManifest(manifestBytes: Buffer, tag: string): void;
 }
 
-export async function cipherForWriting(_passphrase: string): Promise<ChunkCipher> {
-  throw new ReplibyteError('encryption_key is set, but this build cannot encrypt dumps yet');
+export async function cipherForWriting(passphrase: string): Promise<ChunkCipher> {
+  return StreamChunkCipher.forWriting(passphrase);
 }
 
+/** Refuses a missing or wrong key at once, before anything is read or any destination touched. */
 export async function cipherForReading(
-  _descriptor: Record<string, unknown>,
-  _passphrase: string | undefined,
+  descriptor: Record<string, unknown>,
+  passphrase: string | undefined,
   dumpName: string,
 ): Promise<ChunkCipher> {
-  throw new ReplibyteError(`dump ${dumpName} is encrypted, and this build cannot decrypt dumps yet`);
+  if (!passphrase) {
+    throw new ReplibyteError(`dump ${dumpName} is encrypted: set encryption_key in the config to read it`);
+  }
+  return StreamChunkCipher.forReading(descriptor, passphrase, dumpName);
 }

@@ -5,9 +5,8 @@ import { openDatastore } from '../datastores/open.js';
 import type { PartReader, RestoreSummary } from '../destinations/destination.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
-import { readManifest, resolveDumpName } from '../dump/catalog.js';
-import { readPart } from '../dump/dump-reader.js';
-import { cipherForReading, type ChunkCipher } from '../dump/encryption.js';
+import { resolveDumpName } from '../dump/catalog.js';
+import { openStoredDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
@@ -22,22 +21,19 @@ export interface OpenedDump {
   datastore: Datastore;
   manifest: Manifest;
   readPart: PartReader;
+  format: 'replibyte-v1' | 'replibyte-legacy';
+  encrypted: boolean;
 }
 
-/** Finds a dump and prepares to read it: the key is checked here, before any destination is touched. */
+/**
+ * Finds a dump (ours or the original Replibyte's) and prepares to read it: the key, the manifest's tag
+ * and the chunks' presence are checked here, before any destination is touched.
+ */
 export async function openDump(config: Config, value: string): Promise<OpenedDump> {
   const datastore = await openDatastore(config);
   try {
     const name = await resolveDumpName(datastore, value);
-    const manifest = await readManifest(datastore, name);
-    let cipher: ChunkCipher | undefined;
-    if (manifest.encryption) {
-      if (!config.encryption_key) {
-        throw new ReplibyteError(`dump ${name} is encrypted: set encryption_key in the config to restore it`);
-      }
-      cipher = await cipherForReading(manifest.encryption, config.encryption_key, name);
-    }
-    return { datastore, manifest, readPart: (part) => readPart(datastore, manifest, part, cipher) };
+    return { datastore, ...(await openStoredDump(datastore, name, config.encryption_key)) };
   } catch (error) {
     await datastore.close();
     throw error;

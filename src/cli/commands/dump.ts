@@ -6,6 +6,7 @@ import { deleteDump, listDumps, parseDuration, selectDumpsToDelete } from '../..
 import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
 import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
+import { registerVerifyCommand } from './dump-verify.js';
 import { stderrReporter } from '../../reporting/reporter.js';
 import type { SourceType } from '../../sources/open.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
@@ -89,6 +90,8 @@ export function registerDumpCommands(program: Command): void {
       }
       await restoreDump(config, { value: options.value, reporter: stderrReporter({ quiet: globals().quiet }) });
     });
+
+  registerVerifyCommand(dump, globals);
 
   dump
     .command('delete')

@@ -1,0 +1,63 @@
+import type { Datastore } from '../datastores/datastore.js';
+import { ReplibyteError } from '../errors.js';
+import { readManifest } from './catalog.js';
+import { readPart } from './dump-reader.js';
+import { DumpFault } from './dump-fault.js';
+import { cipherForReading, type ChunkCipher } from './encryption.js';
+import { manifestSigningBytes } from './encryption/canonical-json.js';
+import { openLegacyDump } from './legacy/legacy-dump.js';
+import { findLegacyEntry } from './legacy/legacy-index.js';
+import { MANIFEST_KEY, type Manifest, type ManifestPart } from './manifest.js';
+
+export interface ReadableDump {
+  manifest: Manifest;
+  format: 'replibyte-v1' | 'replibyte-legacy';
+  encrypted: boolean;
+  readPart: (part: ManifestPart) => AsyncIterable<Buffer>;
+}
+
+/**
+ * Everything that can be checked before the first row is read, is checked here: the manifest's
+ * version and tag, the key (its check value), the presence of every chunk. A restore calls this before
+ * it touches its destination, so a missing key, a wrong key, a forged manifest or a deleted chunk
+ * leaves the destination alone.
+ */
+export async function openStoredDump(datastore: Datastore, name: string, passphrase: string | undefined): Promise<ReadableDump> {
+  const raw = await datastore.getSmall(`${name}/${MANIFEST_KEY}`);
+  if (!raw) {
+    const legacy = await findLegacyEntry(datastore, name);
+    if (legacy) {
+      const dump = await openLegacyDump(datastore, legacy, passphrase);
+      return { manifest: dump.manifest, format: 'replibyte-legacy', encrypted: legacy.encrypted, readPart: dump.readPart };
+    }
+  }
+  const manifest = await readManifest(datastore, name);
+  if (manifest.name !== name) {
+    throw new ReplibyteError(`dump ${name}: its manifest names another dump (${manifest.name}); it was moved or replaced`);
+  }
+  let cipher: ChunkCipher | undefined;
+  if (manifest.encryption) {
+    cipher = await cipherForReading(manifest.encryption, passphrase, name);
+    const tag = manifest.encryption.manifestTag;
+    if (typeof tag !== 'string') throw new ReplibyteError(`dump ${name}: the manifest of an encrypted dump has no authentication tag`);
+    try {
+      cipher.verifyManifest(manifestSigningBytes(JSON.parse(raw!.toString('utf8'))), tag);
+    } catch (error) {
+      throw new ReplibyteError(`dump ${name}: ${(error as Error).message}`);
+    }
+  }
+  await checkChunksPresent(datastore, manifest);
+  return { manifest, format: 'replibyte-v1', encrypted: cipher !== undefined, readPart: (part) => readPart(datastore, manifest, part, cipher) };
+}
+
+async function checkChunksPresent(datastore: Datastore, manifest: Manifest): Promise<void> {
+  const present = new Set<string>();
+  for await (const key of datastore.list(`${manifest.name}/`)) present.add(key.slice(manifest.name.length + 1));
+  for (const part of manifest.parts) {
+    for (const chunk of part.chunks) {
+      if (!present.has(chunk.key)) {
+        throw new DumpFault(`dump ${manifest.name}, chunk ${chunk.key} (${part.label}): the chunk is missing from the datastore`, chunk.key);
+      }
+    }
+  }
+}

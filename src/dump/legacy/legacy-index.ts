@@ -1,0 +1,77 @@
+import type { Datastore } from '../../datastores/datastore.js';
+import { ReplibyteError } from '../../errors.js';
+
+/**
+ * The original Replibyte's index, `metadata.json` at the datastore root (/work/shared reference §6):
+ * `{"v": "0.10.0", "dumps": [{directory_name, size, created_at, compressed, encrypted}]}`; indexes
+ * older than 0.5 call the list `backups`. Read, and edited only to forget a deleted dump; never created.
+ */
+export const LEGACY_INDEX_KEY = 'metadata.json';
+
+export interface LegacyEntry {
+  name: string;
+  /** Stored (compressed, encrypted) bytes, as the original summed them. */
+  size: number;
+  createdAt: Date;
+  compressed: boolean;
+  encrypted: boolean;
+}
+
+interface RawIndex {
+  v?: string;
+  dumps?: RawEntry[];
+  backups?: RawEntry[];
+}
+
+interface RawEntry {
+  directory_name?: unknown;
+  size?: unknown;
+  created_at?: unknown;
+  compressed?: unknown;
+  encrypted?: unknown;
+}
+
+async function readRawIndex(datastore: Datastore): Promise<RawIndex | undefined> {
+  const bytes = await datastore.getSmall(LEGACY_INDEX_KEY);
+  if (!bytes) return undefined;
+  try {
+    const json = JSON.parse(bytes.toString('utf8')) as unknown;
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object');
+    return json as RawIndex;
+  } catch {
+    throw new ReplibyteError(`${datastore.description}: ${LEGACY_INDEX_KEY} (the original Replibyte's index) is not valid JSON`);
+  }
+}
+
+/** The dumps the original's index lists. Entries it could not have written (no name) are ignored. */
+export async function readLegacyIndex(datastore: Datastore): Promise<LegacyEntry[]> {
+  const index = await readRawIndex(datastore);
+  const entries = index?.dumps ?? index?.backups ?? [];
+  return entries
+    .filter((entry): entry is RawEntry & { directory_name: string } => typeof entry?.directory_name === 'string' && entry.directory_name !== '')
+    .map((entry) => ({
+      name: entry.directory_name,
+      size: typeof entry.size === 'number' ? entry.size : 0,
+      createdAt: new Date(typeof entry.created_at === 'number' ? entry.created_at : 0),
+      compressed: entry.compressed !== false,
+      encrypted: entry.encrypted === true,
+    }));
+}
+
+export async function findLegacyEntry(datastore: Datastore, name: string): Promise<LegacyEntry | undefined> {
+  return (await readLegacyIndex(datastore)).find((entry) => entry.name === name);
+}
+
+/**
+ * Removes a dump's entry from the index (read-modify-write, as the original did: two tools deleting at
+ * once may lose one edit, which at worst lists a dump whose chunks are gone).
+ */
+export async function forgetLegacyEntry(datastore: Datastore, name: string): Promise<void> {
+  const index = await readRawIndex(datastore);
+  if (!index) return;
+  const key = index.dumps ? 'dumps' : index.backups ? 'backups' : undefined;
+  if (!key) return;
+  const kept = index[key]!.filter((entry) => entry?.directory_name !== name);
+  if (kept.length === index[key]!.length) return;
+  await datastore.putAtomic(LEGACY_INDEX_KEY, Buffer.from(JSON.stringify({ ...index, [key]: kept })));
+}

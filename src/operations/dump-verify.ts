@@ -1,0 +1,143 @@
+import type { Config } from '../config/load.js';
+import { openDatastore } from '../datastores/open.js';
+import { resolveDumpName } from '../dump/catalog.js';
+import { DumpFault } from '../dump/dump-fault.js';
+import { openStoredDump, type ReadableDump } from '../dump/dump-opener.js';
+import type { ManifestPart } from '../dump/manifest.js';
+import { readScript } from '../encode/sql-script-reader.js';
+import { errorMessage } from '../errors.js';
+
+export interface VerifiedPart {
+  label: string;
+  kind: ManifestPart['kind'];
+  /** COPY rows of a table part; INSERT statements of an original-format script. */
+  rows: number;
+  statements: number;
+  bytes: number;
+}
+
+export interface VerifyFault {
+  message: string;
+  /** The chunk key (`000003.chunk`, `4.dump`) when the fault lies in one. */
+  chunk?: string;
+  /** Byte offset in the stored chunk, when known. */
+  offset?: number;
+}
+
+export interface VerifyReport {
+  name: string;
+  format: ReadableDump['format'];
+  encrypted: boolean;
+  tables: number;
+  rows: number;
+  /** Raw (decrypted, decompressed) bytes read back. */
+  bytes: number;
+  storedBytes: number;
+  chunks: number;
+  parts: VerifiedPart[];
+  /** The first fault found; verification stops there. */
+  fault?: VerifyFault;
+}
+
+/**
+ * `dump verify`: reads a whole dump back as a restore would (decrypt, decompress, parse) but into no
+ * database, and reports what it holds or the first fault. A missing or wrong key is an error, not a fault.
+ */
+export async function verifyDump(config: Config, options: { value: string }): Promise<VerifyReport> {
+  const datastore = await openDatastore(config);
+  try {
+    const name = await resolveDumpName(datastore, options.value);
+    let dump: ReadableDump;
+    try {
+      dump = await openStoredDump(datastore, name, config.encryption_key);
+    } catch (error) {
+      if (!(error instanceof DumpFault)) throw error;
+      return { ...emptyReport(name), fault: faultOf(error) };
+    }
+    const { manifest } = dump;
+    const report: VerifyReport = {
+      name,
+      format: dump.format,
+      encrypted: dump.encrypted,
+      tables: 0,
+      rows: 0,
+      bytes: 0,
+      storedBytes: manifest.totals.storedBytes,
+      chunks: manifest.totals.chunks,
+      parts: [],
+    };
+    const tables = new Set<string>();
+    for (const part of manifest.parts) {
+      const verified: VerifiedPart = { label: part.label, kind: part.kind, rows: 0, statements: 0, bytes: 0 };
+      try {
+        if (part.encoding === 'pg-copy-text') await checkCopyPart(part, dump.readPart(part), verified);
+        else await checkSqlPart(dump.readPart(part), verified, dump.format === 'replibyte-legacy' ? tables : undefined);
+      } catch (error) {
+        report.fault = faultOf(error, part);
+      }
+      report.parts.push(verified);
+      report.bytes += verified.bytes;
+      report.rows += verified.rows;
+      if (part.kind === 'table-data') tables.add(part.label);
+      if (report.fault) break;
+    }
+    report.tables = tables.size;
+    return report;
+  } finally {
+    await datastore.close();
+  }
+}
+
+/** COPY text: every row ends with a newline and has one tab fewer than it has columns. */
+async function checkCopyPart(part: ManifestPart, data: AsyncIterable<Buffer>, verified: VerifiedPart): Promise<void> {
+  const tabsPerRow = (part.columns?.length ?? 1) - 1;
+  let tabs = 0;
+  for await (const piece of data) {
+    let position = 0;
+    while (position < piece.length) {
+      const newline = piece.indexOf(10, position);
+      const end = newline === -1 ? piece.length : newline;
+      for (let tab = piece.indexOf(9, position); tab !== -1 && tab < end; tab = piece.indexOf(9, tab + 1)) tabs += 1;
+      if (newline === -1) break;
+      if (tabs !== tabsPerRow) {
+        throw new Error(`row ${verified.rows + 1} (raw byte offset ${verified.bytes + newline}) has ${tabs + 1} fields, the part has ${tabsPerRow + 1} columns`);
+      }
+      tabs = 0;
+      verified.rows += 1;
+      position = newline + 1;
+    }
+    verified.bytes += piece.length;
+  }
+  if (tabs > 0 || (verified.bytes > 0 && verified.rows === 0)) throw new Error('the last row is not terminated: the data is cut short');
+  if (part.rows !== undefined && verified.rows !== part.rows) {
+    throw new Error(`read ${verified.rows} rows, the manifest says ${part.rows}`);
+  }
+}
+
+async function checkSqlPart(data: AsyncIterable<Buffer>, verified: VerifiedPart, insertTargets: Set<string> | undefined): Promise<void> {
+  const counted = (async function* () {
+    for await (const piece of data) {
+      verified.bytes += piece.length;
+      yield piece;
+    }
+  })();
+  for await (const event of readScript(counted)) {
+    if (event.kind === 'statement' || event.kind === 'copy-start') verified.statements += 1;
+    if (insertTargets && event.kind === 'statement') {
+      const target = /^INSERT\s+INTO\s+((?:"[^"]*"|[^\s(]+)(?:\.(?:"[^"]*"|[^\s(]+))?)/i.exec(event.sql.replace(/^(\s*--[^\n]*\n)*\s*/, ''));
+      if (target) {
+        verified.rows += 1;
+        insertTargets.add(target[1]!);
+      }
+    }
+  }
+}
+
+function faultOf(error: unknown, part?: ManifestPart): VerifyFault {
+  if (error instanceof DumpFault) return { message: error.message, chunk: error.chunk, ...(error.offset !== undefined && { offset: error.offset }) };
+  return { message: part ? `${part.label}: ${errorMessage(error)}` : errorMessage(error) };
+}
+
+function emptyReport(name: string): VerifyReport {
+  return { name, format: 'replibyte-v1', encrypted: false, tables: 0, rows: 0, bytes: 0, storedBytes: 0, chunks: 0, parts: [] };
+}
