@@ -21,7 +21,7 @@ export interface IncomingMessage {
 
 /** Splits a byte stream into whole messages; keeps the tail for the next call. */
 export class MessageReader {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   push(data: Buffer): IncomingMessage[] {
     this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
