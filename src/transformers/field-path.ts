@@ -2,7 +2,7 @@ import { ReplibyteError } from '../errors.js';
 
 /**
  * Field paths into documents (MongoDB documents, JSON values), shared by every transformer that works
- * below the top level of a value. The syntax, as documented in docs/transformers.md#field-paths:
+ * below the top level of a value. The syntax, as documented in docs/field-paths.md:
  *
  * - `a.b.c`: the field `c` of the object `b` of the object `a`.
  * - `a.$.b` (or the original Replibyte's `a.$[].b`): `b` in every element of the array `a`.

@@ -28,8 +28,9 @@ export async function connectMongo(uri: string, role: 'source' | 'destination'):
     const timeout = /[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 };
     client = new MongoClient(uri, { ...timeout, appName: `replibyte ${role}` });
   } catch (error) {
-    if (error instanceof MongoParseError) throw new ReplibyteError(`${role}.connection_uri is not a valid MongoDB URI: ${redactMongoUri(error.message)}`);
-    throw new ReplibyteError(`${role}.connection_uri: ${redactMongoUri(errorMessage(error))}`);
+    // The driver throws MongoParseError, or a TypeError from URL for a malformed host or port.
+    const detail = error instanceof MongoParseError || error instanceof TypeError ? error.message : errorMessage(error);
+    throw new ReplibyteError(`${role}.connection_uri is not a valid MongoDB URI: ${redactMongoUri(detail)}`);
   }
   try {
     await client.connect();

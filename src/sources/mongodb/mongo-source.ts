@@ -91,7 +91,7 @@ export class MongoSource implements DumpSource {
   }
 
   private async *documents(collection: CollectionInfo, filter: Document, transform: DocumentTransform | undefined): AsyncGenerator<Buffer> {
-    const cursor = this.db.collection(collection.name).find(filter, { raw: true, session: this.session });
+    const cursor = this.db.collection(collection.name).find(filter, { raw: true, session: this.session, batchSize: 1000 });
     let pending: Buffer[] = [];
     let bytes = 0;
     try {

@@ -144,7 +144,7 @@ describe('MongoDB round trip (against the wire-protocol test server)', () => {
     const archive = await collect((output) => restoreToScript(config, { value: 'mongo-round-trip', output }));
     expect(archive.readUInt32LE(0)).toBe(0x8199e26d);
 
-    const yaml = configYaml(server, workspace.storeDir, 'from_archive').replace(/transformers:[\s\S]*?skip:/, 'skip:').replace(/  skip:\n.*\n/, '');
+    const yaml = configYaml(server, workspace.storeDir, 'from_archive').replace(/transformers:[\s\S]*?skip:/, 'skip:').replace(/ {2}skip:\n.*\n/, '');
     const path = await workspace.writeConfig(yaml);
     const created = await runCli(['-c', path, 'dump', 'create', '-s', 'mongodb', '-i', '-n', 'from-archive'], { input: archive });
     expect(created.stderr).toMatch(/reading a mongodump archive of app/);
@@ -159,7 +159,7 @@ describe('MongoDB round trip (against the wire-protocol test server)', () => {
   });
 
   it('refuses to restore a MongoDB dump into PostgreSQL', async () => {
-    const config = workspace.config(configYaml(server, workspace.storeDir, 'restored').replace(/destination:\n  connection_uri: .*/, 'destination:\n  connection_uri: postgres://postgres@127.0.0.1:5432/nowhere'));
+    const config = workspace.config(configYaml(server, workspace.storeDir, 'restored').replace(/destination:\n {2}connection_uri: .*/, 'destination:\n  connection_uri: postgres://postgres@127.0.0.1:5432/nowhere'));
     await expect(restoreDump(config, { value: 'mongo-round-trip' })).rejects.toThrow(/holds a mongodb database/);
   });
 });
