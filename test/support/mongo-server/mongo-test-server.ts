@@ -296,7 +296,15 @@ export class MongoTestServer {
         yield raw;
       }
     })();
-    return this.cursorOf(ns, documents, body);
+    return this.cursorOf(ns, documents, body, this.snapshotTime(body));
+  }
+
+  /** A snapshot read on a replica set answers with the cluster time it read at (the one asked for, if any). */
+  private snapshotTime(body: Spec): { t: number; i: number } | undefined {
+    const readConcern = body.readConcern as Spec | undefined;
+    if (!this.options.replicaSet || readConcern?.level !== 'snapshot') return undefined;
+    const asked = readConcern.atClusterTime as Timestamp | undefined;
+    return asked ? { t: asked.t, i: asked.i } : { t: Math.floor(Date.now() / 1000), i: 1 };
   }
 
   private getMore(body: Spec): Buffer {
@@ -308,7 +316,7 @@ export class MongoTestServer {
     return cursorReply(cursor.ns, done ? 0n : id, 'nextBatch', batch);
   }
 
-  private cursorOf(ns: string, documents: Iterator<Buffer>, body: Spec): Buffer {
+  private cursorOf(ns: string, documents: Iterator<Buffer>, body: Spec, atClusterTime?: { t: number; i: number }): Buffer {
     const requested = (body.cursor as Spec | undefined)?.batchSize ?? body.batchSize;
     const { batch, done } = takeBatch(documents, requested === undefined ? 101 : Number(requested) || 101);
     let id = 0n;
@@ -316,7 +324,7 @@ export class MongoTestServer {
       id = this.nextCursorId++;
       this.cursors.set(id, { ns, documents });
     }
-    return cursorReply(ns, id, 'firstBatch', batch);
+    return cursorReply(ns, id, 'firstBatch', batch, atClusterTime);
   }
 }
 

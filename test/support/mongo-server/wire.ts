@@ -116,7 +116,7 @@ export function encodeReply(request: IncomingMessage, document: Buffer): Buffer 
  * Builds `{cursor: {<batchKey>: [raw documents], id, ns}, ok: 1}` around stored BSON bytes without
  * decoding them, so a reply carries the stored documents byte for byte.
  */
-export function cursorReply(ns: string, id: bigint, batchKey: 'firstBatch' | 'nextBatch', documents: Buffer[]): Buffer {
+export function cursorReply(ns: string, id: bigint, batchKey: 'firstBatch' | 'nextBatch', documents: Buffer[], atClusterTime?: { t: number; i: number }): Buffer {
   const elements: Buffer[] = [];
   documents.forEach((document, index) => {
     elements.push(Buffer.from([0x03]), Buffer.from(`${index}\0`, 'utf8'), document);
@@ -133,6 +133,7 @@ export function cursorReply(ns: string, id: bigint, batchKey: 'firstBatch' | 'ne
       Buffer.from([0x02]),
       Buffer.from('ns\0', 'utf8'),
       bsonString(ns),
+      ...(atClusterTime ? [Buffer.from([0x11]), Buffer.from('atClusterTime\0', 'utf8'), int64((BigInt(atClusterTime.t) << 32n) | BigInt(atClusterTime.i))] : []),
     ]),
   );
   const ok = Buffer.concat([Buffer.from([0x01]), Buffer.from('ok\0', 'utf8'), double(1)]);
