@@ -1,5 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { Binary, BSON } from 'mongodb';
+import { Readable } from 'node:stream';
+import { Binary, BSON, Long } from 'mongodb';
+import { Crc64, encodeDocument, magicBytes, TERMINATOR } from '../../../src/encode/mongo-archive.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectingReporter, createDump } from '../../../src/index.js';
 import { loadFixture } from '../../fixtures/mongodb/collections.js';
@@ -78,5 +80,26 @@ describe('MongoDB errors', () => {
     server.insertRaw('big', 'blobs', [Buffer.from(BSON.serialize({ _id: 'small' })), big]);
     const error = await createDump(workspace.config(yaml(server.uri('big'), workspace.storeDir)), { name: 'too-big' }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/^dumping collection big\.blobs: document \{"_id":"huge-1"\} is 17301\d\d\d bytes, over MongoDB's 16 MiB document limit/);
+  });
+
+  it('refuses a mongodump archive whose documents do not match their CRC', async () => {
+    const documents = [encodeDocument({ _id: 1, email: 'a@b.c' }), encodeDocument({ _id: 2, email: 'd@e.f' })];
+    const crc = new Crc64().update(documents[0]!).digest(); // the CRC of the first document only
+    const archive = Buffer.concat([
+      magicBytes(),
+      encodeDocument({ concurrent_collections: 1, version: '0.1', server_version: '7.0.0', tool_version: 'test' }),
+      encodeDocument({ db: 'app', collection: 'users', metadata: '{"options":{},"indexes":[],"type":"collection"}', size: 40 }),
+      TERMINATOR,
+      encodeDocument({ db: 'app', collection: 'users', EOF: false, CRC: Long.ZERO }),
+      ...documents,
+      TERMINATOR,
+      encodeDocument({ db: 'app', collection: 'users', EOF: true, CRC: crc }),
+      TERMINATOR,
+    ]);
+    const config = workspace.config(yaml(server.uri('app'), workspace.storeDir));
+    await expect(createDump(config, { name: 'damaged', sourceType: 'mongodb', input: Readable.from([archive]) })).rejects.toThrow(
+      'mongodump archive: the documents of app.users do not match their CRC: the archive is damaged',
+    );
+    await expect(createDump(config, { name: 'not-archive', sourceType: 'mongodb', input: Readable.from([Buffer.from('hello world')]) })).rejects.toThrow(/not a mongodump archive/);
   });
 });
