@@ -8,6 +8,7 @@ import { ReplibyteError } from '../errors.js';
 import { TOOL_NAME } from '../version.js';
 import { ChunkDigest, countNewlines } from './chunk-streams.js';
 import { compressStream } from './compression.js';
+import { BsonDocumentCounter } from '../encode/bson-documents.js';
 import type { ChunkCipher } from './encryption.js';
 import { manifestSigningBytes } from './encryption/canonical-json.js';
 import { findLegacyEntry } from './legacy/legacy-index.js';
@@ -73,6 +74,8 @@ export class DumpWriter {
   /** Streams one part into chunks. Table data is counted in rows (one newline per COPY row). */
   async writePart(description: PartDescription, data: AsyncIterable<Buffer> | Readable): Promise<ManifestPart> {
     const countRows = description.kind === 'table-data';
+    // BSON documents are counted by their length prefixes; COPY rows by their newlines.
+    const documents = description.encoding === 'bson-documents' ? new BsonDocumentCounter() : undefined;
     const chunks: ManifestChunk[] = [];
     let rows = 0;
     let rawBytes = 0;
@@ -81,7 +84,7 @@ export class DumpWriter {
       for await (const piece of data as AsyncIterable<Buffer>) {
         if (piece.length === 0) continue;
         open ??= this.openChunk();
-        if (countRows) rows += countNewlines(piece);
+        if (countRows) rows += documents ? documents.push(piece) : countNewlines(piece);
         rawBytes += piece.length;
         await open.write(piece);
         if (open.rawBytes >= this.chunkSize) {

@@ -15,13 +15,13 @@ const chunkSchema = z.object({
 });
 
 const partSchema = z.object({
-  kind: z.enum(['sql', 'table-data']),
+  kind: z.enum(['sql', 'table-data', 'collections']),
   section: z.enum(['pre-data', 'data', 'post-data']),
   label: z.string(),
   schema: z.string().optional(),
   table: z.string().optional(),
   columns: z.array(z.string()).optional(),
-  encoding: z.enum(['pg-copy-text', 'sql']),
+  encoding: z.enum(['pg-copy-text', 'sql', 'bson-documents', 'mongodb-collections-jsonl']),
   rows: z.number().int().nonnegative().optional(),
   rawBytes: z.number().int().nonnegative(),
   chunks: z.array(chunkSchema),

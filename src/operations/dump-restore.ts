@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
-import type { PartReader, RestoreSummary } from '../destinations/destination.js';
+import type { PartReader, RestoreSummary, RestoreTarget } from '../destinations/destination.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
 import { resolveDumpName } from '../dump/catalog.js';
@@ -10,6 +10,7 @@ import { openStoredDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
+import { isMongoUri } from '../sources/mongodb/connection.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -48,7 +49,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const dump = await openDump(config, options.value);
   try {
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-    const destination = new PostgresDestination({ uri, wipe: config.destination?.wipe_database ?? true });
+    const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true);
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
     reporter.info(summary.outcome);
     return summary;
@@ -57,11 +58,27 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   }
 }
 
-/** `dump restore … -o`: the dump as a script on `output`. */
+/** The destination by URI scheme; a dump of another engine is refused before anything is touched. */
+async function destinationFor(uri: string, manifest: Manifest, wipe: boolean): Promise<RestoreTarget> {
+  const mongo = isMongoUri(uri);
+  if (mongo !== (manifest.engine.kind === 'mongodb')) {
+    throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; destination.connection_uri (${mongo ? 'MongoDB' : 'not MongoDB'}) cannot take it`);
+  }
+  if (!mongo) return new PostgresDestination({ uri, wipe });
+  const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
+  return new MongoDestination({ uri, wipe });
+}
+
+/** `dump restore … -o`: the dump as a script on `output` (a mongodump archive for a MongoDB dump). */
 export async function restoreToScript(config: Config, options: RestoreOptions & { output: Writable }): Promise<Manifest> {
   const dump = await openDump(config, options.value);
   try {
-    await writeSqlScript(dump.manifest, dump.readPart, options.output);
+    if (dump.manifest.engine.kind === 'mongodb') {
+      const { writeMongoArchive } = await import('../destinations/mongodb/mongo-archive-writer.js');
+      await writeMongoArchive(dump.manifest, dump.readPart, options.output);
+    } else {
+      await writeSqlScript(dump.manifest, dump.readPart, options.output);
+    }
     return dump.manifest;
   } finally {
     await dump.datastore.close();

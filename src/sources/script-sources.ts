@@ -5,5 +5,9 @@ import type { DumpSource } from './source.js';
 
 /** Dump scripts read from stdin or a file (`dump create -s TYPE -i` / `-f FILE`). */
 export async function openScriptSource(type: SourceType, _input: Readable): Promise<DumpSource> {
+  if (type === 'mongodb') {
+    const { MongoArchiveSource } = await import('./mongodb/archive-source.js');
+    return new MongoArchiveSource(_input);
+  }
   throw new ReplibyteError(`reading a ${type} dump script is not supported by this build`);
 }
