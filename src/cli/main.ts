@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ReplibyteError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDumpCommands } from './commands/dump.js';
+import { registerLocalCommands } from './commands/local.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerTransformerCommands } from './commands/transformer.js';
 
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerDumpCommands(program);
   registerTransformerCommands(program);
   registerSourceCommands(program);
+  registerLocalCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { stderrReporter } from '../../reporting/reporter.js';
 import type { SourceType } from '../../sources/open.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { formatAge, formatBytes, formatTable } from '../format.js';
+import { registerLocalRestore } from './local.js';
 
 const SOURCE_TYPES: SourceType[] = ['postgresql', 'mysql', 'mongodb'];
 
@@ -89,6 +90,8 @@ export function registerDumpCommands(program: Command): void {
       }
       await restoreDump(config, { value: options.value, reporter: stderrReporter({ quiet: globals().quiet }) });
     });
+
+  registerLocalRestore(restore, globals, () => stderrReporter({ quiet: globals().quiet }));
 
   dump
     .command('delete')

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { DEMO_LOCAL, DEMO_SOURCE, runDemo } from '../../demo/demo.js';
+import { stderrReporter } from '../../reporting/reporter.js';
+import { formatAge, formatBytes, formatTable } from '../format.js';
+
+/** `replibyte demo`: the first command of the README. Needs no config and no database server. */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('try replibyte on a sample database: embedded PostgreSQL, a config with transformers, dump, list, restore')
+    .option('--dir <dir>', 'where the demo writes conf.yaml and its dumps', 'replibyte-demo')
+    .option('--keep', 'leave the source and the restored copy running (stop them with `replibyte local stop`)')
+    .action(async (options: { dir: string; keep?: boolean }) => {
+      const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
+      const out = (text: string) => process.stdout.write(`${text}\n`);
+      let number = 0;
+      const result = await runDemo({
+        dir: options.dir,
+        keep: Boolean(options.keep),
+        reporter: stderrReporter({ quiet: true }),
+        onStep: (text) => {
+          number += 1;
+          if (!quiet) out(`${number}. ${text}`);
+        },
+      });
+      const rows = result.dumps.map((d) => [d.name, formatBytes(d.storedBytes), formatAge(d.createdAt), String(d.compressed), String(d.encrypted)]);
+      out(`\n${formatTable(['name', 'size', 'when', 'compressed', 'encrypted'], rows)}`);
+      const columns = Object.keys(result.before[0] ?? {});
+      const table = (records: Array<Record<string, string | null>>) => formatTable(columns, records.map((r) => columns.map((c) => r[c] ?? 'NULL')));
+      out(`\nbefore (the source, ${DEMO_SOURCE}):\n${table(result.before)}`);
+      out(`\nafter (the restored copy a developer gets):\n${table(result.after)}`);
+      out(`\nconfig: ${result.configPath}`);
+      if (result.kept) {
+        out(`source:          ${result.sourceUri}`);
+        out(`restored copy:   ${result.localUri}`);
+        out(`stop them with:  replibyte local stop ${DEMO_SOURCE} && replibyte local stop ${DEMO_LOCAL}`);
+      } else {
+        out('both servers are stopped and removed (run with --keep to leave them running)');
+      }
+      out('next: `replibyte -c YOUR.yaml source scan` proposes transformers for your own database');
+    });
+}
