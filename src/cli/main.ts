@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ReplibyteError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDumpCommands } from './commands/dump.js';
 import { registerLocalCommands } from './commands/local.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSourceCommands(program);
   registerLocalCommands(program);
   registerDemoCommand(program);
+  registerConfigCommands(program);
   return program;
 }
 
