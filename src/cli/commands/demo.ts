@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEMO_LOCAL, DEMO_SOURCE, runDemo } from '../../demo/demo.js';
-import { stderrReporter } from '../../reporting/reporter.js';
+import { cliReporter } from '../../reporting/cli-reporter.js';
 import { formatAge, formatBytes, formatTable } from '../format.js';
 
 /** `replibyte demo`: the first command of the README. Needs no config and no database server. */
@@ -17,7 +17,7 @@ export function registerDemoCommand(program: Command): void {
       const result = await runDemo({
         dir: options.dir,
         keep: Boolean(options.keep),
-        reporter: stderrReporter({ quiet: true }),
+        reporter: cliReporter({ quiet }),
         onStep: (text) => {
           number += 1;
           if (!quiet) out(`${number}. ${text}`);

