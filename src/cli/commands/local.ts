@@ -63,10 +63,13 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
         return;
       }
       process.stderr.write('connect with the URI above; press Ctrl-C to stop the server\n');
+      // A pending promise does not keep Node alive; the timer does, until the signal.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      clearInterval(keepAlive);
       await restored.server.stop({ remove: !options.keep });
       process.stderr.write(options.keep ? `stopped; data kept in ${restored.server.dataDir}\n` : 'stopped and removed\n');
     });
