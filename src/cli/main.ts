@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDumpCommands } from './commands/dump.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerLocalCommands } from './commands/local.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerTransformerCommands } from './commands/transformer.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerLocalCommands(program);
   registerDemoCommand(program);
   registerConfigCommands(program);
+  registerInitCommand(program);
   return program;
 }
 

@@ -7,11 +7,12 @@ const scalar = (value: string) => stringify(value, { lineWidth: 0 }).trim();
  * The findings as a ready `source.transformers` block, each column with its `# reason`. A column no
  * transformer of this build can write is left commented out, with what to do instead.
  */
-export function renderTransformersYaml(result: ScanResult): string {
+export function renderTransformersYaml(result: ScanResult, options: { sourceLines?: string[] } = {}): string {
   const lines = [
     `# replibyte source scan: ${result.findings.length} of ${result.columns} columns in ${result.tables} tables look sensitive`,
     `# (by column name, and by the content of up to ${result.sampleRows} rows per table). Review before use.`,
     'source:',
+    ...(options.sourceLines ?? []),
     '  transformers:',
   ];
   const byTable = new Map<string, ScanFinding[]>();

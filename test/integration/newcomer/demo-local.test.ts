@@ -15,7 +15,7 @@ let root: string;
 let env: NodeJS.ProcessEnv;
 let demoDir: string;
 let config: string;
-const TIMEOUT = 240_000;
+const TIMEOUT = 300_000;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'replibyte-newcomer-'));

@@ -1,5 +1,8 @@
 import { base, en, Faker } from '@faker-js/faker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -127,5 +130,25 @@ describe('source scan', () => {
     expect(result.stdout).toMatch(/- name: card_number\n\s+transformer_name: \S+ {2}# card: column name "card_number" suggests card; \d+\/120 sampled values look like card numbers \(Luhn checksum\)/);
     // inet cannot take text, and no built-in writes an IP: left commented out, with what to do.
     expect(result.stdout).toMatch(/# - name: last_ip {2}# ip:/);
+  });
+
+  it('replibyte init writes a starter config from the scan that config check accepts against the same source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replibyte-init-'));
+    try {
+      const path = join(dir, 'conf.yaml');
+      const init = await runCli(['init', '--uri', db.uri, '-o', path]);
+      expect(init.code).toBe(0);
+      const text = await readFile(path, 'utf8');
+      expect(text).toMatch(/connection_uri: \$SOURCE_DATABASE_URL/);
+      expect(text).not.toContain(db.uri);
+      const check = await runCli(['-c', path, 'config', 'check'], { env: { SOURCE_DATABASE_URL: db.uri, TRANSFORMER_SALT: 'test-salt' } });
+      expect(check.stderr).toMatch(/is ready \(checked against/);
+      expect(check.code).toBe(0);
+      const again = await runCli(['init', '--uri', db.uri, '-o', path]);
+      expect(again.stderr).toMatch(/exists/);
+      expect(again.code).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
