@@ -12,6 +12,8 @@ export interface RestoreLocalOptions extends LocalPostgresOptions {
   reporter?: Reporter;
   /** The database to create in the local server; default: the source database's name. */
   database?: string;
+  /** Called as soon as the server runs, so that a Ctrl-C during the restore can stop it. */
+  onStarted?: (server: LocalPostgres) => void;
 }
 
 export interface LocalRestore {
@@ -34,6 +36,7 @@ export async function restoreLocal(config: Config, options: RestoreLocalOptions)
       throw new ReplibyteError(`dump ${dump.manifest.name} holds a ${dump.manifest.engine.kind} database; the local server is PostgreSQL`);
     }
     const server = await LocalPostgres.start(options);
+    options.onStarted?.(server);
     try {
       reporter.info(`local PostgreSQL 15 started on 127.0.0.1:${server.port} (data in ${server.dataDir})`);
       const database = options.database ?? dump.manifest.source.database ?? 'replibyte';

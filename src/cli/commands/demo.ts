@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEMO_LOCAL, DEMO_SOURCE, runDemo } from '../../demo/demo.js';
+import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
 import { formatAge, formatBytes, formatTable } from '../format.js';
 
@@ -14,6 +15,12 @@ export function registerDemoCommand(program: Command): void {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
       const out = (text: string) => process.stdout.write(`${text}\n`);
       let number = 0;
+      // The servers run in their own sessions: a Ctrl-C must stop them, or they would outlive the demo.
+      const interrupted = () => {
+        process.stderr.write('interrupted: stopping the demo servers\n');
+        void Promise.allSettled([DEMO_SOURCE, DEMO_LOCAL].map((name) => stopLocalPostgres(defaultLocalDir(name), { remove: true }))).finally(() => process.exit(130));
+      };
+      process.once('SIGINT', interrupted);
       const result = await runDemo({
         dir: options.dir,
         keep: Boolean(options.keep),
@@ -23,6 +30,7 @@ export function registerDemoCommand(program: Command): void {
           if (!quiet) out(`${number}. ${text}`);
         },
       });
+      process.off('SIGINT', interrupted);
       const rows = result.dumps.map((d) => [d.name, formatBytes(d.storedBytes), formatAge(d.createdAt), String(d.compressed), String(d.encrypted)]);
       out(`\n${formatTable(['name', 'size', 'when', 'compressed', 'encrypted'], rows)}`);
       const columns = Object.keys(result.before[0] ?? {});

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
+import { defaultLocalDir, stopLocalPostgres, type LocalPostgres } from '../../destinations/local/local-postgres.js';
 import { ReplibyteError } from '../../errors.js';
 import { restoreLocal } from '../../operations/dump-restore-local.js';
 import { restoreToScript } from '../../operations/dump-restore.js';
@@ -48,14 +48,29 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
         throw new ReplibyteError(`-i ${options.image}: the local restore runs an embedded PostgreSQL only`, 'restore other engines with `dump restore remote`');
       }
       const port = options.port === undefined ? undefined : parsePort(options.port);
-      const restored = await restoreLocal(config, {
-        value: options.value,
-        name: options.name,
-        reporter: reporter(options.json),
-        ...(options.dataDir && { dataDir: options.dataDir }),
-        ...(port && { port }),
-        ...(options.database && { database: options.database }),
-      });
+      // The server runs in its own session: a Ctrl-C during the restore must stop it, or it would outlive us.
+      let started: LocalPostgres | undefined;
+      const interrupted = () => {
+        process.stderr.write('interrupted: stopping the local PostgreSQL\n');
+        void (started?.stop({ remove: true }) ?? Promise.resolve()).finally(() => process.exit(130));
+      };
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
+      let restored;
+      try {
+        restored = await restoreLocal(config, {
+          value: options.value,
+          name: options.name,
+          reporter: reporter(options.json),
+          onStarted: (server) => (started = server),
+          ...(options.dataDir && { dataDir: options.dataDir }),
+          ...(port && { port }),
+          ...(options.database && { database: options.database }),
+        });
+      } finally {
+        process.off('SIGINT', interrupted);
+        process.off('SIGTERM', interrupted);
+      }
       process.stdout.write(options.json ? `${JSON.stringify({ type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port })}\n` : `${restored.uri}\n`);
       if (options.detach) {
         await restored.server.detach();

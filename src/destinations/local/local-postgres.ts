@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -134,7 +134,7 @@ export class LocalPostgres {
   /** Stops the server; with `remove`, deletes its data directory too. */
   async stop(options: { remove?: boolean } = {}): Promise<void> {
     await stopCluster(this.binaries, this.owner, this.dataDir);
-    if (options.remove) await rm(this.dataDir, { recursive: true, force: true });
+    if (options.remove) await removeDataDir(this.dataDir);
   }
 
   private async saveState(): Promise<void> {
@@ -151,8 +151,17 @@ export async function stopLocalPostgres(dataDir: string, options: { remove?: boo
   const binaries = await embeddedBinaries();
   const owner = isRoot() ? await postgresUser() : undefined;
   if (await isRunning(dataDir)) await stopCluster(binaries, owner, dataDir);
-  if (options.remove) await rm(dataDir, { recursive: true, force: true });
+  if (options.remove) await removeDataDir(dataDir);
   return state;
+}
+
+/**
+ * Removes what replibyte put in a data directory, and the directory only if that leaves it empty: a
+ * `--data-dir` pointed at a directory holding other files must not lose them.
+ */
+async function removeDataDir(dataDir: string): Promise<void> {
+  for (const entry of ['pgdata', 'postgres.log', 'state.json', '.pwfile']) await rm(join(dataDir, entry), { recursive: true, force: true });
+  await rmdir(dataDir).catch(() => undefined);
 }
 
 export async function readState(dataDir: string): Promise<LocalPostgresState | undefined> {
