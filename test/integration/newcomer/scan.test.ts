@@ -150,5 +150,5 @@ describe('source scan', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // three CLI runs: slow on a loaded machine
 });
