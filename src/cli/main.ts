@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ReplibyteError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDumpCommands } from './commands/dump.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerLocalCommands } from './commands/local.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerTransformerCommands } from './commands/transformer.js';
 
@@ -18,6 +22,10 @@ export function buildProgram(): Command {
   registerDumpCommands(program);
   registerTransformerCommands(program);
   registerSourceCommands(program);
+  registerLocalCommands(program);
+  registerDemoCommand(program);
+  registerConfigCommands(program);
+  registerInitCommand(program);
   return program;
 }
 

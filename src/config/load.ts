@@ -57,33 +57,76 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
 }
 
 export function parseConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const { config, problems } = analyzeConfig(text, origin, env);
+  if (problems.length > 0 || !config) throw new ConfigError(origin, problems);
+  return config;
+}
+
+/**
+ * Every problem of a config text at once, and the config itself when it can still be read: `config check`
+ * goes on to check a config with a misspelt key against the live source (the key is left out), so that
+ * one run reports every mistake. `parseConfig` accepts a config only without problems.
+ */
+export function analyzeConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): { config?: Config; problems: ConfigProblem[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(
-      origin,
-      document.errors.map((error) => {
+    return {
+      problems: document.errors.map((error) => {
         const position = error.linePos?.[0];
         return { keyPath: '', message: `invalid YAML: ${error.message.split('\n')[0]}`, ...position && { line: position.line, column: position.col } };
       }),
-    );
+    };
   }
   const locate = (keyPath: readonly PropertyKey[]) => locateNode(document, lineCounter, keyPath);
   const raw: unknown = document.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(origin, [{ keyPath: '', message: 'the config must be a YAML mapping with at least `datastore`' }]);
+    return { problems: [{ keyPath: '', message: 'the config must be a YAML mapping with at least `datastore`' }] };
   }
-  rejectLegacyShapes(raw as Record<string, unknown>, origin);
+  try {
+    rejectLegacyShapes(raw as Record<string, unknown>, origin);
+  } catch (error) {
+    return { problems: (error as ConfigError).problems };
+  }
 
   const problems: ConfigProblem[] = [];
   const substituted = substituteAll(raw, [], env, problems, locate);
-  const parsed = configSchema.safeParse(substituted);
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, locate)));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(origin, problems);
-
+  let parsed = configSchema.safeParse(substituted);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, locate)));
+    // Without its unknown keys, the rest of the config may still be readable (for `config check` only).
+    // A misspelt `transformer_name` leaves it missing: a placeholder that fits any column lets the
+    // entry's table and column still be checked.
+    const salvageable = (issue: core.$ZodIssue) =>
+      issue.code === 'unrecognized_keys' || (issue.code === 'invalid_type' && issue.path[issue.path.length - 1] === 'transformer_name');
+    if (parsed.error.issues.every(salvageable)) {
+      for (const issue of parsed.error.issues) {
+        if (issue.code === 'unrecognized_keys') dropKeys(substituted, issue.path, issue.keys);
+        else setKey(substituted, issue.path, 'transient');
+      }
+      parsed = configSchema.safeParse(substituted);
+    }
+  }
+  if (!parsed.success) return { problems };
   const config = parsed.data;
-  checkConsistency(config, origin, locate);
-  return { ...config, origin, locate };
+  try {
+    checkConsistency(config, origin, locate);
+  } catch (error) {
+    problems.push(...(error as ConfigError).problems);
+  }
+  return { config: { ...config, origin, locate }, problems };
+}
+
+function setKey(root: unknown, path: readonly PropertyKey[], value: unknown): void {
+  let node = root as Record<PropertyKey, unknown> | undefined;
+  for (const key of path.slice(0, -1)) node = node?.[key] as Record<PropertyKey, unknown> | undefined;
+  if (node && typeof node === 'object') node[path[path.length - 1]!] = value;
+}
+
+function dropKeys(root: unknown, path: readonly PropertyKey[], keys: readonly string[]): void {
+  let node = root as Record<PropertyKey, unknown> | undefined;
+  for (const key of path) node = node?.[key] as Record<PropertyKey, unknown> | undefined;
+  if (node && typeof node === 'object') for (const key of keys) delete node[key];
 }
 
 function substituteAll(

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { CompressionCodec } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { ReplibyteError } from '../errors.js';
+import type { ProgressListener } from '../reporting/progress.js';
 import { TOOL_NAME } from '../version.js';
 import { ChunkDigest, countNewlines } from './chunk-streams.js';
 import { compressStream } from './compression.js';
@@ -31,6 +32,8 @@ export interface DumpWriterOptions {
   compression: CompressionCodec;
   cipher?: ChunkCipher;
   chunkSize?: number;
+  /** Told of each table part's rows and bytes as they stream (progress display). */
+  progress?: ProgressListener;
 }
 
 export type ManifestMetadata = Pick<Manifest, 'engine' | 'source' | 'schemas' | 'transformed'>;
@@ -86,6 +89,7 @@ export class DumpWriter {
         open ??= this.openChunk();
         if (countRows) rows += documents ? documents.push(piece) : countNewlines(piece);
         rawBytes += piece.length;
+        if (countRows) this.options.progress?.({ type: 'table-progress', table: description.label, rows, bytes: rawBytes });
         await open.write(piece);
         if (open.rawBytes >= this.chunkSize) {
           chunks.push(await open.finish());
@@ -98,6 +102,10 @@ export class DumpWriter {
       throw error;
     }
     const part: ManifestPart = { ...description, rawBytes, chunks, ...(countRows && { rows }) };
+    if (countRows) {
+      const storedBytes = chunks.reduce((sum, chunk) => sum + chunk.storedBytes, 0);
+      this.options.progress?.({ type: 'table-end', table: description.label, rows, bytes: rawBytes, storedBytes });
+    }
     this.parts.push(part);
     return part;
   }

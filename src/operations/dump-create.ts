@@ -30,6 +30,7 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
   if (saltSource === 'random' && (config.source?.transformers ?? []).length > 0) {
     reporter.warn('no `salt` (nor `encryption_key`) in the config: transformers use a random salt for this run, so their outputs will not match the previous dump\'s');
   }
+  const started = Date.now();
   const datastore = await openDatastore(config);
   try {
     const cipher = config.encryption_key ? await cipherForWriting(config.encryption_key) : undefined;
@@ -39,6 +40,7 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
       compression: compressionOf(config),
       ...(cipher && { cipher }),
       ...(options.chunkSize && { chunkSize: options.chunkSize }),
+      ...(reporter.progress && { progress: (event) => reporter.progress?.(event) }),
     });
     const onAbort = () => source.close();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -46,6 +48,15 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
       const metadata = await source.dump(writer, { config, registry, salt, reporter });
       if (options.signal?.aborted) throw new ReplibyteError('dump create was interrupted');
       const manifest = await writer.commit(metadata);
+      reporter.progress?.({
+        type: 'end',
+        operation: 'dump',
+        tables: manifest.parts.filter((part) => part.kind === 'table-data').length,
+        rows: manifest.totals.rows,
+        bytesIn: manifest.totals.rawBytes,
+        bytesOut: manifest.totals.storedBytes,
+        seconds: (Date.now() - started) / 1000,
+      });
       reporter.info(`dump ${manifest.name} written to ${datastore.description}: ${manifest.totals.rows} rows, ${manifest.totals.storedBytes} bytes stored`);
       return manifest;
     } catch (error) {

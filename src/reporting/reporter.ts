@@ -1,3 +1,5 @@
+import type { ProgressEvent } from './progress.js';
+
 /**
  * Where the library says what it is doing. The CLI prints to stderr (stdout may carry a dump);
  * tests collect the lines. Messages never contain secrets.
@@ -5,6 +7,8 @@
 export interface Reporter {
   info(message: string): void;
   warn(message: string): void;
+  /** Table-by-table progress (see progress.ts); optional, so a reporter may ignore it. */
+  progress?(event: ProgressEvent): void;
 }
 
 export const silentReporter: Reporter = { info: () => undefined, warn: () => undefined };

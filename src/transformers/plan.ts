@@ -1,4 +1,4 @@
-import type { Config } from '../config/load.js';
+import type { Config, ConfigProblem } from '../config/load.js';
 import { formatKeyPath } from '../config/load.js';
 import type { ColumnTransform } from '../encode/copy-row-transform.js';
 import { ReplibyteError } from '../errors.js';
@@ -45,11 +45,31 @@ export function planTransforms(
   salt: Buffer,
   dumpedColumns: (table: TableColumns) => string[],
 ): TransformPlan {
-  const problems: string[] = [];
+  const { plan, problems } = checkTransforms(config, tables, registry, salt, dumpedColumns);
+  if (problems.length > 0) throw new ReplibyteError(problems.map((p) => formatPlanProblem(config.origin, p)).join('\n'));
+  return plan;
+}
+
+/** `conf.yaml:12:9: source.transformers[0].table: no table …` */
+export function formatPlanProblem(origin: string, problem: ConfigProblem): string {
+  return `${problem.line === undefined ? '' : `${origin}:${problem.line}:${problem.column}: `}${problem.keyPath}: ${problem.message}`;
+}
+
+/**
+ * The checks and the plan of `planTransforms`, with the problems returned instead of thrown
+ * (`config check` reports them together with the others). The plan is only usable without problems.
+ */
+export function checkTransforms(
+  config: Config,
+  tables: TableColumns[],
+  registry: TransformerRegistry,
+  salt: Buffer,
+  dumpedColumns: (table: TableColumns) => string[],
+): { plan: TransformPlan; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
   const plan: TransformPlan = { tables: new Map(), transformed: [] };
   const report = (path: PropertyKey[], message: string) => {
-    const place = config.locate(path);
-    problems.push(`${place ? `${config.origin}:${place.line}:${place.column}: ` : ''}${formatKeyPath(path)}: ${message}`);
+    problems.push({ keyPath: formatKeyPath(path), message, ...config.locate(path) });
   };
 
   (config.source?.transformers ?? []).forEach((entry, tableIndex) => {
@@ -101,8 +121,7 @@ export function planTransforms(
     plan.tables.set(key, tablePlan);
   });
 
-  if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
-  return plan;
+  return { plan, problems };
 }
 
 function suggest(name: string, candidates: string[]): string {

@@ -7,10 +7,11 @@ import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
 import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
 import { registerVerifyCommand } from './dump-verify.js';
-import { stderrReporter } from '../../reporting/reporter.js';
+import { cliReporter } from '../../reporting/cli-reporter.js';
 import type { SourceType } from '../../sources/open.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { formatAge, formatBytes, formatTable } from '../format.js';
+import { registerLocalRestore } from './local.js';
 
 const SOURCE_TYPES: SourceType[] = ['postgresql', 'mysql', 'mongodb'];
 
@@ -25,7 +26,8 @@ export function registerDumpCommands(program: Command): void {
     .option('-i, --input', 'read a dump script from stdin instead of the live database')
     .option('-f, --file <path>', 'read a dump script from a file instead of the live database')
     .option('-n, --name <name>', 'name of the dump (default: dump-<epoch ms>)')
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string }) => {
+    .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean }) => {
       const config = await requireConfig(globals());
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
@@ -43,7 +45,7 @@ export function registerDumpCommands(program: Command): void {
           ...(options.name && { name: options.name }),
           ...(sourceType && { sourceType }),
           ...(input && { input }),
-          reporter: stderrReporter({ quiet: globals().quiet }),
+          reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
           signal: controller.signal,
         });
       } finally {
@@ -82,16 +84,18 @@ export function registerDumpCommands(program: Command): void {
     .description('restore into destination.connection_uri, or print the dump as a script with -o')
     .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
     .option('-o, --output', 'write the dump to stdout as a script (psql -v ON_ERROR_STOP=1 loads it)')
-    .action(async (options: { value: string; output?: boolean }) => {
+    .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
+    .action(async (options: { value: string; output?: boolean; json?: boolean }) => {
       const config = await requireConfig(globals());
       if (options.output) {
         await restoreToScript(config, { value: options.value, output: process.stdout });
         return;
       }
-      await restoreDump(config, { value: options.value, reporter: stderrReporter({ quiet: globals().quiet }) });
+      await restoreDump(config, { value: options.value, reporter: cliReporter({ quiet: globals().quiet, json: options.json }) });
     });
 
   registerVerifyCommand(dump, globals);
+  registerLocalRestore(restore, globals, (json) => cliReporter({ quiet: globals().quiet, json }));
 
   dump
     .command('delete')

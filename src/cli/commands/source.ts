@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
 import { PostgresSource } from '../../sources/postgres/postgres-source.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
+import { registerScanCommand } from './scan.js';
 
 export function registerSourceCommands(program: Command): void {
   const source = program.command('source').description('inspect the source database');
@@ -24,4 +25,5 @@ export function registerSourceCommands(program: Command): void {
         await pg.close();
       }
     });
+  registerScanCommand(source, () => program.opts<GlobalOptions & { quiet?: boolean }>());
 }

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { countNewlines } from '../../dump/chunk-streams.js';
 import type { Manifest, ManifestPart } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
@@ -33,6 +34,15 @@ export class PostgresDestination implements RestoreTarget {
     try {
       await this.refuseSourceItself(client, manifest, where);
       await client.query('BEGIN');
+      const started = Date.now();
+      const dataParts = manifest.parts.filter((part) => part.kind === 'table-data');
+      reporter.progress?.({
+        type: 'start',
+        operation: 'restore',
+        tables: dataParts.length,
+        estimatedRows: manifest.totals.rows,
+        estimatedBytes: dataParts.reduce((sum, part) => sum + part.rawBytes, 0),
+      });
       if (this.options.wipe) await this.wipe(client, manifest, reporter);
       let rows = 0;
       let tables = 0;
@@ -40,7 +50,7 @@ export class PostgresDestination implements RestoreTarget {
         try {
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
           else {
-            rows += await this.loadTable(client, part, readPart);
+            rows += await this.loadTable(client, part, readPart, reporter);
             tables += 1;
           }
         } catch (error) {
@@ -48,6 +58,15 @@ export class PostgresDestination implements RestoreTarget {
         }
       }
       await client.query('COMMIT');
+      reporter.progress?.({
+        type: 'end',
+        operation: 'restore',
+        tables,
+        rows,
+        bytesIn: manifest.totals.storedBytes,
+        bytesOut: dataParts.reduce((sum, part) => sum + part.rawBytes, 0),
+        seconds: (Date.now() - started) / 1000,
+      });
       return { tables, rows, outcome: `restored ${tables} tables and ${rows} rows into ${where}` };
     } catch (error) {
       const rolledBack = await client.query('ROLLBACK').then(
@@ -92,15 +111,33 @@ export class PostgresDestination implements RestoreTarget {
     if (schemas.includes('public')) await client.query('CREATE SCHEMA IF NOT EXISTS public');
   }
 
-  private async loadTable(client: pg.Client, part: ManifestPart, readPart: PartReader): Promise<number> {
+  private async loadTable(client: pg.Client, part: ManifestPart, readPart: PartReader, reporter: Reporter): Promise<number> {
     const columns = (part.columns ?? []).map(quoteIdentifier).join(', ');
     const target = qualifiedName(part.schema!, part.table!);
     const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN`));
-    await pipeline(Readable.from(readPart(part)), copy);
+    reporter.progress?.({ type: 'table-start', table: part.label, estimatedRows: part.rows ?? 0, estimatedBytes: part.rawBytes });
+    await pipeline(Readable.from(counted(readPart(part), part.label, reporter)), copy);
+    reporter.progress?.({ type: 'table-end', table: part.label, rows: copy.rowCount, bytes: part.rawBytes });
     const loaded = copy.rowCount;
     if (loaded !== part.rows) {
       throw new ReplibyteError(`${part.label}: loaded ${loaded} rows, the manifest says ${part.rows}`);
     }
     return loaded;
+  }
+}
+
+/** Passes a part's bytes through, telling the reporter how many rows and bytes went by. */
+async function* counted(data: AsyncIterable<Buffer>, table: string, reporter: Reporter): AsyncGenerator<Buffer> {
+  if (!reporter.progress) {
+    yield* data;
+    return;
+  }
+  let rows = 0;
+  let bytes = 0;
+  for await (const piece of data) {
+    rows += countNewlines(piece);
+    bytes += piece.length;
+    reporter.progress({ type: 'table-progress', table, rows, bytes });
+    yield piece;
   }
 }

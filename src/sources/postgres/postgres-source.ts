@@ -55,6 +55,13 @@ export class PostgresSource implements DumpSource {
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);
     const subset = await computePostgresSubset(this.client, context.config, catalog.foreignKeys, selection, context.reporter);
+    const dataTables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
+    context.reporter.progress?.({
+      type: 'start',
+      operation: 'dump',
+      tables: dataTables.length,
+      estimatedRows: dataTables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0),
+    });
 
     await sink.writePart(
       { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
@@ -93,6 +100,7 @@ export class PostgresSource implements DumpSource {
     const statement = rows.kind === 'kept' ? rows.copy : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
     const copy = this.client.query(copyTo(statement));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
+    context.reporter.progress?.({ type: 'table-start', table: label, ...(table.estimatedRows >= 0 && { estimatedRows: table.estimatedRows }) });
     let data: AsyncIterable<Buffer> = copy;
     if (transforms.length > 0) {
       const rewrite = new CopyRowTransform(columns, transforms, `table ${label}`);

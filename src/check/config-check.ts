@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import type pg from 'pg';
+import { analyzeConfig, formatKeyPath, type Config, type ConfigProblem } from '../config/load.js';
+import { ReplibyteError } from '../errors.js';
+import { selectTables } from '../selection/table-selection.js';
+import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../sources/postgres/catalog.js';
+import { connectPostgres, isPostgresUri, redactUri } from '../sources/postgres/connection.js';
+import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
+import type { TransformerRegistry } from '../transformers/registry.js';
+import { resolveSalt } from '../transformers/salt.js';
+import { unquote } from '../selection/table-selection.js';
+
+export interface TablePreview {
+  schema: string;
+  table: string;
+  /** The transformed columns, in table order. */
+  columns: string[];
+  /** Per sampled row: the columns' values before and after. */
+  rows: Array<{ before: Array<string | null>; after: Array<string | null> }>;
+}
+
+export interface CheckReport {
+  origin: string;
+  /** Every problem found, in file order. */
+  problems: ConfigProblem[];
+  /** The source the config was checked against (redacted), when it could be reached. */
+  checkedAgainst?: string;
+  previews: TablePreview[];
+}
+
+export interface CheckOptions {
+  registry: TransformerRegistry;
+  env?: NodeJS.ProcessEnv;
+  /** Sample rows of each transformed table, before and after (only when the config has no problem). */
+  previewRows?: number;
+}
+
+/**
+ * `config check`: the config's own problems (YAML, keys, types) and, against the live source's schema,
+ * every table and column it names, every transformer and whether it can write its column's type, and the
+ * subset's start table. Everything is reported at once, with its line and column, before a long run.
+ */
+export async function checkConfig(path: string, options: CheckOptions): Promise<CheckReport> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ReplibyteError(error.code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${error.code}`);
+  });
+  const { config, problems } = analyzeConfig(text, path, options.env ?? process.env);
+  const report: CheckReport = { origin: path, problems, previews: [] };
+  const uri = config?.source?.connection_uri;
+  if (config && uri && isPostgresUri(uri)) {
+    const client = await connectPostgres(uri, 'source');
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const catalog = await readCatalog(client);
+      report.checkedAgainst = redactUri(uri);
+      problems.push(...checkSelection(config, catalog));
+      const { salt } = resolveSalt(config);
+      const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns);
+      problems.push(...transformProblems);
+      problems.push(...(await checkSubset(client, config, catalog)));
+      if (options.previewRows && problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  return report;
+}
+
+/** skip, skip_data and only_tables entries that match no table (selectTables reports them as text). */
+function checkSelection(config: Config, catalog: Catalog): ConfigProblem[] {
+  try {
+    selectTables(config, catalog.tables, `the source database ${catalog.database}`);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ReplibyteError)) throw error;
+    return error.message.split('\n').map((line) => {
+      const match = /^.*?:(\d+):(\d+): (\S+): (.*)$/.exec(line);
+      return match ? { keyPath: match[3]!, message: match[4]!, line: Number(match[1]), column: Number(match[2]) } : { keyPath: '', message: line };
+    });
+  }
+}
+
+/** The subset's start table must exist and have a primary key (the subset follows keys from it). */
+async function checkSubset(client: pg.Client, config: Config, catalog: Catalog): Promise<ConfigProblem[]> {
+  const subset = config.source?.database_subset;
+  if (!subset) return [];
+  const path = ['source', 'database_subset', 'table'];
+  const at = { keyPath: formatKeyPath(path), ...config.locate(path) };
+  const schema = unquote(subset.database);
+  const name = unquote(subset.table);
+  const table = catalog.tables.find((t) => t.schema === schema && t.name === name);
+  if (!table) return [{ ...at, message: `no table ${schema}.${name} in the source (the subset's start table)` }];
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary`,
+    [qualifiedName(schema, name)],
+  );
+  return rowCount ? [] : [{ ...at, message: `${schema}.${name} has no primary key: a subset cannot start from it` }];
+}
+
+async function preview(client: pg.Client, catalog: Catalog, plan: TransformPlan, rows: number): Promise<TablePreview[]> {
+  const previews: TablePreview[] = [];
+  for (const table of catalog.tables) {
+    const transforms = plan.tables.get(JSON.stringify([table.schema, table.name]))?.transforms ?? [];
+    if (transforms.length === 0) continue;
+    const columns = dumpedColumns(table);
+    const list = columns.map((c, i) => `${quoteIdentifier(c)}::text AS c${i}`).join(', ');
+    const result = await client.query<Record<string, string | null>>(`SELECT ${list} FROM ${qualifiedName(table.schema, table.name)} LIMIT ${Math.floor(rows)}`);
+    const ordered = [...transforms].sort((a, b) => a.index - b.index);
+    previews.push({
+      schema: table.schema,
+      table: table.name,
+      columns: ordered.map((t) => columns[t.index]!),
+      rows: result.rows.map((row) => {
+        const values = columns.map((_, i) => row[`c${i}`] ?? null);
+        const view = { get: (column: string) => values[columns.indexOf(column)] ?? null };
+        return { before: ordered.map((t) => values[t.index] ?? null), after: ordered.map((t) => t.apply(values[t.index] ?? null, view)) };
+      }),
+    });
+  }
+  return previews;
+}
+
+function dumpedColumns(table: TableColumns): string[] {
+  return table.columns.filter((column) => !column.generated).map((column) => column.name);
+}

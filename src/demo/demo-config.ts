@@ -1,0 +1,57 @@
+import { stringify } from 'yaml';
+import { chooseTransformer } from '../scan/transformer-choice.js';
+import type { TransformerRegistry } from '../transformers/registry.js';
+
+/** The conf.yaml the demo writes: the sample shop's sensitive columns, each with a transformer. */
+export function demoConfigYaml(options: { sourceUri: string; storeDir: string; salt: string; registry: TransformerRegistry }): string {
+  const pick = (...names: string[]) => chooseTransformer(options.registry, names);
+  const column = (name: string, transformer: string, transformerOptions?: Record<string, unknown>) => ({
+    name,
+    transformer_name: transformer,
+    ...(transformerOptions && { transformer_options: transformerOptions }),
+  });
+  const redactedOptions = (transformer: string, width: number) => (transformer === 'redacted' ? { character: '#', width } : undefined);
+  const lastName = pick('last-name', 'redacted');
+  const phone = pick('phone-number', 'redacted');
+  const street = pick('street-address', 'address', 'redacted');
+  const card = pick('credit-card', 'redacted');
+  const iban = pick('iban', 'redacted');
+  const config = {
+    salt: options.salt,
+    source: {
+      connection_uri: options.sourceUri,
+      transformers: [
+        {
+          database: 'public',
+          table: 'customers',
+          columns: [
+            column('first_name', pick('first-name')),
+            column('last_name', lastName, redactedOptions(lastName, 4)),
+            column('email', pick('email')),
+            column('phone', phone, redactedOptions(phone, 8)),
+            column('street_address', street, redactedOptions(street, 8)),
+            column('card_number', card, redactedOptions(card, 12)),
+            column('iban', iban, redactedOptions(iban, 12)),
+          ],
+        },
+        {
+          database: 'public',
+          table: 'orders',
+          columns: [column('shipping_address', pick('street-address', 'address', 'redacted'), redactedOptions(street, 8))],
+        },
+      ],
+    },
+    datastore: { local_disk: { dir: options.storeDir } },
+  };
+  return [
+    '# The replibyte demo config, written by `replibyte demo` (run it again to start over).',
+    '# The source is a throwaway PostgreSQL the demo started, filled with made-up customers and orders.',
+    '# `salt` makes the transformers deterministic: the same email gives the same fake email in every',
+    '# table and every run. In a real config, read it from the environment: salt: $TRANSFORMER_SALT',
+    stringify(config, { lineWidth: 0 }).trimEnd(),
+    '# A subset (start from a few customers, keep what they reference) would go under source:',
+    '#   database_subset: { database: public, table: customers, strategy_name: random, strategy_options: { percent: 10 } }',
+    '# It is left out here: subsetting is not in this build yet.',
+    '',
+  ].join('\n');
+}

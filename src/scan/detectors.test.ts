@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { CONTENT_DETECTORS, isValidIban, normalizeColumnName, passesLuhn } from './detectors.js';
+
+const kindOf = (value: string) => CONTENT_DETECTORS.find((d) => d.matches(value))?.kind;
+
+describe('content detectors', () => {
+  it("checks card numbers with Luhn's checksum", () => {
+    expect(passesLuhn('4111111111111111')).toBe(true);
+    expect(passesLuhn('4111111111111112')).toBe(false);
+    expect(kindOf('4111 1111 1111 1111')).toBe('card');
+    expect(kindOf('4111-1111-1111-1112')).not.toBe('card');
+  });
+
+  it('checks IBANs with the mod-97 checksum', () => {
+    expect(isValidIban('GB82 WEST 1234 5698 7654 32')).toBe(true);
+    expect(isValidIban('DE89370400440532013000')).toBe(true);
+    expect(isValidIban('DE89370400440532013001')).toBe(false);
+  });
+
+  it('tells emails, IPs, phones and tokens apart, and leaves ordinary values alone', () => {
+    expect(kindOf('jane.doe@acme.com')).toBe('email');
+    expect(kindOf('192.168.10.4')).toBe('ip');
+    expect(kindOf('2001:db8::1')).toBe('ip');
+    expect(kindOf('+44 20 7946 0958')).toBe('phone');
+    expect(kindOf('sk_live_4eC39HqLyjWDarjtT1zdp7dc')).toBe('token');
+    expect(kindOf('550e8400-e29b-41d4-a716-446655440000')).toBeUndefined();
+    expect(kindOf('2024-05-01')).toBeUndefined();
+    expect(kindOf('shipped')).toBeUndefined();
+    expect(kindOf('Ergonomic Steel Chair')).toBeUndefined();
+  });
+
+  it('normalizes column names before the name rules', () => {
+    expect(normalizeColumnName('firstName')).toBe('first_name');
+    expect(normalizeColumnName('E-Mail')).toBe('e_mail');
+  });
+});

@@ -1,0 +1,144 @@
+import { isIP } from 'node:net';
+import { en } from '@faker-js/faker';
+
+/** The kinds of personal or secret data that `source scan` looks for. */
+export type SensitiveKind =
+  | 'email'
+  | 'phone'
+  | 'first-name'
+  | 'last-name'
+  | 'full-name'
+  | 'address'
+  | 'postcode'
+  | 'card'
+  | 'iban'
+  | 'ip'
+  | 'token'
+  | 'national-id'
+  | 'birth-date';
+
+export interface ContentDetector {
+  kind: SensitiveKind;
+  /** What a matching value looks like, for the `# reason` comment. */
+  describes: string;
+  matches(value: string): boolean;
+}
+
+/** Luhn's checksum, which every payment card number passes (and 9 in 10 random digit strings fail). */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+/** ISO 13616: move the first four characters to the end, letters to numbers, the whole mod 97 is 1. */
+export function isValidIban(text: string): boolean {
+  const iban = text.replace(/\s+/g, '').toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const character of rearranged) {
+    const code = character.charCodeAt(0);
+    const value = code >= 65 ? String(code - 55) : character;
+    for (const digit of value) remainder = (remainder * 10 + Number(digit)) % 97;
+  }
+  return remainder === 1;
+}
+
+const lower = (list: readonly string[] | undefined) => new Set((list ?? []).map((name) => name.toLowerCase()));
+const personNames = en.person as { first_name?: { generic?: string[] }; last_name?: { generic?: string[] } };
+const FIRST_NAMES = lower(personNames.first_name?.generic);
+const LAST_NAMES = lower(personNames.last_name?.generic);
+const STREET_SUFFIXES = [...lower(en.location?.street_suffix as string[] | undefined), 'st', 'ave', 'rd', 'ln', 'dr', 'ct', 'blvd', 'pl', 'strasse', 'straße', 'rue', 'via', 'calle', 'weg'];
+const STREET = new RegExp(`^\\d+[a-z]?,?\\s+(?:[\\p{L}0-9.'-]+\\s+){0,4}(?:${STREET_SUFFIXES.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\.?(?:\\b|\\s|,|$)`, 'iu');
+const STREET_FIRST = /^(?:rue|via|calle|avenida|avenue|chemin|place)\s+\p{L}/iu;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Bits per character: tokens and keys are dense, words and codes are not. */
+function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const character of text) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+const digitsOf = (value: string) => value.replace(/\D/g, '');
+const words = (value: string) => value.trim().split(/\s+/);
+
+/** In order: the first detector most sampled values match gives the column its kind. */
+export const CONTENT_DETECTORS: ContentDetector[] = [
+  { kind: 'email', describes: 'email addresses', matches: (v) => /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i.test(v.trim()) },
+  {
+    kind: 'card',
+    describes: 'card numbers (Luhn checksum)',
+    matches: (v) => /^\d[\d -]{11,22}\d$/.test(v.trim()) && digitsOf(v).length >= 13 && digitsOf(v).length <= 19 && passesLuhn(digitsOf(v)),
+  },
+  { kind: 'iban', describes: 'IBANs (mod-97 checksum)', matches: isValidIban },
+  { kind: 'ip', describes: 'IP addresses', matches: (v) => isIP(v.trim().replace(/\/\d+$/, '')) !== 0 },
+  {
+    kind: 'phone',
+    describes: 'phone numbers',
+    matches: (v) => {
+      const text = v.trim();
+      const digits = digitsOf(text).length;
+      return /^\+?[\d\s().-]{7,24}(?:\s*(?:x|ext\.?)\s*\d{1,5})?$/i.test(text) && digits >= 9 && digits <= 15 && (/^\+|[\s().-]/.test(text) || digits >= 10);
+    },
+  },
+  {
+    kind: 'token',
+    describes: 'tokens or keys (long, dense, random-looking)',
+    matches: (v) => {
+      const text = v.trim();
+      if (UUID.test(text)) return false;
+      if (/^eyJ[\w-]+\.[\w-]+\./.test(text)) return true;
+      return /^[A-Za-z0-9_\-+/=.$:]{20,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text) && entropy(text) >= 3.5;
+    },
+  },
+  { kind: 'address', describes: 'street addresses', matches: (v) => STREET.test(v.trim()) || STREET_FIRST.test(v.trim()) },
+  {
+    kind: 'full-name',
+    describes: 'people\'s full names',
+    matches: (v) => {
+      const parts = words(v);
+      return parts.length >= 2 && parts.length <= 4 && FIRST_NAMES.has(parts[0]!.toLowerCase()) && /^\p{Lu}/u.test(parts[parts.length - 1]!);
+    },
+  },
+  { kind: 'first-name', describes: 'first names', matches: (v) => words(v).length === 1 && FIRST_NAMES.has(v.trim().toLowerCase()) },
+  { kind: 'last-name', describes: 'last names', matches: (v) => words(v).length === 1 && LAST_NAMES.has(v.trim().toLowerCase()) },
+];
+
+/** Column names that say what they hold (matched on the lower-cased name with `_` between words). */
+export const NAME_RULES: Array<{ kind: SensitiveKind; pattern: RegExp }> = [
+  { kind: 'email', pattern: /e_?mail/ },
+  { kind: 'phone', pattern: /phone|mobile|(^|_)cell(_|$)|(^|_)fax(_|$)|(^|_)tel(_|$)|telephone|msisdn/ },
+  { kind: 'first-name', pattern: /first_?name|given_?name|(^|_)fname(_|$)|forename/ },
+  { kind: 'last-name', pattern: /last_?name|surname|family_?name|(^|_)lname(_|$)|maiden_?name/ },
+  { kind: 'full-name', pattern: /full_?name|(customer|contact|person|client|holder|user|patient|employee|owner)_?name|display_?name/ },
+  { kind: 'card', pattern: /card_?(number|num|no)|credit_?card|(^|_)cc_?(number|num|no)(_|$)|(^|_)pan(_|$)/ },
+  { kind: 'iban', pattern: /iban|bank_?account|account_?number|routing_?number/ },
+  { kind: 'ip', pattern: /(^|_)ip(_|$)|ip_?addr|remote_?addr|client_?ip/ },
+  { kind: 'address', pattern: /address|street|(^|_)addr(_|$)|address_?line/ },
+  { kind: 'postcode', pattern: /zip_?code|(^|_)zip(_|$)|postal|postcode/ },
+  { kind: 'token', pattern: /token|secret|password|passwd|api_?key|access_?key|private_?key|(^|_)salt(_|$)|session_?id|(^|_)otp(_|$)|totp|(^|_)2fa(_|$)/ },
+  { kind: 'national-id', pattern: /(^|_)ssn(_|$)|social_?security|national_?id|tax_?id|passport|driver_?licen[cs]e|(^|_)nin(_|$)/ },
+  { kind: 'birth-date', pattern: /birth|(^|_)dob(_|$)/ },
+];
+
+/** `firstName`, `First-Name` and `first_name` all become `first_name`. */
+export function normalizeColumnName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase();
+}
