@@ -3,7 +3,9 @@ import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
 import type { PartReader, RestoreSummary } from '../destinations/destination.js';
+import { MYSQL_ENGINES, MysqlDestination } from '../destinations/mysql/mysql-destination.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
+import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
 import { readManifest, resolveDumpName } from '../dump/catalog.js';
 import { readPart } from '../dump/dump-reader.js';
@@ -11,6 +13,7 @@ import { cipherForReading, type ChunkCipher } from '../dump/encryption.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
+import { isMysqlUri } from '../sources/mysql/connection.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -52,7 +55,8 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const dump = await openDump(config, options.value);
   try {
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-    const destination = new PostgresDestination({ uri, wipe: config.destination?.wipe_database ?? true });
+    const wipe = config.destination?.wipe_database ?? true;
+    const destination = isMysqlUri(uri) ? new MysqlDestination({ uri, wipe }) : new PostgresDestination({ uri, wipe });
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
     reporter.info(summary.outcome);
     return summary;
@@ -65,7 +69,8 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
 export async function restoreToScript(config: Config, options: RestoreOptions & { output: Writable }): Promise<Manifest> {
   const dump = await openDump(config, options.value);
   try {
-    await writeSqlScript(dump.manifest, dump.readPart, options.output);
+    if (MYSQL_ENGINES.has(dump.manifest.engine.kind)) await writeMysqlScript(dump.manifest, dump.readPart, options.output);
+    else await writeSqlScript(dump.manifest, dump.readPart, options.output);
     return dump.manifest;
   } finally {
     await dump.datastore.close();

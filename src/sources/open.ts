@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
+import { isMysqlUri } from './mysql/connection.js';
 import { isPostgresUri } from './postgres/connection.js';
 import { PostgresSource } from './postgres/postgres-source.js';
 import type { DumpSource } from './source.js';
@@ -23,6 +24,7 @@ export async function openSource(config: Config, request: SourceRequest): Promis
   const uri = config.source?.connection_uri;
   if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');
   if (isPostgresUri(uri)) return PostgresSource.open(uri);
+  if (isMysqlUri(uri)) return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri);
   const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
   throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);
 }
