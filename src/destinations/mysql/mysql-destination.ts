@@ -5,7 +5,7 @@ import { splitMysqlScript } from '../../encode/mysql/statement-splitter.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { serverIdentity } from '../../sources/mysql/catalog.js';
-import { connectMysql, quoteMysqlIdentifier } from '../../sources/mysql/connection.js';
+import { connectMysql, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/connection.js';
 import { redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 
@@ -30,7 +30,7 @@ export class MysqlDestination implements RestoreTarget {
     if (!MYSQL_ENGINES.has(manifest.engine.kind)) {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into the MySQL ${where}`, 'restore it into a database of the same engine');
     }
-    const connection = await connectMysql(this.options.uri, 'destination');
+    const connection = await connectMysql(this.options.uri, 'destination', { binaryQueries: true });
     let current = 'the session setup';
     try {
       await this.refuseSourceItself(connection, manifest, where);
@@ -69,7 +69,7 @@ export class MysqlDestination implements RestoreTarget {
       if (statement.kind !== 'statement') continue;
       let result: ResultSetHeader;
       try {
-        [result] = (await connection.query(statement.text.toString('utf8'))) as unknown as [ResultSetHeader];
+        [result] = (await connection.query(rawSql(statement.text))) as unknown as [ResultSetHeader];
       } catch (error) {
         const err = error as Error & { sqlMessage?: string };
         const excerpt = statement.text.toString('utf8', 0, 400).replace(/\s+/g, ' ').trim().slice(0, 160);
@@ -106,7 +106,7 @@ export class MysqlDestination implements RestoreTarget {
     const counts = new Map<string, number>();
     for (const object of objects) {
       const kind = object.kind as string;
-      await connection.query(`DROP ${kind} IF EXISTS ${quoteMysqlIdentifier(object.name as string)}`);
+      await connection.query(rawSql(`DROP ${kind} IF EXISTS ${quoteMysqlIdentifier(object.name as string)}`));
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
     const [db] = await connection.query<RowDataPacket[]>('SELECT DATABASE() AS db');

@@ -24,11 +24,13 @@ export class InsertBatcher {
 
   constructor(
     table: string,
-    columns: readonly string[],
+    /** undefined: no column list (the rows hold every column, as a script's INSERT without one did). */
+    columns: readonly string[] | undefined,
     private readonly maxStatementBytes = DEFAULT_STATEMENT_BYTES,
     verb = 'INSERT INTO',
   ) {
-    this.header = Buffer.from(`${verb} ${quoteMysqlIdentifier(table)} (${columns.map(quoteMysqlIdentifier).join(',')}) VALUES `, 'utf8');
+    const list = columns ? ` (${columns.map(quoteMysqlIdentifier).join(',')})` : '';
+    this.header = Buffer.from(`${verb} ${quoteMysqlIdentifier(table)}${list} VALUES `, 'utf8');
   }
 
   /** Adds one row; returns a piece of the part to pass on when enough bytes have gathered. */

@@ -98,8 +98,8 @@ class Splitter {
             i = line.length; // a comment to the end of the line
             break;
           } else if (byte === 0x2f && line[i + 1] === 0x2a) {
-            // /*! … */ is executed by the server: it is content, not a comment.
-            if (line[i + 2] === 0x21) this.markContent();
+            // /*! … */ (and MariaDB's /*M! … */) is executed by the server: it is content, not a comment.
+            if (line[i + 2] === 0x21 || (line[i + 2] === 0x4d && line[i + 3] === 0x21)) this.markContent();
             this.state = 'block-comment';
             this.stateLine = this.lineNumber;
             i += 1;

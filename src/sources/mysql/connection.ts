@@ -19,7 +19,11 @@ export function databaseOf(uri: string): string {
  * UTC for TIMESTAMP values (as mysqldump's --tz-utc), so that values travel unchanged between servers
  * in different time zones. Errors name the server, never the password.
  */
-export async function connectMysql(uri: string, role: 'source' | 'destination', options: { multipleStatements?: boolean } = {}): Promise<Connection> {
+export async function connectMysql(
+  uri: string,
+  role: 'source' | 'destination',
+  options: { multipleStatements?: boolean; binaryQueries?: boolean } = {},
+): Promise<Connection> {
   const url = new URL(uri.replace(/^mariadb:/i, 'mysql:'));
   const database = databaseOf(uri);
   const connection = mysql.createConnection({
@@ -28,7 +32,11 @@ export async function connectMysql(uri: string, role: 'source' | 'destination', 
     user: decodeURIComponent(url.username || 'root'),
     password: decodeURIComponent(url.password),
     database,
-    charset: 'utf8mb4',
+    // binaryQueries: the driver sends query text as latin1 (one byte per char), so a script's bytes (raw
+    // binary inside strings, as mariadb-dump writes blobs) reach the server unchanged; see rawSql().
+    // Without session tracking, because the driver would follow the script's SET NAMES and go back to utf8.
+    charset: options.binaryQueries ? 'BINARY' : 'utf8mb4',
+    ...(options.binaryQueries && { flags: ['-SESSION_TRACK'] }),
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: true,
@@ -74,4 +82,9 @@ export function quoteMysqlIdentifier(name: string): string {
 /** The callback-style connection behind a promise one: the only one whose queries can stream. */
 export function streamingConnection(connection: Connection): mysql.Connection {
   return (connection as unknown as { connection: mysql.Connection }).connection;
+}
+
+/** SQL for a `binaryQueries` connection: its exact bytes, one per char (the driver encodes it as latin1). */
+export function rawSql(sql: string | Buffer): string {
+  return (typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql).toString('latin1');
 }
