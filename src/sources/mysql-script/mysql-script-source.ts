@@ -68,7 +68,7 @@ export class MysqlScriptSource implements DumpSource {
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
     const config = context.config;
-    for (const key of ['skip', 'only_tables', 'database_subset'] as const) {
+    for (const key of ['skip', 'skip_data', 'only_tables', 'database_subset'] as const) {
       if (config.source?.[key] && (!Array.isArray(config.source[key]) || config.source[key].length > 0)) {
         throw new ReplibyteError(`source.${key} is not supported with -s mysql -i (the script is read once, as it comes): dump the live database instead`);
       }

@@ -79,7 +79,7 @@ describe('MySQL round trip (MariaDB)', () => {
     const datastore = await openDatastore(config);
     const [listed] = await listDumps(datastore);
     await datastore.close();
-    expect(listed).toMatchObject({ name: 'mysql-round-trip', engine: 'mariadb' });
+    expect(listed).toMatchObject({ name: 'mysql-round-trip', engine: 'mariadb', engineVersion: manifest.engine.serverVersion });
 
     // Something to wipe: the restore must replace it, not fail on it.
     await restored.sql('CREATE TABLE customers (id int); CREATE VIEW leftover AS SELECT 1 AS one');
