@@ -12,6 +12,7 @@ import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { readMysqlCatalog, type MysqlCatalog, type MysqlTableInfo } from './catalog.js';
 import { literalKindOf, type LiteralKind } from './column-types.js';
 import { connectMysql, quoteMysqlIdentifier, streamingConnection } from './connection.js';
+import { queryRows } from './row-stream.js';
 import { postDataScript, preDataScript } from './schema-script.js';
 
 export const MYSQL_DUMP_TOOL = 'replibyte SHOW CREATE + SELECT';
@@ -90,30 +91,31 @@ export class MysqlSource implements DumpSource {
     const tuple = new ByteBuilder();
     const transformed = new Map(transforms.map((t) => [t.index, t]));
     // typeCast: false hands over each value as the raw bytes of the text protocol (null for NULL).
-    const stream = streamingConnection(this.connection).query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 512 });
-    for await (const values of stream as AsyncIterable<Array<Buffer | null>>) {
-      let results: Array<string | null> | undefined;
-      if (transforms.length > 0) {
-        const row: RowView = {
-          get: (column) => {
-            const index = columns.indexOf(column);
-            if (index === -1) throw new ReplibyteError(`table ${table}: no column ${column}`);
-            return textOf(kinds[index]!, values[index]!);
-          },
-        };
-        // Templates see the original row: compute every new value before writing any.
-        results = transforms.map((t) => t.apply(textOf(kinds[t.index]!, values[t.index]!), row));
+    for await (const batch of queryRows(streamingConnection(this.connection), { sql, rowsAsArray: true, typeCast: false })) {
+      for (const values of batch) {
+        let results: Array<string | null> | undefined;
+        if (transforms.length > 0) {
+          const row: RowView = {
+            get: (column) => {
+              const index = columns.indexOf(column);
+              if (index === -1) throw new ReplibyteError(`table ${table}: no column ${column}`);
+              return textOf(kinds[index]!, values[index]!);
+            },
+          };
+          // Templates see the original row: compute every new value before writing any.
+          results = transforms.map((t) => t.apply(textOf(kinds[t.index]!, values[t.index]!), row));
+        }
+        tuple.byte(0x28);
+        for (let i = 0; i < values.length; i += 1) {
+          if (i > 0) tuple.byte(0x2c);
+          const transform = transformed.get(i);
+          if (transform && results) writeText(tuple, kinds[i]!, results[transforms.indexOf(transform)]!);
+          else writeLiteral(tuple, kinds[i]!, values[i]!);
+        }
+        tuple.byte(0x29);
+        const piece = batcher.add(tuple.take());
+        if (piece) yield piece;
       }
-      tuple.byte(0x28);
-      for (let i = 0; i < values.length; i += 1) {
-        if (i > 0) tuple.byte(0x2c);
-        const transform = transformed.get(i);
-        if (transform && results) writeText(tuple, kinds[i]!, results[transforms.indexOf(transform)]!);
-        else writeLiteral(tuple, kinds[i]!, values[i]!);
-      }
-      tuple.byte(0x29);
-      const piece = batcher.add(tuple.take());
-      if (piece) yield piece;
     }
     const rest = batcher.finish();
     if (rest) yield rest;

@@ -22,7 +22,7 @@ describe('MySQL: bad input gives one clear error', () => {
 
   const store = () => `datastore:\n  local_disk:\n    dir: ${workspace.storeDir}\n`;
 
-  it('refuses a malformed script on stdin and stores nothing', async () => {
+  it('refuses a malformed script on stdin and stores nothing', { timeout: 280_000 }, async () => {
     const configPath = await workspace.writeConfig(store());
     const unterminated = "CREATE TABLE t (a text);\nINSERT INTO t VALUES ('fine'),('cut in the midd";
     const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'mysql', '-i', '-n', 'bad'], { input: unterminated });
