@@ -32,7 +32,8 @@ try {
   await admin.query(`CREATE DATABASE ${database}; USE ${database};
     CREATE TABLE orders (id int PRIMARY KEY, customer_email varchar(80), amount decimal(12,2), created_at datetime(6), notes text, payload blob) ENGINE=InnoDB;
     INSERT INTO orders SELECT seq, CONCAT('user', seq, '@example.com'), seq / 100, '2024-01-01' + INTERVAL seq SECOND,
-      REPEAT(MD5(seq), 28), UNHEX(MD5(seq)) FROM seq_1_to_${ROWS}`);
+      REPEAT(MD5(seq), 28), UNHEX(MD5(seq)) FROM seq_1_to_${ROWS};
+    ANALYZE TABLE orders`);
   const [[size]] = (await admin.query(`SELECT SUM(data_length) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`, [database])) as unknown as [[{ bytes: string }]];
   const config = join(dir, 'conf.yaml');
   await writeFile(config, `salt: bench
