@@ -11,6 +11,8 @@ export interface DumpSummary {
   compressed: boolean;
   encrypted: boolean;
   engine: string;
+  /** The source server's version, when the dump recorded it. */
+  engineVersion?: string;
   format: 'replibyte-v1' | 'replibyte-legacy';
 }
 
@@ -50,6 +52,7 @@ function summarize(manifest: Manifest): DumpSummary {
     compressed: manifest.compression !== 'none',
     encrypted: manifest.encryption !== null,
     engine: manifest.engine.kind,
+    ...(manifest.engine.serverVersion && { engineVersion: manifest.engine.serverVersion }),
     format: 'replibyte-v1',
   };
 }

@@ -21,7 +21,7 @@ const partSchema = z.object({
   schema: z.string().optional(),
   table: z.string().optional(),
   columns: z.array(z.string()).optional(),
-  encoding: z.enum(['pg-copy-text', 'sql', 'bson-documents', 'mongodb-collections-jsonl']),
+  encoding: z.enum(['pg-copy-text', 'sql', 'mysql-sql', 'bson-documents', 'mongodb-collections-jsonl']),
   rows: z.number().int().nonnegative().optional(),
   rawBytes: z.number().int().nonnegative(),
   chunks: z.array(chunkSchema),

@@ -3,14 +3,18 @@ import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destinations/destination.js';
+import { MYSQL_ENGINES, MysqlDestination } from '../destinations/mysql/mysql-destination.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
+import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
 import { resolveDumpName } from '../dump/catalog.js';
 import { openStoredDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
+import { redactUri } from '../sources/postgres/connection.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { isMongoUri } from '../sources/mongodb/connection.js';
+import { isMysqlUri } from '../sources/mysql/connection.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -60,11 +64,16 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
 
 /** The destination by URI scheme; a dump of another engine is refused before anything is touched. */
 async function destinationFor(uri: string, manifest: Manifest, wipe: boolean): Promise<RestoreTarget> {
-  const mongo = isMongoUri(uri);
-  if (mongo !== (manifest.engine.kind === 'mongodb')) {
-    throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; destination.connection_uri (${mongo ? 'MongoDB' : 'not MongoDB'}) cannot take it`);
+  const target = isMongoUri(uri) ? 'mongodb' : isMysqlUri(uri) ? 'mysql' : 'postgresql';
+  const kind = manifest.engine.kind;
+  const family = kind === 'mongodb' ? 'mongodb' : MYSQL_ENGINES.has(kind) ? 'mysql' : 'postgresql';
+  if (family !== target) {
+    throw new ReplibyteError(
+      `dump ${manifest.name} holds a ${kind} database; it cannot be restored into the ${target} destination ${redactUri(uri)}`,
+    );
   }
-  if (!mongo) return new PostgresDestination({ uri, wipe });
+  if (target === 'mysql') return new MysqlDestination({ uri, wipe });
+  if (target === 'postgresql') return new PostgresDestination({ uri, wipe });
   const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
   return new MongoDestination({ uri, wipe });
 }
@@ -76,6 +85,8 @@ export async function restoreToScript(config: Config, options: RestoreOptions & 
     if (dump.manifest.engine.kind === 'mongodb') {
       const { writeMongoArchive } = await import('../destinations/mongodb/mongo-archive-writer.js');
       await writeMongoArchive(dump.manifest, dump.readPart, options.output);
+    } else if (MYSQL_ENGINES.has(dump.manifest.engine.kind)) {
+      await writeMysqlScript(dump.manifest, dump.readPart, options.output);
     } else {
       await writeSqlScript(dump.manifest, dump.readPart, options.output);
     }

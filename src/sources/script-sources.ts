@@ -4,10 +4,11 @@ import type { SourceType } from './open.js';
 import type { DumpSource } from './source.js';
 
 /** Dump scripts read from stdin or a file (`dump create -s TYPE -i` / `-f FILE`). */
-export async function openScriptSource(type: SourceType, _input: Readable): Promise<DumpSource> {
+export async function openScriptSource(type: SourceType, input: Readable): Promise<DumpSource> {
+  if (type === 'mysql') return new (await import('./mysql-script/mysql-script-source.js')).MysqlScriptSource(input);
   if (type === 'mongodb') {
     const { MongoArchiveSource } = await import('./mongodb/archive-source.js');
-    return new MongoArchiveSource(_input);
+    return new MongoArchiveSource(input);
   }
   throw new ReplibyteError(`reading a ${type} dump script is not supported by this build`);
 }

@@ -5,6 +5,14 @@ const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
   int2: [-32768n, 32767n],
   int4: [-2147483648n, 2147483647n],
   int8: [-9223372036854775808n, 9223372036854775807n],
+  // MySQL's widths (src/sources/mysql/column-types.ts): TINYINT, MEDIUMINT and the UNSIGNED ones.
+  int1: [-128n, 127n],
+  uint1: [0n, 255n],
+  uint2: [0n, 65535n],
+  int3: [-8388608n, 8388607n],
+  uint3: [0n, 16777215n],
+  uint4: [0n, 4294967295n],
+  uint8: [0n, 18446744073709551615n],
 };
 
 export function isTextColumn(column: ColumnInfo): boolean {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
+import { isMysqlUri } from '../../sources/mysql/connection.js';
+import { MysqlSource } from '../../sources/mysql/mysql-source.js';
 import { PostgresSource } from '../../sources/postgres/postgres-source.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { registerScanCommand } from './scan.js';
@@ -13,6 +15,18 @@ export function registerSourceCommands(program: Command): void {
       const config = await requireConfig(program.opts<GlobalOptions>());
       const uri = config.source?.connection_uri;
       if (!uri) throw new ReplibyteError('source.connection_uri is required for `source schema`');
+      if (isMysqlUri(uri)) {
+        const mysqlSource = await MysqlSource.open(uri);
+        try {
+          for (const table of mysqlSource.catalog.tables) {
+            process.stdout.write(`${table.schema}.${table.name}${table.kind === 'view' ? '  (view)' : ''}\n`);
+            for (const column of table.columns) process.stdout.write(`  ${column.name}  ${column.type}${column.generated ? '  (generated)' : ''}\n`);
+          }
+        } finally {
+          await mysqlSource.close();
+        }
+        return;
+      }
       const pg = await PostgresSource.open(uri);
       try {
         for (const table of pg.catalog.tables) {

@@ -16,7 +16,8 @@ export const random = defineTransformer({
   options: z.strictObject({ deterministic: z.boolean().default(true) }),
   deterministic: true,
   refuses: (column) =>
-    ['bool', 'json', 'jsonb', 'bytea', 'uuid', 'date', 'timestamp', 'timestamptz'].includes(column.baseType) || column.baseType.startsWith('_')
+    ['bool', 'json', 'jsonb', 'bytea', 'uuid', 'date', 'timestamp', 'timestamptz', 'time', 'year', 'bit', 'geometry'].includes(column.baseType) ||
+    column.baseType.startsWith('_')
       ? `it cannot produce a ${column.type}`
       : undefined,
   examples: [{ input: 'hello world' }, { input: '42' }],
@@ -27,6 +28,8 @@ export const random = defineTransformer({
       if (value === null) return null;
       const source = options.deterministic ? RandomSource.seeded(salt, 'random', value) : RandomSource.fresh();
       if (range) return source.bigintBetween(range[0], range[1]).toString();
+      // An ENUM or SET column (MySQL) takes only its members.
+      if (column.enumValues && column.enumValues.length > 0) return column.enumValues[source.intBelow(column.enumValues.length)]!;
       if (isFloat) return source.next().toFixed(6);
       let out = '';
       for (const character of value) out += character === ' ' ? ' ' : ALPHANUMERIC[source.intBelow(ALPHANUMERIC.length)];

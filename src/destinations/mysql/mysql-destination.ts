@@ -1,0 +1,116 @@
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Manifest, ManifestPart } from '../../dump/manifest.js';
+import { SESSION_END, SESSION_START } from '../../encode/mysql/session.js';
+import { splitMysqlScript } from '../../encode/mysql/statement-splitter.js';
+import { ReplibyteError, withContext } from '../../errors.js';
+import type { Reporter } from '../../reporting/reporter.js';
+import { serverIdentity } from '../../sources/mysql/catalog.js';
+import { connectMysql, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/connection.js';
+import { redactUri } from '../../sources/postgres/connection.js';
+import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
+
+export const MYSQL_ENGINES = new Set(['mysql', 'mariadb']);
+
+export interface MysqlDestinationOptions {
+  uri: string;
+  /** Empty the destination database first (the default, as in the original). */
+  wipe: boolean;
+}
+
+/**
+ * Restores a MySQL/MariaDB dump through the driver, statement by statement, in the session mysqldump's
+ * header sets (no foreign-key checks while tables load). MySQL commits every DDL statement at once, so
+ * unlike the PostgreSQL restore this one is not all-or-nothing: a failure says where it stopped.
+ */
+export class MysqlDestination implements RestoreTarget {
+  constructor(private readonly options: MysqlDestinationOptions) {}
+
+  async restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary> {
+    const where = `destination ${redactUri(this.options.uri)}`;
+    if (!MYSQL_ENGINES.has(manifest.engine.kind)) {
+      throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into the MySQL ${where}`, 'restore it into a database of the same engine');
+    }
+    const connection = await connectMysql(this.options.uri, 'destination', { binaryQueries: true });
+    let current = 'the session setup';
+    try {
+      await this.refuseSourceItself(connection, manifest, where);
+      for (const statement of SESSION_START) await connection.query(statement);
+      if (this.options.wipe) await this.wipe(connection, reporter);
+      let rows = 0;
+      let tables = 0;
+      for (const part of manifest.parts) {
+        current = part.label;
+        const loaded = await this.runPart(connection, part, readPart);
+        if (part.kind === 'table-data') {
+          if (loaded !== undefined && loaded !== part.rows) {
+            throw new ReplibyteError(`${part.label}: loaded ${loaded} rows, the manifest says ${part.rows}`);
+          }
+          rows += part.rows ?? 0;
+          tables += 1;
+        }
+      }
+      for (const statement of SESSION_END) await connection.query(statement);
+      return { tables, rows, outcome: `restored ${tables} tables and ${rows} rows into ${where}` };
+    } catch (error) {
+      const wrapped = withContext(`restore failed while restoring ${current}`, error);
+      throw new ReplibyteError(
+        `${wrapped.message}\n${where} may hold a partial restore (MySQL commits DDL at once); run the restore again with wipe_database: true`,
+        wrapped.hint,
+      );
+    } finally {
+      await connection.end().catch(() => connection.destroy());
+    }
+  }
+
+  /** Runs a part's statements; returns the rows INSERT statements added (undefined if some were not plain INSERTs). */
+  private async runPart(connection: Connection, part: ManifestPart, readPart: PartReader): Promise<number | undefined> {
+    let inserted: number | undefined = 0;
+    for await (const statement of splitMysqlScript(readPart(part), part.label)) {
+      if (statement.kind !== 'statement') continue;
+      let result: ResultSetHeader;
+      try {
+        [result] = (await connection.query(rawSql(statement.text))) as unknown as [ResultSetHeader];
+      } catch (error) {
+        const err = error as Error & { sqlMessage?: string };
+        const excerpt = statement.text.toString('utf8', 0, 400).replace(/\s+/g, ' ').trim().slice(0, 160);
+        throw new ReplibyteError(`statement on line ${statement.line}: ${err.sqlMessage ?? err.message}: ${excerpt}`);
+      }
+      if (part.kind === 'table-data' && inserted !== undefined) {
+        if (/^\s*INSERT\s+INTO\b/i.test(statement.text.toString('latin1', 0, 32))) inserted += result.affectedRows ?? 0;
+        else inserted = undefined;
+      }
+    }
+    return inserted;
+  }
+
+  private async refuseSourceItself(connection: Connection, manifest: Manifest, where: string): Promise<void> {
+    if (!manifest.source.systemIdentifier || !manifest.source.database) return;
+    const identity = await serverIdentity(connection);
+    if (identity.systemIdentifier === manifest.source.systemIdentifier && identity.database === manifest.source.database) {
+      throw new ReplibyteError(`refusing to restore into ${where}: it is the database dump ${manifest.name} was taken from`);
+    }
+  }
+
+  /**
+   * wipe_database: empties the destination database, as DROP SCHEMA … CASCADE does on PostgreSQL:
+   * every view, table, procedure, function and event in it is dropped. The database itself, and the
+   * grants on it, stay.
+   */
+  private async wipe(connection: Connection, reporter: Reporter): Promise<void> {
+    const [objects] = await connection.query<RowDataPacket[]>(
+      `SELECT 'VIEW' AS kind, TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'VIEW'
+       UNION ALL SELECT 'TABLE', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'VIEW'
+       UNION ALL SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION')
+       UNION ALL SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`,
+    );
+    const counts = new Map<string, number>();
+    for (const object of objects) {
+      const kind = object.kind as string;
+      await connection.query(rawSql(`DROP ${kind} IF EXISTS ${quoteMysqlIdentifier(object.name as string)}`));
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    const [db] = await connection.query<RowDataPacket[]>('SELECT DATABASE() AS db');
+    const summary = [...counts].map(([kind, n]) => `${n} ${kind.toLowerCase()}${n === 1 ? '' : 's'}`).join(', ') || 'it was empty';
+    reporter.info(`wipe: emptied database ${db[0]!.db as string} (${summary})`);
+  }
+}

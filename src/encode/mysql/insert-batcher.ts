@@ -1,0 +1,65 @@
+import { quoteMysqlIdentifier } from '../../sources/mysql/connection.js';
+import { ByteBuilder } from './byte-builder.js';
+
+/** mysqldump's default net_buffer_length is 1 MB: statements stay far below any max_allowed_packet. */
+export const DEFAULT_STATEMENT_BYTES = 1 << 20;
+const FLUSH_BYTES = 1 << 18;
+
+/**
+ * Groups row tuples `(…)` into multi-row INSERT statements of bounded size, laid out one row per line:
+ *
+ *     INSERT INTO `t` (`a`,`b`) VALUES (1,'x'),
+ *     (2,'y');
+ *
+ * The first row shares the line of `INSERT`, so a part holds exactly one newline per row (values never
+ * contain a raw newline: it is escaped as \n), which is how the dump writer counts rows. A row larger
+ * than the bound gets a statement of its own.
+ */
+export class InsertBatcher {
+  private readonly out = new ByteBuilder(FLUSH_BYTES * 2);
+  private readonly header: Buffer;
+  private statementBytes = 0;
+  private open = false;
+  rows = 0;
+
+  constructor(
+    table: string,
+    /** undefined: no column list (the rows hold every column, as a script's INSERT without one did). */
+    columns: readonly string[] | undefined,
+    private readonly maxStatementBytes = DEFAULT_STATEMENT_BYTES,
+    verb = 'INSERT INTO',
+  ) {
+    const list = columns ? ` (${columns.map(quoteMysqlIdentifier).join(',')})` : '';
+    this.header = Buffer.from(`${verb} ${quoteMysqlIdentifier(table)}${list} VALUES `, 'utf8');
+  }
+
+  /** Adds one row; returns a piece of the part to pass on when enough bytes have gathered. */
+  add(tuple: Buffer): Buffer | undefined {
+    if (this.open && this.statementBytes + tuple.length + 2 > this.maxStatementBytes) this.closeStatement();
+    if (this.open) {
+      this.out.byte(0x2c);
+      this.out.byte(0x0a);
+      this.statementBytes += 2;
+    } else {
+      this.out.bytes(this.header);
+      this.statementBytes = this.header.length;
+      this.open = true;
+    }
+    this.out.bytes(tuple);
+    this.statementBytes += tuple.length;
+    this.rows += 1;
+    return this.out.length >= FLUSH_BYTES ? this.out.take() : undefined;
+  }
+
+  private closeStatement(): void {
+    this.out.byte(0x3b);
+    this.out.byte(0x0a);
+    this.open = false;
+  }
+
+  /** The rest of the part, its last statement closed. */
+  finish(): Buffer | undefined {
+    if (this.open) this.closeStatement();
+    return this.out.length > 0 ? this.out.take() : undefined;
+  }
+}

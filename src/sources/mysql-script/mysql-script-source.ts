@@ -1,0 +1,285 @@
+import type { Readable } from 'node:stream';
+import { formatKeyPath, type Config } from '../../config/load.js';
+import type { ManifestMetadata } from '../../dump/dump-writer.js';
+import type { ColumnTransform, RowView } from '../../encode/copy-row-transform.js';
+import { ByteBuilder } from '../../encode/mysql/byte-builder.js';
+import { InsertBatcher } from '../../encode/mysql/insert-batcher.js';
+import { parseInsertHeader, rowTuples, type InsertHeader, type RowTuple } from '../../encode/mysql/insert-statement.js';
+import { decodeLiteral, textOf, writeText } from '../../encode/mysql/sql-literal.js';
+import { splitMysqlScript, type ScriptStatement } from '../../encode/mysql/statement-splitter.js';
+import { ReplibyteError } from '../../errors.js';
+import { unquote } from '../../selection/table-selection.js';
+import { planTransforms, type TransformedColumn } from '../../transformers/plan.js';
+import { literalKindOf, type LiteralKind } from '../mysql/column-types.js';
+import type { DumpContext, DumpSource, PartSink } from '../source.js';
+import { parseCreateTable, type ScriptTable } from './create-table.js';
+
+const WHERE = 'the mysql script on stdin';
+
+/** What the script's header comments say about where it came from. */
+interface ScriptOrigin {
+  engine: 'mysql' | 'mariadb';
+  serverVersion?: string;
+  dumpTool?: string;
+  database?: string;
+}
+
+interface TablePlan {
+  columns: string[];
+  /** The script's INSERTs name their columns (else they are written without a list, as they came). */
+  listed: boolean;
+  kinds: LiteralKind[];
+  transforms: ColumnTransform[];
+}
+
+/**
+ * `dump create -s mysql -i`: a mysqldump / mariadb-dump script read from stdin, streamed. Statements
+ * other than INSERT pass through byte for byte; the rows of each INSERT are regrouped into our bounded
+ * statements, each row's bytes unchanged unless a transformer rewrites one of its values. Tables are
+ * learnt from the script's CREATE TABLE statements as they come. `USE` and `CREATE DATABASE` are
+ * dropped: a restore goes into the destination's database, never into the one the script names.
+ */
+export class MysqlScriptSource implements DumpSource {
+  private readonly tables = new Map<string, ScriptTable>();
+  private readonly plans = new Map<string, TablePlan>();
+  private readonly transformed: TransformedColumn[] = [];
+  private readonly origin: ScriptOrigin = { engine: 'mysql' };
+  private statements: AsyncGenerator<ScriptStatement>;
+  private lookahead: ScriptStatement | undefined;
+  private finished = false;
+
+  constructor(private readonly input: Readable) {
+    this.statements = splitMysqlScript(input, WHERE);
+  }
+
+  private async peek(): Promise<ScriptStatement | undefined> {
+    if (this.lookahead || this.finished) return this.lookahead;
+    const next = await this.statements.next();
+    if (next.done) this.finished = true;
+    else this.lookahead = next.value;
+    return this.lookahead;
+  }
+
+  private take(): ScriptStatement {
+    const statement = this.lookahead!;
+    this.lookahead = undefined;
+    return statement;
+  }
+
+  async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
+    const config = context.config;
+    for (const key of ['skip', 'skip_data', 'only_tables', 'database_subset'] as const) {
+      if (config.source?.[key] && (!Array.isArray(config.source[key]) || config.source[key].length > 0)) {
+        throw new ReplibyteError(`source.${key} is not supported with -s mysql -i (the script is read once, as it comes): dump the live database instead`);
+      }
+    }
+    let sqlParts = 0;
+    let dataSeen = false;
+    for (let next = await this.peek(); next; next = await this.peek()) {
+      const header = next.kind === 'statement' ? parseInsertHeader(next.text) : undefined;
+      if (header) {
+        dataSeen = true;
+        await this.writeTableData(header, sink, context);
+      } else {
+        sqlParts += 1;
+        await sink.writePart(
+          { kind: 'sql', section: dataSeen ? 'post-data' : 'pre-data', label: `script statements (${sqlParts})`, encoding: 'mysql-sql' },
+          this.sqlStatements(context),
+        );
+      }
+    }
+    this.checkEveryTransformerMatched(config);
+    return {
+      engine: {
+        kind: this.origin.engine,
+        ...(this.origin.serverVersion && { serverVersion: this.origin.serverVersion }),
+        ...(this.origin.dumpTool && { dumpTool: this.origin.dumpTool }),
+      },
+      source: { kind: 'script', ...(this.origin.database && { database: this.origin.database }) },
+      schemas: this.origin.database ? [this.origin.database] : [],
+      transformed: this.transformed,
+    };
+  }
+
+  /** Statements up to the next INSERT, as they were; CREATE TABLE is read on the way. */
+  private async *sqlStatements(context: DumpContext): AsyncGenerator<Buffer> {
+    for (let next = await this.peek(); next; next = await this.peek()) {
+      if (next.kind === 'statement' && parseInsertHeader(next.text)) return;
+      const statement = this.take();
+      if (statement.kind === 'statement') {
+        const head = statement.text.toString('utf8', 0, Math.min(statement.text.length, 1 << 20));
+        if (/^(?:\s+|--[^\n]*\n|#[^\n]*\n|\/\*(?!!)[\s\S]*?\*\/)*(USE\s|CREATE\s+(DATABASE|SCHEMA)\b)/i.test(head)) {
+          this.learnDatabase(head);
+          context.reporter.warn(`line ${statement.line}: dropped \`${head.trim().split('\n').at(-1)!.slice(0, 60)}\`: a restore goes into the destination's database`);
+          continue;
+        }
+        const table = parseCreateTable(head, this.origin.database ?? '');
+        if (table) this.tables.set(table.name, table);
+      }
+      if (statement.line < 20) this.readHeaderComments(statement.raw.toString('utf8'));
+      yield statement.raw;
+    }
+  }
+
+  /** `-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB`, `-- Host: …    Database: app`, `-- Server version 10.11.6-MariaDB-0+deb12u1`. */
+  private readHeaderComments(text: string): void {
+    const tool = /^--\s*((?:MySQL|MariaDB) dump [^\n]*)/m.exec(text);
+    if (tool) {
+      this.origin.dumpTool = tool[1]!.trim().replace(/\s+/g, ' ');
+      if (/mariadb/i.test(tool[1]!)) this.origin.engine = 'mariadb';
+    }
+    const database = /^--\s*Host:.*Database:\s*(\S+)/m.exec(text);
+    if (database) this.origin.database = database[1];
+    const server = /^--\s*Server version\s+(\S+)/m.exec(text);
+    if (server) {
+      this.origin.serverVersion = server[1]!.split('-')[0];
+      this.origin.engine = /mariadb/i.test(server[1]!) ? 'mariadb' : 'mysql';
+    }
+  }
+
+  private learnDatabase(head: string): void {
+    const name = /(?:USE|DATABASE|SCHEMA)\s+(?:\/\*!\d+\s*IF NOT EXISTS\s*\*\/\s*|IF NOT EXISTS\s+)?(`(?:[^`]|``)*`|[\w$]+)/i.exec(head)?.[1];
+    if (name) this.origin.database = name.startsWith('`') ? name.slice(1, -1).replaceAll('``', '`') : name;
+  }
+
+  private async writeTableData(header: InsertHeader, sink: PartSink, context: DumpContext): Promise<void> {
+    const plan = this.planFor(header, context);
+    const label = `${this.origin.database ? `${this.origin.database}.` : ''}${header.table}`;
+    const part = await sink.writePart(
+      {
+        kind: 'table-data',
+        section: 'data',
+        label,
+        ...(this.origin.database && { schema: this.origin.database }),
+        table: header.table,
+        columns: plan.columns,
+        encoding: 'mysql-sql',
+      },
+      this.tableRows(header, plan),
+    );
+    context.reporter.info(`  ${label}: ${part.rows} rows${plan.transforms.length > 0 ? `, ${plan.transforms.length} column(s) transformed` : ''}`);
+  }
+
+  /** The INSERTs into one table that follow each other, their rows regrouped. */
+  private async *tableRows(first: InsertHeader, plan: TablePlan): AsyncGenerator<Buffer> {
+    const list = plan.listed ? plan.columns : undefined;
+    let batcher = new InsertBatcher(first.table, list, undefined, `${first.verb} INTO`);
+    let verb = first.verb;
+    let rowNumber = 0;
+    for (let next = await this.peek(); next; next = await this.peek()) {
+      if (next.kind !== 'statement') break;
+      const header = parseInsertHeader(next.text);
+      if (!header || header.table !== first.table || (header.columns !== undefined) !== plan.listed || (header.columns ?? plan.columns).join('\0') !== plan.columns.join('\0')) break;
+      const statement = this.take();
+      if (header.verb !== verb) {
+        const rest = batcher.finish();
+        if (rest) yield rest;
+        batcher = new InsertBatcher(first.table, list, undefined, `${header.verb} INTO`);
+        verb = header.verb;
+      }
+      try {
+        for (const tuple of rowTuples(statement.text, header.valuesOffset)) {
+          rowNumber += 1;
+          const piece = batcher.add(plan.transforms.length > 0 ? this.transformRow(tuple, plan, first.table, rowNumber) : tuple.bytes);
+          if (piece) yield piece;
+        }
+      } catch (error) {
+        if (error instanceof ReplibyteError) throw error;
+        throw new ReplibyteError(`${WHERE}, line ${statement.line}: INSERT INTO ${first.table}: ${(error as Error).message}`);
+      }
+    }
+    const rest = batcher.finish();
+    if (rest) yield rest;
+  }
+
+  private transformRow(tuple: RowTuple, plan: TablePlan, table: string, rowNumber: number): Buffer {
+    const { bytes, spans } = tuple;
+    if (spans.length !== plan.columns.length) {
+      throw new ReplibyteError(`${WHERE}: INSERT INTO ${table}, row ${rowNumber}: ${spans.length} values for ${plan.columns.length} columns`);
+    }
+    const text = (index: number): string | null => {
+      const [start, end] = spans[index]!;
+      const decoded = decodeLiteral(bytes.subarray(start, end));
+      if (decoded === undefined) {
+        throw new ReplibyteError(`${WHERE}: INSERT INTO ${table}, row ${rowNumber}, column ${plan.columns[index]}: cannot transform ${bytes.toString('utf8', start, Math.min(end, start + 40))} (an expression, not a literal)`);
+      }
+      return textOf(plan.kinds[index]!, decoded);
+    };
+    const row: RowView = {
+      get: (column) => {
+        const index = plan.columns.indexOf(column);
+        if (index === -1) throw new ReplibyteError(`table ${table}: no column ${column}`);
+        return text(index);
+      },
+    };
+    const results = plan.transforms.map((t) => t.apply(text(t.index), row));
+    const order = plan.transforms.map((t, i) => ({ index: t.index, value: results[i]! })).sort((a, b) => a.index - b.index);
+    const out = new ByteBuilder(bytes.length + 64);
+    let from = 0;
+    for (const { index, value } of order) {
+      const [start, end] = spans[index]!;
+      out.bytes(bytes.subarray(from, start));
+      writeText(out, plan.kinds[index]!, value);
+      from = end;
+    }
+    out.bytes(bytes.subarray(from));
+    return out.take();
+  }
+
+  /**
+   * The transforms of one table, checked by planTransforms against the columns its CREATE TABLE gave.
+   * The script's tables are only known as they come, so each table is planned on its first INSERT, with
+   * the config entries that name it (kept at their positions, so messages point at the right YAML line).
+   * MySQL entries match on the table name (the original ignored `database` for MySQL).
+   */
+  private planFor(header: InsertHeader, context: DumpContext): TablePlan {
+    const known = this.plans.get(header.table);
+    if (known && (header.columns ?? known.columns).join('\0') === known.columns.join('\0') && (header.columns !== undefined) === known.listed) return known;
+    const table = this.tables.get(header.table);
+    const entries = context.config.source?.transformers ?? [];
+    const sparse: typeof entries = new Array(entries.length);
+    const schemas = new Set<string>();
+    entries.forEach((entry, index) => {
+      if (unquote(entry.table) !== header.table) return;
+      sparse[index] = entry;
+      schemas.add(unquote(entry.database));
+    });
+    // Without a column list, VALUES holds every column, generated ones included (mariadb-dump writes them).
+    const columns = header.columns ?? table?.columns.map((c) => c.name) ?? [];
+    if (schemas.size > 0 && !table) {
+      throw new ReplibyteError(`${WHERE}: rows for ${header.table} come before its CREATE TABLE: its columns are unknown, so its transformers cannot be applied`);
+    }
+    const info = (name: string) => table?.columns.find((c) => c.name === name);
+    const kinds = columns.map((name) => (info(name) ? literalKindOf(info(name)!) : 'string'));
+    let transforms: ColumnTransform[] = [];
+    if (table && schemas.size > 0) {
+      const config: Config = { ...context.config, source: { ...context.config.source, transformers: sparse } };
+      const tables = [...schemas].map((schema) => ({ schema, name: table.name, columns: table.columns.map((c) => ({ ...c, schema })) }));
+      const plan = planTransforms(config, tables, context.registry, context.salt, () => columns);
+      transforms = [...plan.tables.values()].flatMap((p) => p.transforms);
+      for (const t of plan.transformed) {
+        if (!this.transformed.some((x) => x.table === t.table && x.column === t.column)) this.transformed.push({ ...t, schema: this.origin.database ?? t.schema });
+      }
+    }
+    const plan = { columns, listed: header.columns !== undefined, kinds, transforms };
+    this.plans.set(header.table, plan);
+    return plan;
+  }
+
+  /** A transformer entry whose table the script never filled would leak nothing, but it is a typo: say so. */
+  private checkEveryTransformerMatched(config: Config): void {
+    const problems: string[] = [];
+    (config.source?.transformers ?? []).forEach((entry, index) => {
+      const name = unquote(entry.table);
+      if (this.plans.has(name) || this.tables.has(name)) return;
+      const path = ['source', 'transformers', index, 'table'];
+      const place = config.locate(path);
+      problems.push(`${place ? `${config.origin}:${place.line}:${place.column}: ` : ''}${formatKeyPath(path)}: no table ${name} in ${WHERE}`);
+    });
+    if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
+  }
+
+  async close(): Promise<void> {
+    this.input.destroy();
+  }
+}

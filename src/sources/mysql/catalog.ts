@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { ColumnInfo } from '../../transformers/transformer.js';
+import { mysqlColumnInfo } from './column-types.js';
+
+/** One table or view of the source database, read from information_schema. */
+export interface MysqlTableInfo {
+  schema: string;
+  name: string;
+  kind: 'table' | 'view';
+  /** In ordinal order, generated columns included (flagged). */
+  columns: Array<ColumnInfo & { generated: boolean }>;
+}
+
+/** A foreign key, its columns in order (KEY_COLUMN_USAGE): what subset and skip checks walk. */
+export interface MysqlForeignKey {
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  referencedSchema: string;
+  referencedTable: string;
+  referencedColumns: string[];
+}
+
+export interface MysqlCatalog {
+  engine: 'mysql' | 'mariadb';
+  serverVersion: string;
+  database: string;
+  /** A hash of the server's identity, so that a restore can refuse to write into its own source. */
+  systemIdentifier: string;
+  tables: MysqlTableInfo[];
+  foreignKeys: MysqlForeignKey[];
+  triggers: Array<{ name: string; table: string }>;
+  routines: Array<{ name: string; type: 'PROCEDURE' | 'FUNCTION' }>;
+  events: string[];
+}
+
+async function rows<T>(connection: Connection, sql: string, values: unknown[] = []): Promise<T[]> {
+  const [result] = await connection.query<RowDataPacket[]>(sql, values);
+  return result as unknown as T[];
+}
+
+export async function serverIdentity(connection: Connection): Promise<{ engine: 'mysql' | 'mariadb'; serverVersion: string; systemIdentifier: string; database: string }> {
+  const [info] = await rows<{ version: string; db: string; host: string; port: number; datadir: string }>(
+    connection,
+    'SELECT VERSION() AS version, DATABASE() AS db, @@hostname AS host, @@port AS port, @@datadir AS datadir',
+  );
+  const version = info!.version;
+  return {
+    engine: /mariadb/i.test(version) ? 'mariadb' : 'mysql',
+    serverVersion: version.split('-')[0]!,
+    database: info!.db,
+    systemIdentifier: createHash('sha256').update(`${info!.host}\0${info!.port}\0${info!.datadir}`).digest('hex').slice(0, 32),
+  };
+}
+
+/** Reads the catalog of the connection's database (inside the dump's transaction). */
+export async function readMysqlCatalog(connection: Connection): Promise<MysqlCatalog> {
+  const identity = await serverIdentity(connection);
+  const db = identity.database;
+  const tableRows = await rows<{ name: string; type: string }>(
+    connection,
+    `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
+     WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME`,
+    [db],
+  );
+  const columnRows = await rows<{ table: string; name: string; type: string; generated: string | null }>(
+    connection,
+    `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name, COLUMN_TYPE AS type, GENERATION_EXPRESSION AS generated
+     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [db],
+  );
+  const uniqueRows = await rows<{ table: string; name: string }>(
+    connection,
+    `SELECT TABLE_NAME AS \`table\`, MIN(COLUMN_NAME) AS name FROM information_schema.STATISTICS
+     WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0 GROUP BY TABLE_NAME, INDEX_NAME HAVING COUNT(*) = 1`,
+    [db],
+  );
+  // MariaDB's JSON is LONGTEXT with a json_valid() check; MySQL 5.7 has no CHECK_CONSTRAINTS table.
+  const jsonRows = await rows<{ table: string; clause: string }>(
+    connection,
+    `SELECT TABLE_NAME AS \`table\`, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
+     WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json_valid(%'`,
+    [db],
+  ).catch(() => []);
+  const unique = new Set(uniqueRows.map((r) => `${r.table}\0${r.name}`));
+  const json = new Set(jsonRows.map((r) => `${r.table}\0${/^json_valid\(`((?:[^`]|``)*)`\)$/.exec(r.clause)?.[1]?.replaceAll('``', '`')}`));
+  const tables: MysqlTableInfo[] = tableRows.map((t) => ({
+    schema: db,
+    name: t.name,
+    kind: t.type === 'VIEW' ? 'view' : 'table',
+    columns: columnRows
+      .filter((c) => c.table === t.name)
+      .map((c) => ({
+        ...mysqlColumnInfo(db, t.name, c.name, c.type, { unique: unique.has(`${t.name}\0${c.name}`), json: json.has(`${t.name}\0${c.name}`) }),
+        generated: (c.generated ?? '') !== '',
+      })),
+  }));
+
+  const fkRows = await rows<{ name: string; table: string; column: string; refSchema: string; refTable: string; refColumn: string }>(
+    connection,
+    `SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, REFERENCED_TABLE_SCHEMA AS refSchema,
+            REFERENCED_TABLE_NAME AS refTable, REFERENCED_COLUMN_NAME AS refColumn
+     FROM information_schema.KEY_COLUMN_USAGE
+     WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL
+     ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`,
+    [db],
+  );
+  const foreignKeys: MysqlForeignKey[] = [];
+  for (const r of fkRows) {
+    let fk = foreignKeys.at(-1);
+    if (!fk || fk.name !== r.name || fk.table !== r.table) {
+      fk = { name: r.name, schema: db, table: r.table, columns: [], referencedSchema: r.refSchema, referencedTable: r.refTable, referencedColumns: [] };
+      foreignKeys.push(fk);
+    }
+    fk.columns.push(r.column);
+    fk.referencedColumns.push(r.refColumn);
+  }
+
+  const triggers = await rows<{ name: string; table: string }>(
+    connection,
+    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS \`table\` FROM information_schema.TRIGGERS
+     WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`,
+    [db],
+  );
+  const routines = await rows<{ name: string; type: 'PROCEDURE' | 'FUNCTION' }>(
+    connection,
+    `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES
+     WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION') ORDER BY ROUTINE_TYPE DESC, ROUTINE_NAME`,
+    [db],
+  );
+  const events = await rows<{ name: string }>(connection, 'SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1', [db]);
+  return { ...identity, tables, foreignKeys, triggers, routines, events: events.map((e) => e.name) };
+}

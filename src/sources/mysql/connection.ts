@@ -1,0 +1,90 @@
+import mysql from 'mysql2';
+import type { Connection } from 'mysql2/promise';
+import { ReplibyteError } from '../../errors.js';
+import { redactUri } from '../postgres/connection.js';
+
+export function isMysqlUri(uri: string): boolean {
+  return /^(mysql|mariadb):\/\//i.test(uri);
+}
+
+/** The database named by a mysql:// URI (the original required one). */
+export function databaseOf(uri: string): string {
+  const name = decodeURIComponent(new URL(uri).pathname.replace(/^\//, ''));
+  if (!name) throw new ReplibyteError(`${redactUri(uri)}: a MySQL connection_uri must name a database (mysql://user@host:3306/DATABASE)`);
+  return name;
+}
+
+/**
+ * Opens a connection with the session every replibyte MySQL connection uses: utf8mb4 on the wire and
+ * UTC for TIMESTAMP values (as mysqldump's --tz-utc), so that values travel unchanged between servers
+ * in different time zones. Errors name the server, never the password.
+ */
+export async function connectMysql(
+  uri: string,
+  role: 'source' | 'destination',
+  options: { multipleStatements?: boolean; binaryQueries?: boolean } = {},
+): Promise<Connection> {
+  const url = new URL(uri.replace(/^mariadb:/i, 'mysql:'));
+  const database = databaseOf(uri);
+  const connection = mysql.createConnection({
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database,
+    // binaryQueries: the driver sends query text as latin1 (one byte per char), so a script's bytes (raw
+    // binary inside strings, as mariadb-dump writes blobs) reach the server unchanged; see rawSql().
+    // Without session tracking, because the driver would follow the script's SET NAMES and go back to utf8.
+    charset: options.binaryQueries ? 'BINARY' : 'utf8mb4',
+    ...(options.binaryQueries && { flags: ['-SESSION_TRACK'] }),
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    connectTimeout: 10_000,
+    multipleStatements: options.multipleStatements ?? false,
+  }).promise();
+  try {
+    await connection.connect();
+    await connection.query("SET NAMES utf8mb4, time_zone = '+00:00'");
+  } catch (error) {
+    connection.destroy();
+    throw describeMysqlConnectionError(error, uri, role);
+  }
+  return connection;
+}
+
+export function describeMysqlConnectionError(error: unknown, uri: string, role: string): ReplibyteError {
+  const err = error as NodeJS.ErrnoException & { code?: string; sqlMessage?: string };
+  const where = `${role} ${redactUri(uri)}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new ReplibyteError(`cannot connect to the ${where}: connection refused (is the server running?)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ReplibyteError(`cannot connect to the ${where}: unknown host`);
+    case 'ETIMEDOUT':
+      return new ReplibyteError(`cannot connect to the ${where}: timed out`);
+    case 'ER_ACCESS_DENIED_ERROR':
+      return new ReplibyteError(`cannot connect to the ${where}: access denied (check the user and password)`);
+    case 'ER_BAD_DB_ERROR':
+      return new ReplibyteError(`cannot connect to the ${where}: ${err.sqlMessage ?? err.message}`, 'create the database first');
+    default:
+      return new ReplibyteError(`cannot connect to the ${where}: ${err.sqlMessage ?? err.message}`);
+  }
+}
+
+/** `name` quoted as a MySQL identifier. */
+export function quoteMysqlIdentifier(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
+/** The callback-style connection behind a promise one: the only one whose queries can stream. */
+export function streamingConnection(connection: Connection): mysql.Connection {
+  return (connection as unknown as { connection: mysql.Connection }).connection;
+}
+
+/** SQL for a `binaryQueries` connection: its exact bytes, one per char (the driver encodes it as latin1). */
+export function rawSql(sql: string | Buffer): string {
+  return (typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql).toString('latin1');
+}
