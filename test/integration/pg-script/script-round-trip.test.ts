@@ -9,6 +9,10 @@ import { loadFixture } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { createWorkspace, type Workspace } from '../../support/workspace.js';
 
+/** The test machine is shared: give each CLI run and each test room. */
+const CLI_TIMEOUT = 280_000;
+const TEST_TIMEOUT = 600_000;
+
 const TRANSFORMED = [
   { table: 'public.customers', column: 'email' },
   { table: 'public.customers', column: 'first_name' },
@@ -80,7 +84,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
     scripts.copy = pgDump(source, []);
     scripts.inserts = pgDump(source, ['--inserts']);
     scripts['column-inserts'] = pgDump(source, ['--column-inserts', '--rows-per-insert=50']);
-  });
+  }, TEST_TIMEOUT);
 
   afterAll(async () => {
     await Promise.all([source?.drop(), workspace?.remove()]);
@@ -99,7 +103,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
         const scriptPath = join(workspace.dir, `${format}.sql`);
         await writeFile(scriptPath, scripts[format]!);
         const args = via === 'stdin' ? ['-i'] : ['-f', scriptPath];
-        const created = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', ...args, '-n', name], via === 'stdin' ? { input: scripts[format]! } : {});
+        const created = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', ...args, '-n', name], via === 'stdin' ? { input: scripts[format]!, timeoutMs: CLI_TIMEOUT } : { timeoutMs: CLI_TIMEOUT });
         expect(created.stderr).toContain(`dump ${name} written`);
         expect(created.code).toBe(0);
 
@@ -128,15 +132,34 @@ describe('dump create -s postgresql from a pg_dump script', () => {
       } finally {
         await restored.drop();
       }
-    });
+    }, TEST_TIMEOUT);
   }
+
+  it('restores a script dump with -o: psql -v ON_ERROR_STOP=1 loads the printed script (COPY and INSERT dumps)', async () => {
+    for (const name of ['script-copy', 'script-column-inserts']) {
+      const target = await createTestDatabase('pgs_psql');
+      try {
+        const configPath = await workspace.writeConfig(configYaml(workspace.storeDir, target.uri));
+        const printed = await runCli(['-c', configPath, 'dump', 'restore', 'remote', '-v', name, '-o'], { timeoutMs: CLI_TIMEOUT });
+        expect(printed.code, printed.stderr).toBe(0);
+        const psql = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', target.uri], { input: printed.stdout, encoding: 'utf8' });
+        expect(psql.stderr, name).toBe('');
+        expect(psql.status).toBe(0);
+        expect(await describeSchema(target)).toEqual(await describeSchema(source));
+        expect(await rowCounts(target)).toEqual(await rowCounts(source));
+        expect(await digest(target, 'public.customers', 'LastName')).toBe(await digest(source, 'public.customers', 'LastName'));
+      } finally {
+        await target.drop();
+      }
+    }
+  }, TEST_TIMEOUT);
 
   it('the COPY and INSERT scripts give the same transformed values (deterministic transformers, same salt)', async () => {
     const [a, b] = await Promise.all([createTestDatabase('pgs_a'), createTestDatabase('pgs_b')]);
     try {
       for (const [db, format] of [[a, 'copy'], [b, 'column-inserts']] as const) {
         const configPath = await workspace.writeConfig(configYaml(workspace.storeDir, db.uri));
-        const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', `same-${format}`], { input: scripts[format]! });
+        const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', `same-${format}`], { input: scripts[format]!, timeoutMs: CLI_TIMEOUT });
         expect(result.code, result.stderr).toBe(0);
         await restoreDump(await loadConfigFile(configPath), { value: `same-${format}` });
       }
@@ -144,7 +167,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
     } finally {
       await Promise.all([a.drop(), b.drop()]);
     }
-  });
+  }, TEST_TIMEOUT);
 
   it('refuses a malformed script on stdin with one line naming the line, and stores nothing', async () => {
     const configPath = await workspace.writeConfig(configYaml(workspace.storeDir, source.uri));
@@ -156,7 +179,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
       'unterminated string': `${scripts.inserts!.slice(0, scripts.inserts!.indexOf("INSERT INTO public.employees"))}INSERT INTO public.employees VALUES (1, 'CEO, NULL);\n`,
     };
     for (const [label, input] of Object.entries(cases)) {
-      const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'bad'], { input });
+      const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'bad'], { input, timeoutMs: CLI_TIMEOUT });
       expect(result.code, label).toBe(1);
       const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
       expect(lines, `${label}: ${result.stderr}`).toHaveLength(1);
@@ -164,22 +187,22 @@ describe('dump create -s postgresql from a pg_dump script', () => {
     }
     expect((await runCli(['-c', configPath, 'dump', 'list', '--json'])).stdout).toBe(before.stdout);
     expect((await readdir(workspace.storeDir)).filter((n) => n === 'bad')).toEqual([]);
-  });
+  }, TEST_TIMEOUT);
 
   it('refuses a config naming a column or table the script does not have', async () => {
     const configPath = await workspace.writeConfig(
       configYaml(workspace.storeDir, source.uri).replace('- { name: phone, transformer_name: redacted }', '- { name: telephone, transformer_name: redacted }'),
     );
-    const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'missing'], { input: scripts.copy! });
+    const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'missing'], { input: scripts.copy!, timeoutMs: CLI_TIMEOUT });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no column telephone in public.customers');
     const skipMissing = await workspace.writeConfig(`${configYaml(workspace.storeDir, source.uri)}`.replace('datastore:', 'datastore:').replace(/\n\ndatastore:/, '\n  skip: [{ database: public, table: nothere }]\ndatastore:'));
-    const refused = await runCli(['-c', skipMissing, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'missing'], { input: scripts.copy! });
+    const refused = await runCli(['-c', skipMissing, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'missing'], { input: scripts.copy!, timeoutMs: CLI_TIMEOUT });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('no table public.nothere in the script');
     const listed = await runCli(['-c', configPath, 'dump', 'list', '--json']);
     expect(listed.stdout).not.toContain('"missing"');
-  });
+  }, TEST_TIMEOUT);
 
   it('skip drops a table with its DDL, skip_data keeps the table empty, wildcards included', async () => {
     const restored = await createTestDatabase('pgs_skip');
@@ -190,7 +213,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
     - { database: public, table: 'events*' }`;
       const configPath = await workspace.writeConfig(configYaml(workspace.storeDir, restored.uri, extra));
       for (const format of ['copy', 'column-inserts'] as const) {
-        const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', `skip-${format}`], { input: scripts[format]! });
+        const result = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', `skip-${format}`], { input: scripts[format]!, timeoutMs: CLI_TIMEOUT });
         expect(result.code, result.stderr).toBe(0);
         await restoreDump(await loadConfigFile(configPath), { value: `skip-${format}` });
         const counts = await rowCounts(restored);
@@ -203,5 +226,5 @@ describe('dump create -s postgresql from a pg_dump script', () => {
     } finally {
       await restored.drop();
     }
-  });
+  }, TEST_TIMEOUT);
 });
