@@ -136,10 +136,13 @@ describe('dump create -s postgresql from a pg_dump script', () => {
   }
 
   it('restores a script dump with -o: psql -v ON_ERROR_STOP=1 loads the printed script (COPY and INSERT dumps)', async () => {
-    for (const name of ['script-copy', 'script-column-inserts']) {
+    for (const format of ['copy', 'column-inserts'] as const) {
       const target = await createTestDatabase('pgs_psql');
+      const name = `printed-${format}`;
       try {
         const configPath = await workspace.writeConfig(configYaml(workspace.storeDir, target.uri));
+        const created = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', name], { input: scripts[format]!, timeoutMs: CLI_TIMEOUT });
+        expect(created.code, created.stderr).toBe(0);
         const printed = await runCli(['-c', configPath, 'dump', 'restore', 'remote', '-v', name, '-o'], { timeoutMs: CLI_TIMEOUT });
         expect(printed.code, printed.stderr).toBe(0);
         const psql = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', target.uri], { input: printed.stdout, encoding: 'utf8' });
