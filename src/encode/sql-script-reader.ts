@@ -8,11 +8,11 @@ import { StringDecoder } from 'node:string_decoder';
  * "identifiers", $tag$dollar quotes$tag$, -- comments and nested block comments.
  */
 export type ScriptEvent =
-  | { kind: 'statement'; sql: string }
-  | { kind: 'meta'; line: string }
-  | { kind: 'copy-start'; sql: string }
-  | { kind: 'copy-data'; data: string }
-  | { kind: 'copy-end' };
+  | { kind: 'statement'; sql: string; lineNumber?: number }
+  | { kind: 'meta'; line: string; lineNumber?: number }
+  | { kind: 'copy-start'; sql: string; lineNumber?: number }
+  | { kind: 'copy-data'; data: string; lineNumber?: number }
+  | { kind: 'copy-end'; lineNumber?: number };
 
 type State = 'normal' | 'single' | 'escape-string' | 'double' | 'dollar' | 'line-comment' | 'block-comment' | 'copy' | 'meta';
 
@@ -30,6 +30,12 @@ export class SqlScriptReader {
   /** In COPY data: the start of the current line has not been seen complete yet. */
   private copyLine = '';
   private copyAwaitingLine = false;
+  /**
+   * Line numbers (1-based) for messages: `line` is the script line at which the text not yet
+   * accounted for starts (the start of `statement`, of a COPY line, of a meta-command).
+   */
+  private line = 1;
+  private copyStartLine = 0;
 
   push(bytes: Buffer): ScriptEvent[] {
     return this.scan(this.pending + this.decoder.write(bytes), false);
@@ -37,10 +43,11 @@ export class SqlScriptReader {
 
   end(): ScriptEvent[] {
     const events = this.scan(this.pending + this.decoder.end(), true);
-    if (this.state === 'copy') throw new Error('the script ends inside a COPY block (no terminating \\.)');
-    if (this.state === 'meta' && this.statement.trim()) events.push({ kind: 'meta', line: this.statement.trim() });
-    else if (this.state !== 'normal' && this.state !== 'line-comment') throw new Error(`the script ends inside ${describe(this.state)}`);
-    else if (this.statement.trim() && !this.atStatementStart) events.push({ kind: 'statement', sql: this.statement.trim() });
+    if (this.state === 'copy') throw new Error(`the script ends inside the COPY block of line ${this.copyStartLine} (no terminating \\.)`);
+    if (this.state === 'meta' && this.statement.trim()) events.push({ kind: 'meta', line: this.statement.trim(), lineNumber: this.line });
+    else if (this.state !== 'normal' && this.state !== 'line-comment') {
+      throw new Error(`the script ends inside ${describe(this.state)} (in the statement of line ${this.statementLine()})`);
+    } else if (this.statement.trim() && !this.atStatementStart) events.push({ kind: 'statement', sql: this.statement.trim(), lineNumber: this.statementLine() });
     this.statement = '';
     return events;
   }
@@ -59,7 +66,10 @@ export class SqlScriptReader {
         // COPY data starts on the line after the statement.
         const newline = text.indexOf('\n', i);
         i = newline === -1 ? text.length : newline + 1;
-        if (newline !== -1) this.copyAwaitingLine = false;
+        if (newline !== -1) {
+          this.copyAwaitingLine = false;
+          this.line += 1;
+        }
         start = i;
         continue;
       }
@@ -80,6 +90,7 @@ export class SqlScriptReader {
           }
           if (c === 92 /* \ */ && this.atStatementStart) {
             flush(i);
+            this.line += countNewlines(this.statement);
             this.statement = '';
             this.state = 'meta';
             break;
@@ -135,7 +146,8 @@ export class SqlScriptReader {
             start = i;
             continue;
           }
-          events.push({ kind: 'meta', line: (this.statement + text.slice(i, newline)).trim() });
+          events.push({ kind: 'meta', line: (this.statement + text.slice(i, newline)).trim(), lineNumber: this.line });
+          this.line += 1;
           this.statement = '';
           this.state = 'normal';
           this.atStatementStart = true;
@@ -242,19 +254,38 @@ export class SqlScriptReader {
     return events;
   }
 
+  /** The line of the first character of the current statement that is not white space. */
+  private statementLine(): number {
+    const leading = this.statement.length - this.statement.trimStart().length;
+    return this.line + countNewlines(this.statement.slice(0, leading));
+  }
+
   private endStatement(events: ScriptEvent[]): void {
     const sql = this.statement.trim();
+    const lineNumber = this.statementLine();
+    this.line += countNewlines(this.statement);
     this.statement = '';
     this.atStatementStart = true;
     if (!sql || sql === ';') return;
     if (COPY_FROM_STDIN.test(stripLeadingComments(sql))) {
-      events.push({ kind: 'copy-start', sql });
+      this.copyStartLine = lineNumber;
+      events.push({ kind: 'copy-start', sql, lineNumber });
       this.state = 'copy';
       this.copyLine = '';
       this.copyAwaitingLine = true;
       return;
     }
-    events.push({ kind: 'statement', sql });
+    events.push({ kind: 'statement', sql, lineNumber });
+  }
+
+  private copyData(events: ScriptEvent[], data: string): void {
+    events.push({ kind: 'copy-data', data, lineNumber: this.line });
+    this.line += countNewlines(data);
+  }
+
+  private copyEnd(events: ScriptEvent[]): void {
+    events.push({ kind: 'copy-end', lineNumber: this.line });
+    this.line += 1;
   }
 
   /** Passes COPY data on line by line until the `\.` line; returns where normal scanning resumes. */
@@ -265,10 +296,10 @@ export class SqlScriptReader {
     while (lineStart < text.length) {
       const newline = text.indexOf('\n', lineStart);
       if (newline === -1) {
-        if (lineStart > emitFrom) events.push({ kind: 'copy-data', data: text.slice(emitFrom, lineStart) });
+        if (lineStart > emitFrom) this.copyData(events, text.slice(emitFrom, lineStart));
         this.copyLine = carried + text.slice(lineStart);
         if (final && (this.copyLine === '\\.' || this.copyLine === '\\.\r')) {
-          events.push({ kind: 'copy-end' });
+          this.copyEnd(events);
           this.state = 'normal';
           this.copyLine = '';
         }
@@ -276,23 +307,29 @@ export class SqlScriptReader {
       }
       const line = carried + text.slice(lineStart, newline);
       if (line === '\\.' || line === '\\.\r') {
-        if (lineStart > emitFrom) events.push({ kind: 'copy-data', data: text.slice(emitFrom, lineStart) });
-        events.push({ kind: 'copy-end' });
+        if (lineStart > emitFrom) this.copyData(events, text.slice(emitFrom, lineStart));
+        this.copyEnd(events);
         this.state = 'normal';
         this.copyLine = '';
         return newline + 1;
       }
       if (carried) {
-        events.push({ kind: 'copy-data', data: `${carried}${text.slice(lineStart, newline + 1)}` });
+        this.copyData(events, `${carried}${text.slice(lineStart, newline + 1)}`);
         emitFrom = newline + 1;
         carried = '';
       }
       lineStart = newline + 1;
     }
-    if (lineStart > emitFrom) events.push({ kind: 'copy-data', data: text.slice(emitFrom, lineStart) });
+    if (lineStart > emitFrom) this.copyData(events, text.slice(emitFrom, lineStart));
     this.copyLine = '';
     return text.length;
   }
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count += 1;
+  return count;
 }
 
 function isIdentifierChar(code: number): boolean {

@@ -1,0 +1,276 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ManifestMetadata } from '../../dump/dump-writer.js';
+import { CopyRowTransform, type ColumnTransform } from '../../encode/copy-row-transform.js';
+import type { ScriptEvent } from '../../encode/sql-script-reader.js';
+import { ReplibyteError, withContext } from '../../errors.js';
+import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
+import type { DumpContext, DumpSource, PartSink } from '../source.js';
+import { checkCopyFields, parseCopyStatement } from './copy-statement.js';
+import { readInsertTable, rewriteInsert, type ColumnRewrite } from './insert-statement.js';
+import { ScriptCatalog } from './script-catalog.js';
+import { ScriptCursor } from './script-cursor.js';
+import { ScriptSelection } from './script-selection.js';
+import { SkipFilter } from './skip-filter.js';
+import { SqlSyntaxError } from './sql-lexer.js';
+import { sameTable, tableLabel, type TableName } from './table-name.js';
+
+/** Statements between two data blocks are held until the next one shows whether they are data or post-data. */
+const PENDING_LIMIT = 4 << 20;
+const IGNORED_META = /^\\(restrict|unrestrict)\b/;
+
+interface Prepared {
+  selection: ScriptSelection;
+  plan: TransformPlan;
+}
+
+/**
+ * A plain pg_dump script (`dump create -s postgresql -i` / `-f FILE`), streamed: the statements
+ * before the first data statement are the pre-data part; each COPY block is a table-data part and
+ * each run of INSERT statements into one table a `sql` data part, transformed on the way; what
+ * follows the last data statement is the post-data part. Untouched bytes are copied as they are.
+ */
+export class PgScriptSource implements DumpSource {
+  private readonly cursor: ScriptCursor;
+  private readonly catalog = new ScriptCatalog();
+  private prepared: Prepared | undefined;
+  private filter: SkipFilter | undefined;
+  private serverVersion: string | undefined;
+  private dumpTool: string | undefined;
+
+  constructor(
+    private readonly input: Readable,
+    private readonly where: string,
+  ) {
+    this.cursor = new ScriptCursor(input, where);
+  }
+
+  async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
+    const selection = new ScriptSelection(context.config);
+    const source = context.config.source;
+    this.filter = new SkipFilter(selection, [source?.skip, source?.skip_data, source?.only_tables].some((list) => (list ?? []).length > 0));
+    context.reporter.info(`reading the PostgreSQL script ${this.where}`);
+    await sink.writePart({ kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' }, this.schemaStatements());
+    const prepared = this.prepare(selection, context);
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    let wrotePostData = false;
+    let event: ScriptEvent | undefined;
+    while ((event = await this.cursor.peek())) {
+      if (this.isData(event)) {
+        if (pending.length > 0) {
+          await sink.writePart({ kind: 'sql', section: 'data', label: 'statements between data', encoding: 'sql' }, Readable.from(pending.map((s) => Buffer.from(s))));
+          pending = [];
+          pendingBytes = 0;
+        }
+        if (event.kind === 'copy-start') await this.copyBlock(sink, prepared, context);
+        else await this.insertRun(sink, prepared, context);
+        continue;
+      }
+      const text = this.nonData(await this.cursor.next());
+      if (text) {
+        pending.push(text);
+        pendingBytes += text.length;
+      }
+      if (pendingBytes > PENDING_LIMIT) {
+        // Too much to hold: this is the post-data section (a later data statement starts new parts).
+        const held = pending;
+        pending = [];
+        pendingBytes = 0;
+        await sink.writePart({ kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' }, this.schemaStatements(held));
+        wrotePostData = true;
+      }
+    }
+    if (pending.length > 0 || !wrotePostData) await sink.writePart({ kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' }, Readable.from(pending.map((s) => Buffer.from(s))));
+    return {
+      engine: { kind: 'postgresql', ...(this.serverVersion && { serverVersion: this.serverVersion }), ...(this.dumpTool && { dumpTool: this.dumpTool }) },
+      source: { kind: 'script' },
+      schemas: [...this.catalog.schemas].sort(),
+      transformed: prepared.plan.transformed,
+    };
+  }
+
+  /** Non-data statements up to the next data statement (or the end), after `held` ones. */
+  private async *schemaStatements(held: string[] = []): AsyncGenerator<Buffer> {
+    for (const text of held) yield Buffer.from(text);
+    let event: ScriptEvent | undefined;
+    while ((event = await this.cursor.peek()) && !this.isData(event)) {
+      const text = this.nonData(await this.cursor.next());
+      if (text) yield Buffer.from(text);
+    }
+  }
+
+  /** Reads one statement or meta-command that is not data: the text to write, or undefined to drop it. */
+  private nonData(event: ScriptEvent | undefined): string | undefined {
+    if (!event) return undefined;
+    const where = `${this.where}, line ${event.lineNumber ?? '?'}`;
+    if (event.kind === 'meta') {
+      if (!IGNORED_META.test(event.line)) {
+        throw new ReplibyteError(`${where}: the psql meta-command ${event.line.split(/\s/)[0]} is not supported in a dump script (a restore runs without psql)`);
+      }
+      return `${event.line}\n`;
+    }
+    if (event.kind !== 'statement') throw new ReplibyteError(`${where}: unexpected COPY data`);
+    const sql = event.sql;
+    this.readHeader(sql);
+    const encoding = /^\s*SET\s+client_encoding\s*=\s*'([^']*)'/im.exec(sql)?.[1];
+    if (encoding && !/^utf-?8$/i.test(encoding)) {
+      throw new ReplibyteError(`${where}: the script is in ${encoding}; only UTF8 scripts are supported (pg_dump -E UTF8)`);
+    }
+    try {
+      this.catalog.read(sql);
+    } catch (error) {
+      throw this.syntaxError(error, where);
+    }
+    if (!this.filter!.keeps(sql, where)) return undefined;
+    return `${sql}\n\n`;
+  }
+
+  private readHeader(sql: string): void {
+    if (this.serverVersion && this.dumpTool) return;
+    this.serverVersion ??= /^-- Dumped from database version (\S+)/m.exec(sql)?.[1];
+    const tool = /^-- Dumped by pg_dump version (\S+)/m.exec(sql)?.[1];
+    if (tool) this.dumpTool ??= `pg_dump ${tool}`;
+  }
+
+  private isData(event: ScriptEvent): boolean {
+    return event.kind === 'copy-start' || (event.kind === 'statement' && startsWithInsert(event.sql));
+  }
+
+  /** Runs once, at the first data statement (or the end): the config is checked against the script's tables. */
+  private prepare(selection: ScriptSelection, context: DumpContext): Prepared {
+    if (this.prepared) return this.prepared;
+    selection.check(this.catalog.tables);
+    const plan = planTransforms(context.config, this.catalog.tables, context.registry, context.salt, (table) => table.columns.map((c) => c.name));
+    this.prepared = { selection, plan };
+    return this.prepared;
+  }
+
+  /** The transforms of a table, by position in the column list of one data statement. */
+  private transformsFor(plan: TransformPlan, table: TableName, columns: string[]): ColumnTransform[] {
+    const planned = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
+    const known = this.catalog.find(table);
+    return planned.flatMap((t) => {
+      const index = columns.indexOf(known?.columns[t.index]?.name ?? '');
+      return index === -1 ? [] : [{ index, apply: t.apply }];
+    });
+  }
+
+  private async copyBlock(sink: PartSink, prepared: Prepared, context: DumpContext): Promise<void> {
+    const start = (await this.cursor.next()) as ScriptEvent & { kind: 'copy-start' };
+    const where = `${this.where}, line ${start.lineNumber ?? '?'}`;
+    const copy = parseCopyStatement(start.sql);
+    if (!copy) throw new ReplibyteError(`${where}: cannot read the COPY statement`);
+    const label = tableLabel(copy.table);
+    const columns = copy.columns ?? this.catalog.find(copy.table)?.columns.filter((c) => !c.generated).map((c) => c.name);
+    if (!columns) throw new ReplibyteError(`${where}: COPY ${label} has no column list and the script does not create the table`);
+    const rows = this.copyRows(columns.length, label);
+    if (!prepared.selection.keepsRows(copy.table)) {
+      for await (const piece of rows) void piece;
+      context.reporter.info(`  ${label}: rows left out`);
+      return;
+    }
+    const transforms = this.transformsFor(prepared.plan, copy.table, columns);
+    let data: AsyncIterable<Buffer> = rows;
+    if (transforms.length > 0) {
+      const rewrite = new CopyRowTransform(columns, transforms, `table ${label}`);
+      pipeline(Readable.from(rows), rewrite).catch(() => undefined);
+      data = rewrite;
+    }
+    try {
+      const part = await sink.writePart({ kind: 'table-data', section: 'data', label, schema: copy.table.schema, table: copy.table.name, columns, encoding: 'pg-copy-text' }, data);
+      context.reporter.info(`  ${label}: ${part.rows} rows${transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : ''}`);
+    } catch (error) {
+      throw withContext(`dumping table ${label}`, error);
+    }
+  }
+
+  private async *copyRows(fields: number, label: string): AsyncGenerator<Buffer> {
+    for (;;) {
+      const event = await this.cursor.next();
+      if (!event || event.kind === 'copy-end') return;
+      if (event.kind !== 'copy-data') throw new ReplibyteError(`${this.where}: unexpected ${event.kind} inside the COPY data of ${label}`);
+      checkCopyFields(event.data, fields, event.lineNumber ?? 0, this.where, label);
+      yield Buffer.from(event.data);
+    }
+  }
+
+  /** Consecutive INSERT statements into one table: one `sql` data part, transformed values rewritten. */
+  private async insertRun(sink: PartSink, prepared: Prepared, context: DumpContext): Promise<void> {
+    const first = (await this.cursor.peek()) as ScriptEvent & { kind: 'statement' };
+    const table = readInsertTable(first.sql);
+    if (!table) throw new ReplibyteError(`${this.where}, line ${first.lineNumber ?? '?'}: cannot read the table of this INSERT`);
+    const label = tableLabel(table);
+    const keeps = prepared.selection.keepsRows(table);
+    const known = this.catalog.find(table);
+    const counted = { rows: 0, statements: 0 };
+    const statements = async function* (this: PgScriptSource): AsyncGenerator<Buffer> {
+      let event: ScriptEvent | undefined;
+      while ((event = await this.cursor.peek()) && event.kind === 'statement' && startsWithInsert(event.sql)) {
+        const other = readInsertTable(event.sql);
+        if (!other || !sameTable(other, table)) return;
+        await this.cursor.next();
+        counted.statements += 1;
+        if (!keeps) continue;
+        let sql = event.sql;
+        const planned = prepared.plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
+        if (planned.length > 0) {
+          try {
+            const rewritten = rewriteInsert(sql, () => (known?.columns ?? []).map((c) => c.name), (columns) => this.rewritesFor(prepared.plan, table, columns));
+            sql = rewritten.sql;
+            counted.rows += rewritten.rows;
+          } catch (error) {
+            throw this.syntaxError(error, `${this.where}, line ${event.lineNumber ?? '?'}`);
+          }
+        }
+        yield Buffer.from(`${sql}\n`);
+      }
+    }.call(this);
+    if (!keeps) {
+      for await (const piece of statements) void piece;
+      context.reporter.info(`  ${label}: rows left out`);
+      return;
+    }
+    try {
+      await sink.writePart({ kind: 'sql', section: 'data', label: `${label} (INSERT statements)`, encoding: 'sql' }, statements);
+    } catch (error) {
+      throw withContext(`dumping table ${label}`, error);
+    }
+    const transformed = counted.rows > 0 ? `, ${counted.rows} rows transformed` : '';
+    context.reporter.info(`  ${label}: ${counted.statements} INSERT statements${transformed}`);
+  }
+
+  private rewritesFor(plan: TransformPlan, table: TableName, columns: string[]): ColumnRewrite[] {
+    return this.transformsFor(plan, table, columns).map((t) => ({
+      index: t.index,
+      apply: (value, valueAt) => t.apply(value, { get: (column) => valueAt(columns.indexOf(column)) }),
+    }));
+  }
+
+  private syntaxError(error: unknown, where: string): Error {
+    if (error instanceof SqlSyntaxError) return new ReplibyteError(`${where}: ${error.message}`);
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  async close(): Promise<void> {
+    this.input.destroy();
+  }
+}
+
+/** The statement, past its leading comments, is an INSERT. */
+function startsWithInsert(sql: string): boolean {
+  let i = 0;
+  for (;;) {
+    while (i < sql.length && /\s/.test(sql[i] as string)) i += 1;
+    if (sql.startsWith('--', i)) {
+      const newline = sql.indexOf('\n', i);
+      if (newline === -1) return false;
+      i = newline + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const close = sql.indexOf('*/', i);
+      if (close === -1) return false;
+      i = close + 2;
+    } else break;
+  }
+  return /^insert\s/i.test(sql.slice(i, i + 7));
+}
