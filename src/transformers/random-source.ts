@@ -18,6 +18,10 @@ export class RandomSource {
     return new RandomSource(keyedDigest(salt, ...parts));
   }
 
+  static fromDigest(digest: Buffer): RandomSource {
+    return new RandomSource(digest);
+  }
+
   static fresh(): RandomSource {
     return new RandomSource(randomBytes(16));
   }

@@ -42,7 +42,12 @@ export class PostgresSource implements DumpSource {
     const { catalog } = this;
     const selection = selectTables(context.config, catalog.tables, `the source database ${catalog.database}`);
     await this.checkDependencies(selection);
-    const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
+    const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns, catalog.foreignKeys);
+    for (const column of plan.transformed) {
+      if (column.propagatedFrom) {
+        context.reporter.info(`${column.schema}.${column.table}.${column.column}: ${column.transformer}, as its key ${column.propagatedFrom} (foreign key)`);
+      }
+    }
     const binary = await findPgDump(catalog.serverMajor);
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);

@@ -1,0 +1,11 @@
+import { builtinTransformers } from './builtin/index.js';
+import { renderReference } from './reference.js';
+
+export const GENERATED_MARKER = '## Reference (generated)';
+
+/** docs/transformers.md: the hand-written part of `current` (everything before the marker), then the generated reference. */
+export function transformersDocument(current: string): string {
+  const index = current.indexOf(GENERATED_MARKER);
+  const intro = index === -1 ? '# Transformers\n\n' : current.slice(0, index);
+  return `${intro}${GENERATED_MARKER}\n\n${renderReference(builtinTransformers())}`;
+}
