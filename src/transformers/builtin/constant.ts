@@ -21,10 +21,10 @@ export const constant = defineTransformer({
       throw new ReplibyteError(`value "${value}" is not a member of the enum ${column.type} (${column.enumValues.join(', ')})`);
     }
     if (range && (!/^-?\d+$/.test(value) || BigInt(value) < range[0] || BigInt(value) > range[1])) {
-      throw new ReplibyteError(`value "${value}" is not a ${column.type}`);
+      throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
     }
     if (['numeric', 'float4', 'float8'].includes(column.baseType) && !Number.isFinite(Number(value))) {
-      throw new ReplibyteError(`value "${value}" is not a ${column.type}`);
+      throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
     }
     if (column.baseType === 'bool' && !['true', 'false', 't', 'f'].includes(value)) {
       throw new ReplibyteError(`value "${value}" is not a boolean`);
