@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Faker } from '@faker-js/faker';
 import { fitLength, refuseUnlessText } from './column-types.js';
-import { seedFor } from './salt.js';
+import { keyedDigest } from './salt.js';
 import { SeededFaker } from './seeded-faker.js';
 import type { ColumnInfo, TransformerDefinition, TransformerExample } from './transformer.js';
-import { appendSuffix, refuseTooShortForUnique, uniqueSuffix } from './unique-suffix.js';
+import { appendSuffix, refuseTooShortForUnique, suffixOf } from './unique-suffix.js';
 
 export const fakeTextOptions = z.strictObject({
   /** false: a fresh random fake for every row (the original's behaviour); joins on the column then break. */
@@ -47,9 +48,10 @@ export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z
       const keepEmpty = spec.keepEmpty ?? true;
       return (value) => {
         if (value === null || (keepEmpty && value === '')) return value;
-        const seed = options.deterministic ? seedFor(salt, spec.name, value) : seedFor(salt, spec.name, `${Math.random()}${process.hrtime.bigint()}`);
-        const suffix = column.unique ? uniqueSuffix(salt, value, { digits: spec.digitSuffix ?? false, deterministic: options.deterministic }) : undefined;
-        const fake = spec.generate({ seed, faker: faker.for(value, options.deterministic), limit: column.maxLength, column, ...(suffix && { suffix }) });
+        // One keyed digest per value: it seeds the library and gives the unique suffix.
+        const digest = options.deterministic ? keyedDigest(salt, spec.name, value) : randomBytes(32);
+        const suffix = column.unique ? suffixOf(digest, { digits: spec.digitSuffix ?? false }) : undefined;
+        const fake = spec.generate({ seed: digest.toString('hex'), faker: faker.fromDigest(digest), limit: column.maxLength, column, ...(suffix && { suffix }) });
         if (suffix === undefined || spec.placesSuffix) return fitLength(fake, column);
         return appendSuffix(fake, suffix, column, spec.digitSuffix ? '' : '-');
       };

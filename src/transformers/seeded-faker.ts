@@ -22,7 +22,12 @@ export class SeededFaker {
 
   /** Faker positioned for this value (deterministic), or on fresh randomness. */
   for(value: string, deterministic = true): Faker {
-    this.source = RandomSource.fromDigest(deterministic ? keyedDigest(this.salt, this.label, value) : randomBytes(32));
+    return this.fromDigest(deterministic ? keyedDigest(this.salt, this.label, value) : randomBytes(32));
+  }
+
+  /** Faker positioned on a digest the caller already computed (its first 16 bytes seed the stream). */
+  fromDigest(digest: Buffer): Faker {
+    this.source = RandomSource.fromDigest(digest);
     return this.faker;
   }
 }

@@ -12,10 +12,15 @@ const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 const DIGITS = '0123456789';
 
 export function uniqueSuffix(salt: Buffer, value: string, options: { digits?: boolean; deterministic?: boolean; length?: number } = {}): string {
+  const digest = options.deterministic === false ? randomBytes(32) : keyedDigest(salt, 'unique suffix', value);
+  return suffixOf(digest, options);
+}
+
+/** The suffix from 64 bits of a keyed digest (bytes 16..23, which the value's random stream does not use). */
+export function suffixOf(digest: Buffer, options: { digits?: boolean; length?: number } = {}): string {
   const alphabet = options.digits ? DIGITS : BASE36;
   const length = options.length ?? (options.digits ? 19 : SUFFIX_LENGTH);
-  const digest = options.deterministic === false ? randomBytes(32) : keyedDigest(salt, 'unique suffix', value);
-  let number = BigInt(`0x${digest.toString('hex')}`);
+  let number = digest.readBigUInt64LE(16);
   let out = '';
   const radix = BigInt(alphabet.length);
   for (let i = 0; i < length; i += 1) {

@@ -1,9 +1,8 @@
-import { copycat } from '@snaplet/copycat';
 import { fakeTextTransformer } from '../fake-text.js';
 
 export const firstName = fakeTextTransformer({
   name: 'first-name',
   description: 'A realistic first name; the same input gives the same name. Empty stays empty.',
   examples: [{ input: 'Margaret' }],
-  generate: ({ seed }) => copycat.firstName(seed),
+  generate: ({ faker }) => faker.person.firstName(),
 });

@@ -1,9 +1,8 @@
-import { copycat } from '@snaplet/copycat';
 import { fakeTextTransformer } from '../fake-text.js';
 
 export const url = fakeTextTransformer({
   name: 'url',
   description: 'A URL. Empty stays empty.',
   examples: [{ input: 'https://intranet.acme.com/u/jane' }],
-  generate: ({ seed, limit }) => copycat.url(seed, limit === undefined ? {} : { limit }),
+  generate: ({ faker }) => faker.internet.url({ appendSlash: false }),
 });
