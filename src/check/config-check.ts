@@ -55,7 +55,7 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
       report.checkedAgainst = redactUri(uri);
       problems.push(...checkSelection(config, catalog));
       const { salt } = resolveSalt(config);
-      const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns);
+      const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns, catalog.foreignKeys);
       problems.push(...transformProblems);
       problems.push(...(await checkSubset(client, config, catalog)));
       if (options.previewRows && problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);

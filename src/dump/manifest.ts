@@ -45,7 +45,9 @@ export const manifestSchema = z.object({
   encryption: z.record(z.string(), z.unknown()).nullable(),
   schemas: z.array(z.string()),
   parts: z.array(partSchema),
-  transformed: z.array(z.object({ schema: z.string(), table: z.string(), column: z.string(), transformer: z.string() })),
+  transformed: z.array(
+    z.object({ schema: z.string(), table: z.string(), column: z.string(), transformer: z.string(), propagatedFrom: z.string().optional() }),
+  ),
   totals: z.object({
     rows: z.number().int().nonnegative(),
     rawBytes: z.number().int().nonnegative(),

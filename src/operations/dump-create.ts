@@ -8,6 +8,7 @@ import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { openSource, type SourceRequest } from '../sources/open.js';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
+import { loadCustomTransformers } from '../transformers/custom-modules.js';
 import { resolveSalt } from '../transformers/salt.js';
 
 export interface CreateDumpOptions extends SourceRequest {
@@ -30,6 +31,8 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
   if (saltSource === 'random' && (config.source?.transformers ?? []).length > 0) {
     reporter.warn('no `salt` (nor `encryption_key`) in the config: transformers use a random salt for this run, so their outputs will not match the previous dump\'s');
   }
+  // Custom transformer modules are imported before anything is opened: a broken module fails fast.
+  await loadCustomTransformers(config);
   const started = Date.now();
   const datastore = await openDatastore(config);
   try {

@@ -3,38 +3,54 @@ import { keyedDigest } from './salt.js';
 
 /**
  * A stream of pseudo-random numbers: seeded by the keyed digest of a value for deterministic
- * transformers, or by the system's random source otherwise. xorshift128+ is plenty for fake data.
+ * transformers, or by the system's random source otherwise. xoshiro128** on 32-bit integers: plenty for
+ * fake data, and cheap enough for faker, which draws many numbers per value.
  */
 export class RandomSource {
-  private s0: bigint;
-  private s1: bigint;
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
 
   private constructor(seed: Buffer) {
-    this.s0 = seed.readBigUInt64LE(0) | 1n;
-    this.s1 = seed.readBigUInt64LE(8) | 2n;
+    this.a = seed.readUInt32LE(0);
+    this.b = seed.readUInt32LE(4);
+    this.c = seed.readUInt32LE(8);
+    this.d = seed.readUInt32LE(12);
+    if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // the all-zero state never leaves zero
   }
 
   static seeded(salt: Buffer, ...parts: string[]): RandomSource {
     return new RandomSource(keyedDigest(salt, ...parts));
   }
 
+  static fromDigest(digest: Buffer): RandomSource {
+    return new RandomSource(digest);
+  }
+
   static fresh(): RandomSource {
     return new RandomSource(randomBytes(16));
   }
 
-  nextUint64(): bigint {
-    const mask = (1n << 64n) - 1n;
-    let x = this.s0;
-    const y = this.s1;
-    this.s0 = y;
-    x = (x ^ (x << 23n)) & mask;
-    this.s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
-    return (this.s1 + y) & mask;
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
   }
 
-  /** A float in [0, 1). */
+  nextUint64(): bigint {
+    return (BigInt(this.nextUint32()) << 32n) | BigInt(this.nextUint32());
+  }
+
+  /** A float in [0, 1) with 53 random bits. */
   next(): number {
-    return Number(this.nextUint64() >> 11n) / 2 ** 53;
+    return ((this.nextUint32() >>> 5) * 67108864 + (this.nextUint32() >>> 6)) / 9007199254740992;
   }
 
   /** An integer in [low, high], inclusive. */
@@ -47,4 +63,8 @@ export class RandomSource {
   intBelow(limit: number): number {
     return Math.floor(this.next() * limit);
   }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

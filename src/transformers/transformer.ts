@@ -16,17 +16,30 @@ export interface ColumnInfo {
   enumValues?: string[];
   /** The column alone carries a unique constraint or index. */
   unique?: boolean;
+  /** The column is NOT NULL. */
+  notNull?: boolean;
 }
 
 export interface TransformerContext {
   column: ColumnInfo;
   /** The secret that makes deterministic outputs unguessable. Never written anywhere. */
   salt: Buffer;
+  /** The names of the row's columns, in COPY order (what `template` may read). */
+  tableColumns?: readonly string[];
+  /**
+   * The transform planned for another column of the same table, resolved when the row is transformed
+   * (so a `template` that reads a transformed column writes its transformed value, never the original).
+   */
+  transformOf?: (column: string) => ValueTransform | undefined;
 }
 
 export interface TransformerExample {
   input: string | null;
   options?: Record<string, unknown>;
+  /** The column type the example is shown on (default `text`). */
+  column?: Partial<ColumnInfo>;
+  /** Other columns of the row, for transformers that read them (`template`). */
+  row?: Record<string, string | null>;
 }
 
 /**
@@ -41,7 +54,16 @@ export interface TransformerDefinition<Options = unknown> {
   deterministic: boolean;
   /** A reason the transformer cannot write into this column, or undefined when it can. */
   refuses?(column: ColumnInfo): string | undefined;
+  /**
+   * How it treats a column with a unique constraint: `keeps` (distinct inputs give distinct outputs, by
+   * construction or with a keyed suffix when the column is unique), `maps-all` (the outputs may collide,
+   * so a unique column is refused). Default `maps-all`.
+   */
+  unique?: 'keeps' | 'maps-all';
+  /** Column types it accepts, for `transformer list` and the docs (e.g. `text, varchar`). */
+  accepts: string;
   examples: TransformerExample[];
+  /** Builds the function for one column. May throw a ReplibyteError, reported with the column's place in the config. */
   create(options: Options, context: TransformerContext): ValueTransform;
 }
 

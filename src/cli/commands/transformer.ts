@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
+import { listRows } from '../../transformers/reference.js';
 import { formatTable } from '../format.js';
 
 export function registerTransformerCommands(program: Command): void {
   const transformer = program.command('transformer').description('the transformers that hide sensitive columns');
   transformer
     .command('list')
-    .description('list the transformers (needs no config)')
+    .description('list the transformers with their options and an example (needs no config)')
     .action(() => {
-      const rows = builtinTransformers()
-        .all()
-        .map((t) => [t.name, t.deterministic ? 'yes' : 'no', t.description]);
-      process.stdout.write(`${formatTable(['name', 'deterministic', 'description'], rows)}\n`);
+      const rows = listRows(builtinTransformers());
+      process.stdout.write(`${formatTable(['name', 'deterministic', 'options', 'example', 'description'], rows)}\n`);
     });
 }

@@ -89,7 +89,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     name: string;
     kind: TableInfo['kind'];
     estimated_rows: string;
-    columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean }>;
+    columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean; not_null: boolean }>;
   }>(`
     SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint::text AS estimated_rows,
       coalesce(json_agg(json_build_object(
@@ -99,6 +99,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
         'max_length', CASE WHEN bt.typname IN ('varchar', 'bpchar') AND coalesce(nullif(t.typtypmod, -1), a.atttypmod) > 4
                            THEN coalesce(nullif(t.typtypmod, -1), a.atttypmod) - 4 END,
         'generated', a.attgenerated <> '',
+        'not_null', a.attnotnull,
         'enum_values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid),
         'is_unique', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indnkeyatts = 1
                              AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
@@ -126,6 +127,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
       ...(column.max_length !== null && { maxLength: column.max_length }),
       ...(column.enum_values && { enumValues: column.enum_values }),
       ...(column.is_unique && { unique: true }),
+      ...(column.not_null && { notNull: true }),
     })),
   }));
 }

@@ -48,9 +48,14 @@ export class PostgresSource implements DumpSource {
     // Check everything the config names before reading a row, and report every problem at once.
     const [selection, plan] = collectProblems(
       () => selectTables(context.config, catalog.tables, `the source database ${catalog.database}`),
-      () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns),
+      () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns, catalog.foreignKeys),
     );
     await this.checkDependencies(selection);
+    for (const column of plan.transformed) {
+      if (column.propagatedFrom) {
+        context.reporter.info(`${column.schema}.${column.table}.${column.column}: ${column.transformer}, as its key ${column.propagatedFrom} (foreign key)`);
+      }
+    }
     const binary = await findPgDump(catalog.serverMajor);
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);

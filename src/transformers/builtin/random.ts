@@ -1,39 +1,50 @@
 import { z } from 'zod';
-import { fitLength, integerRange } from '../column-types.js';
+import { integerRange, isTextColumn } from '../column-types.js';
+import { KeyedPermutation } from '../keyed-permutation.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
+import { appendSuffix, refuseTooShortForUnique, uniqueSuffix } from '../unique-suffix.js';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
  * The original's `random`, made safe for its column: integers stay inside the column's range (the
- * original drew from the whole i128 range and overflowed int4), text keeps its length and fits the
- * declared one. Deterministic unless `deterministic: false`.
+ * original drew from the whole i128 range and overflowed int4) through a keyed permutation of that
+ * range, so distinct integers stay distinct; text keeps its length and fits the declared one (a unique
+ * text column gets a keyed suffix); an enum gets one of its members. Deterministic unless `deterministic: false`.
  */
 export const random = defineTransformer({
   name: 'random',
-  description: 'Random value of the same shape: alphanumeric text of the same length, an integer within the column range, a float in [0,1).',
+  description: 'Random value of the same shape: alphanumeric text of the same length, an integer within the column range (distinct stays distinct), a float in [0,1), a member of an enum.',
   options: z.strictObject({ deterministic: z.boolean().default(true) }),
   deterministic: true,
-  refuses: (column) =>
-    ['bool', 'json', 'jsonb', 'bytea', 'uuid', 'date', 'timestamp', 'timestamptz', 'time', 'year', 'bit', 'geometry'].includes(column.baseType) ||
-    column.baseType.startsWith('_')
-      ? `it cannot produce a ${column.type}`
-      : undefined,
-  examples: [{ input: 'hello world' }, { input: '42' }],
+  unique: 'keeps',
+  accepts: 'text, varchar(n), char(n), smallint, integer, bigint, numeric, real, double precision, enums',
+  refuses: (column) => {
+    const isFloat = ['float4', 'float8', 'numeric'].includes(column.baseType);
+    if (isTextColumn(column)) return refuseTooShortForUnique(column);
+    if (integerRange(column)) return undefined;
+    if (isFloat) return column.unique ? 'random floats may repeat in a unique column' : undefined;
+    if (column.enumValues) return column.unique ? 'an enum cannot hold more distinct values than it has members' : undefined;
+    return `it cannot produce a ${column.type}`;
+  },
+  examples: [{ input: 'hello world' }, { input: '42', column: { type: 'integer', baseType: 'int4' } }],
   create: (options, { column, salt }) => {
     const range = integerRange(column);
+    const permutation = range ? new KeyedPermutation(salt, 'random', range) : undefined;
     const isFloat = ['float4', 'float8', 'numeric'].includes(column.baseType);
     return (value) => {
       if (value === null) return null;
+      if (permutation && range) {
+        return options.deterministic ? permutation.apply(BigInt(value)).toString() : RandomSource.fresh().bigintBetween(range[0], range[1]).toString();
+      }
       const source = options.deterministic ? RandomSource.seeded(salt, 'random', value) : RandomSource.fresh();
-      if (range) return source.bigintBetween(range[0], range[1]).toString();
-      // An ENUM or SET column (MySQL) takes only its members.
-      if (column.enumValues && column.enumValues.length > 0) return column.enumValues[source.intBelow(column.enumValues.length)]!;
       if (isFloat) return source.next().toFixed(6);
+      if (column.enumValues) return column.enumValues[source.intBelow(column.enumValues.length)] ?? value;
       let out = '';
       for (const character of value) out += character === ' ' ? ' ' : ALPHANUMERIC[source.intBelow(ALPHANUMERIC.length)];
-      return fitLength(out, column);
+      if (column.unique) return appendSuffix(out, uniqueSuffix(salt, value, { deterministic: options.deterministic }), column);
+      return column.maxLength !== undefined ? [...out].slice(0, column.maxLength).join('') : out;
     };
   },
 });

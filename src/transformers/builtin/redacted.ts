@@ -14,6 +14,7 @@ export const redacted = defineTransformer({
     width: z.number().int().min(0).max(255).default(10),
   }),
   deterministic: true,
+  accepts: 'text, varchar(n), char(n), citext',
   refuses: refuseUnlessText,
   examples: [{ input: '4111 1111 1111 1111' }, { input: 'secret', options: { character: '#', width: 4 } }],
   create: (options, { column }) => (value) => {

@@ -6,6 +6,8 @@ export const transient = defineTransformer({
   description: 'Leaves the value unchanged (documents that a column was reviewed and is safe).',
   options: z.strictObject({}),
   deterministic: true,
+  unique: 'keeps',
+  accepts: 'any',
   examples: [{ input: 'Jane Doe' }],
   create: () => (value) => value,
 });

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { integerRange, isTextColumn } from '../column-types.js';
+import { defineTransformer } from '../transformer.js';
+
+/** The original's `keep-first-char`: text of more than one character → its first; an integer ≥ 10 → its leading digit. */
+export const keepFirstChar = defineTransformer({
+  name: 'keep-first-char',
+  description: 'Keeps only the first character of text, or the leading digit of an integer ≥ 10 (negative numbers are unchanged).',
+  options: z.strictObject({}),
+  deterministic: true,
+  accepts: 'text, varchar(n), char(n), citext, smallint, integer, bigint, numeric',
+  refuses: (column) => (isTextColumn(column) || integerRange(column) || column.baseType === 'numeric' ? undefined : `it keeps a first character of text or digits, and ${column.name} is ${column.type}`),
+  examples: [{ input: 'Margaret' }, { input: '4096', column: { type: 'integer', baseType: 'int4' } }],
+  create: (_options, { column }) => (value) => {
+    if (value === null) return null;
+    if (isTextColumn(column)) return [...value].length > 1 ? [...value][0]! : value;
+    return /^\d{2,}/.test(value) ? value[0]! : value;
+  },
+});

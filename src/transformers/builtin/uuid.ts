@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { keyedDigest } from '../salt.js';
+import { defineTransformer } from '../transformer.js';
+
+/** A version-4-shaped UUID made of 122 bits of the keyed digest: distinct inputs stay distinct. */
+export const uuid = defineTransformer({
+  name: 'uuid',
+  description: 'A UUID (version 4 layout) derived from the value; keeps uuid keys and unique columns distinct.',
+  options: z.strictObject({ deterministic: z.boolean().default(true) }),
+  deterministic: true,
+  unique: 'keeps',
+  accepts: 'uuid, text, varchar(n ≥ 36)',
+  refuses: (column) => {
+    if (column.baseType === 'uuid' || (['text', 'citext'].includes(column.baseType))) return undefined;
+    if (['varchar', 'bpchar'].includes(column.baseType) && (column.maxLength === undefined || column.maxLength >= 36)) return undefined;
+    return 'it writes a 36-character UUID';
+  },
+  examples: [{ input: '0b7e5e2c-3f1d-4c6a-9a53-2d0f9b1e8c47', column: { type: 'uuid', baseType: 'uuid' } }],
+  create: (options, { salt }) => (value) => {
+    if (value === null) return null;
+    if (!options.deterministic) return randomUUID();
+    const bytes = keyedDigest(salt, 'uuid', value.toLowerCase()).subarray(0, 16);
+    bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+    const hex = bytes.toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  },
+});
