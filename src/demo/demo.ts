@@ -41,7 +41,9 @@ export interface DemoResult {
 
 export const DEMO_SOURCE = 'demo-source';
 export const DEMO_LOCAL = 'demo';
-const SHOWN = 'SELECT id::text, first_name, last_name, email, phone, card_number FROM customers ORDER BY customers.id LIMIT 5';
+const SHOWN = 'SELECT id::text, first_name, last_name, email, phone, card_number FROM customers WHERE id = ANY($1::int[]) ORDER BY id';
+/** The subset keeps some customers only: show the first few the restored copy has, from both sides. */
+const SHOWN_IDS = 'SELECT array_agg(id) AS ids FROM (SELECT id FROM customers ORDER BY id LIMIT 5) first';
 
 /**
  * `replibyte demo`: the main job on an embedded default. Starts a PostgreSQL source with a sample shop,
@@ -86,8 +88,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     step(`replibyte -c ${configPath} dump restore local -v latest`);
     const restored = await restoreLocal(config, { value: 'latest', name: DEMO_LOCAL, dataDir: serverDir(DEMO_LOCAL), reporter });
     localServer = restored.server;
-    const before = await withClient(sourceUri, async (client) => (await client.query(SHOWN)).rows);
-    const after = await withClient(restored.uri, async (client) => (await client.query(SHOWN)).rows);
+    const ids = await withClient(restored.uri, async (client) => (await client.query<{ ids: number[] }>(SHOWN_IDS)).rows[0]!.ids);
+    const before = await withClient(sourceUri, async (client) => (await client.query(SHOWN, [ids])).rows);
+    const after = await withClient(restored.uri, async (client) => (await client.query(SHOWN, [ids])).rows);
     const result: DemoResult = {
       dir,
       configPath,
