@@ -13,8 +13,7 @@ import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
 import { redactUri } from '../sources/postgres/connection.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
-import { isMongoUri } from '../sources/mongodb/connection.js';
-import { isMysqlUri } from '../sources/mysql/connection.js';
+import { isMongoUri, isMysqlUri } from '../sources/uri-schemes.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */

@@ -1,9 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
-import { isMongoUri } from './mongodb/connection.js';
-import { isMysqlUri } from './mysql/connection.js';
-import { isPostgresUri } from './postgres/connection.js';
+import { isMongoUri, isMysqlUri, isPostgresUri } from './uri-schemes.js';
 import { PostgresSource } from './postgres/postgres-source.js';
 import type { DumpSource } from './source.js';
 
@@ -30,7 +28,6 @@ export async function openSource(config: Config, request: SourceRequest): Promis
     const { MongoSource } = await import('./mongodb/mongo-source.js');
     return MongoSource.open(uri);
   }
-  if (isPostgresUri(uri)) return PostgresSource.open(uri);
   if (isMysqlUri(uri)) return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri);
   const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
   throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { base, en, Faker, type Randomizer } from '@faker-js/faker';
+import { createRequire } from 'node:module';
+import type { Faker, Randomizer } from '@faker-js/faker';
 import { RandomSource } from './random-source.js';
 import { keyedDigest } from './salt.js';
 
@@ -17,7 +18,8 @@ export class SeededFaker {
     private readonly label: string,
   ) {
     const randomizer: Randomizer = { next: () => this.source.next(), seed: () => undefined };
-    this.faker = new Faker({ locale: [en, base], randomizer });
+    const { Faker: FakerClass, en, base } = loadFaker();
+    this.faker = new FakerClass({ locale: [en, base], randomizer });
   }
 
   /** Faker positioned for this value (deterministic), or on fresh randomness. */
@@ -30,4 +32,12 @@ export class SeededFaker {
     this.source = RandomSource.fromDigest(digest);
     return this.faker;
   }
+}
+
+/**
+ * faker's index loads every locale (about 1.4 s and 70 MB): load it on first use, so that commands which
+ * transform nothing (`dump list`, `dump restore`, `--version`) never pay for it.
+ */
+function loadFaker(): typeof import('@faker-js/faker') {
+  return createRequire(import.meta.url)('@faker-js/faker') as typeof import('@faker-js/faker');
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
-import { isMysqlUri } from '../../sources/mysql/connection.js';
+import { isMysqlUri } from '../../sources/uri-schemes.js';
 import { MysqlSource } from '../../sources/mysql/mysql-source.js';
 import { PostgresSource } from '../../sources/postgres/postgres-source.js';
 import { requireConfig, type GlobalOptions } from '../context.js';

@@ -1,10 +1,6 @@
 import { MongoClient, MongoParseError, MongoServerSelectionError } from 'mongodb';
 import { errorMessage, ReplibyteError } from '../../errors.js';
 
-export function isMongoUri(uri: string): boolean {
-  return /^mongodb(\+srv)?:\/\//i.test(uri);
-}
-
 /** The URI with its password hidden (a MongoDB URI may list several hosts, which URL cannot parse). */
 export function redactMongoUri(uri: string): string {
   return uri.replace(/^(mongodb(?:\+srv)?:\/\/[^:/@]+):[^@]*@/i, '$1:***@');

@@ -3,10 +3,6 @@ import type { Connection } from 'mysql2/promise';
 import { ReplibyteError } from '../../errors.js';
 import { redactUri } from '../postgres/connection.js';
 
-export function isMysqlUri(uri: string): boolean {
-  return /^(mysql|mariadb):\/\//i.test(uri);
-}
-
 /** The database named by a mysql:// URI (the original required one). */
 export function databaseOf(uri: string): string {
   const name = decodeURIComponent(new URL(uri).pathname.replace(/^\//, ''));

@@ -12,9 +12,7 @@ export function redactUri(uri: string): string {
   }
 }
 
-export function isPostgresUri(uri: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(uri);
-}
+export { isPostgresUri } from '../uri-schemes.js';
 
 /** Opens a client, turning the driver's errors into one line that names the server, never the password. */
 export async function connectPostgres(uri: string, role: 'source' | 'destination'): Promise<pg.Client> {

@@ -1,0 +1,15 @@
+/**
+ * Which engine a connection URI names, without loading any driver (the CLI starts faster when
+ * `dump list` or a PostgreSQL restore never imports the MongoDB or MySQL driver).
+ */
+export function isPostgresUri(uri: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(uri);
+}
+
+export function isMysqlUri(uri: string): boolean {
+  return /^(mysql|mariadb):\/\//i.test(uri);
+}
+
+export function isMongoUri(uri: string): boolean {
+  return /^mongodb(\+srv)?:\/\//i.test(uri);
+}
