@@ -90,6 +90,8 @@ export class S3Datastore implements Datastore {
       ...(options.credentials && { credentials: options.credentials }),
       ...(options.profile !== undefined && { profile: options.profile }),
     };
+    // The SDK warns on stderr about its own future Node support; the CLI's stderr carries one-line errors.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     let client: S3Client;
     try {
       client = new S3Client(config);
@@ -251,7 +253,8 @@ export class S3Datastore implements Datastore {
 
   /**
    * Aborts the multipart uploads open under `prefix`. With `patient`, retries for a few seconds: it runs
-   * after a failed upload, when the store may be restarting. Stores without ListMultipartUploads are skipped.
+   * after a failed upload, when the store may be restarting. Best effort where the store or the policy
+   * does not allow listing uploads.
    */
   private async abortIncompleteUploads(prefix: string, { patient }: { patient: boolean }): Promise<void> {
     const delays = patient ? CLEANUP_DELAYS_MS : [0];
@@ -262,7 +265,11 @@ export class S3Datastore implements Datastore {
         await this.abortIncompleteUploadsOnce(prefix);
         return;
       } catch (error) {
-        if (classifyS3Error(error).code === 'NotImplemented') return;
+        const { failure, code } = classifyS3Error(error);
+        // A store without the API, or a policy without s3:ListBucketMultipartUploads: nothing to do here
+        // (a lifecycle rule is then the only cleanup). Waiting would not change either answer.
+        if (code === 'NotImplemented' || failure === 'access-denied') return;
+        if (failure === 'missing-bucket') throw this.fail(error, `abort incomplete uploads under ${prefix}`);
         lastError = error;
       }
     }
