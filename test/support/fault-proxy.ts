@@ -14,6 +14,10 @@ export interface FaultProxy {
   answer: ((request: IncomingMessage) => CannedAnswer | undefined) | undefined;
   /** Requests seen, for assertions. */
   requests: number;
+  /** Stops listening and cuts every open connection, as a crashed server would. */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,10 +30,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     delayMs: 0,
     answer: undefined,
     requests: 0,
-    close: async () => {
+    cut: async () => {
       for (const timer of timers) clearTimeout(timer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
+    },
+    resume: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close: async () => {
+      if (server.listening) await proxy.cut();
     },
   };
   const later = (fn: () => void) => {
@@ -64,6 +73,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     incoming.pipe(forwarded);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  proxy.endpoint = `http://127.0.0.1:${port}`;
   return proxy;
 }

@@ -93,7 +93,7 @@ export async function startS3Server(bucket = 'dumps'): Promise<TestS3Server> {
       configureBuckets: [{ name: bucket }],
     });
     instance.middleware.unshift(async (ctx, next) => {
-      const [, name, ...rest] = ctx.path.split('/');
+      const [name, ...rest] = ctx.path.split('/').filter(Boolean);
       if (!name) return next();
       if (ctx.method === 'GET' && rest.length === 0 && 'uploads' in ctx.query) {
         const prefix = ctx.query.prefix ?? '';
@@ -128,8 +128,10 @@ export async function startS3Server(bucket = 'dumps'): Promise<TestS3Server> {
     const running = server;
     if (!running) return;
     server = undefined;
+    // Stop accepting first, then cut what is open: close() alone would wait for every request to end.
+    const closed = running.close();
     running.httpServer?.closeAllConnections();
-    await running.close();
+    await closed;
   }
 
   await start();

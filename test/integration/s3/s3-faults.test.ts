@@ -68,20 +68,24 @@ ${onlySmall ? '  only_tables: [{ database: public, table: small }]\n' : ''}${ser
     await Promise.all([server?.remove(), source?.drop(), workspace?.remove()]);
   });
 
-  it('fails cleanly when the server stops mid-upload and comes back: not listed, no objects, no open multipart upload', async () => {
+  // "The server stops" is played by the proxy in front of s3rver: it stops listening and cuts every
+  // connection, then listens again on the same port. (Restarting s3rver itself in the same process left
+  // the restarted instance hanging on some requests after a cut mid-upload: an s3rver quirk.)
+  it('fails cleanly when the server stops mid-upload and comes back: not listed, no objects, no open multipart upload', { timeout: 300_000 }, async () => {
     await createDump(config(undefined, true), { name: 'kept' });
-    const creating = createDump(config(), { name: 'cut', chunkSize: 24 * MiB });
+    const creating = createDump(config(proxy.endpoint), { name: 'cut', chunkSize: 24 * MiB });
     creating.catch(() => undefined);
     const upload = await firstPartStored(server);
-    expect(upload.key).toBe('faults/cut/000001.chunk');
-    await server.stop();
+    expect(upload.key).toMatch(/^faults\/cut\/\d{6}\.chunk$/);
+    await proxy.cut();
     const stoppedAt = Date.now();
-    const restarting = sleep(2_000).then(() => server.restart());
+    const restarting = sleep(2_000).then(() => proxy.resume());
 
     const error = await creating.then(() => undefined, (e: unknown) => e);
     await restarting;
+    expect(await server.incompleteUploads()).toEqual([]);
     expect(error).toBeInstanceOf(ReplibyteError);
-    expect((error as Error).message).toMatch(new RegExp(`s3://dumps/faults: cannot reach the store at ${server.endpoint} to store cut/\\d{6}\\.chunk`));
+    expect((error as Error).message).toMatch(new RegExp(`s3://dumps/faults: cannot reach the store at ${proxy.endpoint} to store cut/\\d{6}\\.chunk`));
     expect(Date.now() - stoppedAt).toBeLessThan(30_000);
 
     expect(await dumpNames(config())).toEqual(['kept']);
@@ -89,21 +93,21 @@ ${onlySmall ? '  only_tables: [{ database: public, table: small }]\n' : ''}${ser
     expect(await server.incompleteUploads()).toEqual([]);
   });
 
-  it('fails in bounded time when the server stays down; the next run of the same name clears what was left', async () => {
-    const creating = createDump(config(), { name: 'down', chunkSize: 24 * MiB });
+  it('fails in bounded time when the server stays down; the next run of the same name clears what was left', { timeout: 300_000 }, async () => {
+    const creating = createDump(config(proxy.endpoint), { name: 'down', chunkSize: 24 * MiB });
     creating.catch(() => undefined);
-    await firstPartStored(server);
-    await server.stop();
+    const upload = await firstPartStored(server);
+    await proxy.cut();
     const stoppedAt = Date.now();
     const error = await creating.then(() => undefined, (e: unknown) => e);
+    await proxy.resume();
     expect(error).toBeInstanceOf(ReplibyteError);
     expect((error as Error).message).toMatch(/^s3:\/\/dumps\/faults: cannot reach the store at http:\/\/127\.0\.0\.1:\d+ to store down\/\d{6}\.chunk \((ECONNREFUSED|ECONNRESET|EPIPE)\)$/);
     expect(Date.now() - stoppedAt).toBeLessThan(30_000);
 
-    await server.restart();
     expect(await dumpNames(config())).toEqual(['kept']);
     // The store was unreachable while the dump failed: its open upload could not be aborted then.
-    expect((await server.incompleteUploads()).map((upload) => upload.key)).toEqual(['faults/down/000001.chunk']);
+    expect((await server.incompleteUploads()).map((left) => left.key)).toEqual([upload.key]);
     // `dump create` of the same name (or deleting that name) clears the chunks and aborts the upload.
     const datastore = await openDatastore(config());
     await deleteDump(datastore, 'down');
