@@ -5,6 +5,7 @@ import {
   listDumps,
   openDatastore,
   restoreDump,
+  verifyDump,
   selectDumpsToDelete,
   type Config,
   type Manifest,
@@ -69,10 +70,7 @@ describe('dumps in an S3 bucket', () => {
   });
 
   for (const encrypted of [false, true]) {
-    // Encryption is built on another branch: this branch cannot write encrypted dumps yet. Once it is
-    // merged, drop the skip; the same assertions must hold for encrypted dumps.
-    const suite = encrypted ? describe.skip : describe;
-    suite(`round trip, ${encrypted ? 'encrypted' : 'not encrypted'}`, () => {
+    describe(`round trip, ${encrypted ? 'encrypted' : 'not encrypted'}`, () => {
       it('creates, lists, restores and deletes a dump under a prefix, with the same tables as on local disk', async () => {
         const [restored, fromDisk] = await Promise.all([database('s3dst'), database('diskdst')]);
         const s3Config = workspace.config(sourceYaml(source, restored, encrypted) + server.datastoreYaml({ prefix: 'team-a' }));
@@ -109,8 +107,18 @@ describe('dumps in an S3 bucket', () => {
         expect(await allKeys(s3Config)).toEqual([]);
       });
 
-      // `dump verify` is being built on another branch; once merged, verify the S3 dump here as on disk.
-      it.skip('verifies the dump (dump verify)', () => undefined);
+      it('verifies the dump (dump verify) as on disk', async () => {
+        const s3Config = workspace.config(sourceYaml(source, source, encrypted) + server.datastoreYaml({ prefix: 'verify' }));
+        const diskConfig = workspace.config(`${sourceYaml(source, source, encrypted)}datastore:\n  local_disk:\n    dir: ${workspace.storeDir}\n`);
+        const manifest = await createDump(s3Config, { name: `verify-${encrypted}`, chunkSize: 64 * 1024 });
+        await createDump(diskConfig, { name: `verify-${encrypted}`, chunkSize: 64 * 1024 });
+        const fromS3 = await verifyDump(s3Config, { value: `verify-${encrypted}` });
+        const fromDisk = await verifyDump(diskConfig, { value: `verify-${encrypted}` });
+        expect(fromS3.fault).toBeUndefined();
+        expect(fromS3.encrypted).toBe(encrypted);
+        expect(fromS3.rows).toBe(manifest.totals.rows);
+        expect([fromS3.tables, fromS3.rows, fromS3.bytes]).toEqual([fromDisk.tables, fromDisk.rows, fromDisk.bytes]);
+      });
     });
   }
 
