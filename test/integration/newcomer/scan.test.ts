@@ -128,8 +128,8 @@ describe('source scan', () => {
     expect(accounts.columns.find((c) => c.name === 'email')?.transformer_name).toBe('email');
     expect(accounts.columns.find((c) => c.name === 'first_name')?.transformer_name).toBe('first-name');
     expect(result.stdout).toMatch(/- name: card_number\n\s+transformer_name: \S+ {2}# card: column name "card_number" suggests card; \d+\/120 sampled values look like card numbers \(Luhn checksum\)/);
-    // inet cannot take text, and no built-in writes an IP: left commented out, with what to do.
-    expect(result.stdout).toMatch(/# - name: last_ip {2}# ip:/);
+    // An inet column gets the transformer that writes IP addresses.
+    expect(accounts.columns.find((c) => c.name === 'last_ip')?.transformer_name).toBe('ip-address');
   });
 
   it('replibyte init writes a starter config from the scan that config check accepts against the same source', async () => {
