@@ -72,6 +72,6 @@ describe('SqlScriptReader', () => {
 
   it('refuses a script that ends inside a string or a COPY block', () => {
     expect(() => collect(["SELECT 'open"])).toThrow(/inside a quoted string/);
-    expect(() => collect(['COPY t (a) FROM stdin;\n1\n'])).toThrow(/inside a COPY block/);
+    expect(() => collect(['COPY t (a) FROM stdin;\n1\n'])).toThrow(/inside the COPY block of line 1/);
   });
 });

@@ -25,7 +25,7 @@ export function integerRange(column: ColumnInfo): [bigint, bigint] | undefined {
 
 /** Refusal for transformers that write text: the column must hold text. */
 export function refuseUnlessText(column: ColumnInfo): string | undefined {
-  return isTextColumn(column) ? undefined : `it writes text, and ${column.name} is ${column.type}`;
+  return isTextColumn(column) ? undefined : 'it writes text';
 }
 
 /** Cuts a value to the column's declared length (in characters), so that it still fits. */

@@ -70,12 +70,17 @@ destination:
   }, 600_000);
 
   it('a dump killed half-way is never listed, and its name can be used again', async () => {
-    const child = spawn(process.execPath, [HEAP, CLI, '-c', configPath, 'dump', 'create', '-n', 'killed'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [HEAP, CLI, '-c', configPath, 'dump', 'create', '-n', 'killed'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let exited = false;
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('exit', () => (exited = true));
     const dumpDir = join(workspace.storeDir, 'killed');
-    // Wait (bounded) until the dump has written its first table chunk, then kill it without warning.
-    for (let i = 0; i < 600 && !(existsSync(dumpDir) && readdirSync(dumpDir).length >= 2); i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait (bounded: 3 minutes) until the dump has written its first table chunk, then kill it without warning.
+    for (let i = 0; i < 1800 && !exited && !(existsSync(dumpDir) && readdirSync(dumpDir).length >= 2); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(exited, `the dump ended before it could be killed: ${stderr}`).toBe(false);
     expect(existsSync(dumpDir)).toBe(true);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
