@@ -16,6 +16,8 @@ export interface RestoreOptions {
   /** `latest` or a dump name. */
   value: string;
   reporter?: Reporter;
+  /** Connections restoring at once; 1 (the default) restores in one transaction. */
+  jobs?: number;
 }
 
 export interface OpenedDump {
@@ -52,7 +54,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const dump = await openDump(config, options.value);
   try {
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-    const destination = new PostgresDestination({ uri, wipe: config.destination?.wipe_database ?? true });
+    const destination = new PostgresDestination({ uri, wipe: config.destination?.wipe_database ?? true, ...(options.jobs && { jobs: options.jobs }) });
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
     reporter.info(summary.outcome);
     return summary;
