@@ -70,9 +70,12 @@ export async function runOnLanes<T>(
       const at = pending.findIndex((task) => index === 0 || !task.mainOnly);
       if (at === -1) return;
       const [task] = pending.splice(at, 1);
+      // run's synchronous start (up to its first await) has claimed its place before the caller learns
+      // that every task has started.
+      const running = run(task!.item, index);
       announce();
       try {
-        await run(task!.item, index);
+        await running;
       } catch (error) {
         failed = true;
         throw error;
