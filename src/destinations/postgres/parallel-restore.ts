@@ -60,9 +60,10 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
       deps: [],
       weight: part.rawBytes,
       run: async (client) => {
-        progress.rows += await loadTable(client, part, readPart).catch((error: unknown) => {
+        const rows = await loadTable(client, part, readPart).catch((error: unknown) => {
           throw withContext(`restoring ${part.label}`, error);
         });
+        progress.rows += rows; // not `+= await`: that would read the total before other connections add theirs
         progress.tablesLoaded += 1;
         for (const sql of plan.perTable.get(key) ?? []) await query(client, sql, `${part.label} (post-data)`);
       },
