@@ -37,27 +37,27 @@ export function generationScript(scale: number): string[] {
        (g % 9999) || ' ' || initcap(substr(md5('s' || g), 1, 10)) || ' Street, ' || initcap(substr(md5('c' || g), 1, 8)),
        timestamptz '2015-01-01' + make_interval(secs => g * 97 % 300000000),
        jsonb_build_object('newsletter', g % 2 = 0, 'language', (ARRAY['en','fr','de','es'])[g % 4 + 1], 'tags', jsonb_build_array(substr(md5('t' || g), 1, 5), g % 17))
-     FROM generate_series(1, ${customers}) g`,
+     FROM generate_series(1::bigint, ${customers}) g`,
     `CREATE TABLE products (
        id int PRIMARY KEY, sku text UNIQUE NOT NULL, name text NOT NULL, description text,
        price numeric(12,2) NOT NULL, attributes jsonb)`,
     `INSERT INTO products SELECT g, 'SKU-' || lpad(g::text, 8, '0'), initcap(substr(md5('p' || g), 1, 12)),
-       repeat(md5('d' || g) || ' ', 1 + g % 4), (g % 50000) / 100.0 + 1,
+       repeat(md5('d' || g) || ' ', (1 + g % 4)::int), (g % 50000) / 100.0 + 1,
        jsonb_build_object('color', (ARRAY['red','green','blue','black'])[g % 4 + 1], 'weight_g', g % 5000, 'dimensions', jsonb_build_array(g % 50, g % 70, g % 90))
-     FROM generate_series(1, ${products}) g`,
+     FROM generate_series(1::bigint, ${products}) g`,
     `CREATE TABLE orders (
        id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers, status text NOT NULL,
        total numeric(14,2) NOT NULL, created_at timestamptz NOT NULL, shipped_at timestamptz)`,
     `INSERT INTO orders SELECT g, 1 + (g * 7919) % ${customers}, (ARRAY['new','paid','shipped','delivered','cancelled'])[g % 5 + 1],
        (g * 31 % 100000) / 100.0, timestamptz '2018-01-01' + make_interval(secs => g * 13 % 200000000),
        CASE WHEN g % 5 >= 2 THEN timestamptz '2018-01-03' + make_interval(secs => g * 13 % 200000000) END
-     FROM generate_series(1, ${orders}) g`,
+     FROM generate_series(1::bigint, ${orders}) g`,
     `CREATE TABLE order_items (
        order_id bigint NOT NULL REFERENCES orders, line int NOT NULL, product_id int NOT NULL REFERENCES products,
        quantity int NOT NULL, unit_price numeric(12,2) NOT NULL, note text, PRIMARY KEY (order_id, line))`,
     `INSERT INTO order_items SELECT 1 + (g - 1) % ${orders}, 1 + (g - 1) / ${orders}, 1 + (g * 104729) % ${products},
        1 + g % 9, (g * 17 % 50000) / 100.0, CASE WHEN g % 7 = 0 THEN 'gift wrap ' || substr(md5(g::text), 1, 6) END
-     FROM generate_series(1, ${items}) g`,
+     FROM generate_series(1::bigint, ${items}) g`,
     `CREATE TABLE audit_log (
        id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, actor_email text, actor_name text, ip text,
        action text NOT NULL, at timestamptz NOT NULL, payload jsonb NOT NULL)`,
@@ -65,10 +65,10 @@ export function generationScript(scale: number): string[] {
        initcap(substr(md5('a' || (g % 300)), 1, 8)), '10.' || (g % 256) || '.' || (g / 256 % 256) || '.' || (g / 65536 % 256),
        (ARRAY['login','update','export','delete'])[g % 4 + 1], timestamptz '2021-01-01' + make_interval(secs => g * 7 % 90000000),
        jsonb_build_object('request', md5(g::text), 'changes', jsonb_build_array(jsonb_build_object('field', 'email', 'from', md5('x' || g), 'to', md5('y' || g))), 'ok', g % 10 <> 0)
-     FROM generate_series(1, ${audit}) g`,
+     FROM generate_series(1::bigint, ${audit}) g`,
     `CREATE TABLE events (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, kind text NOT NULL, ${wideColumns})`,
     `INSERT INTO events SELECT g, 1 + (g * 104723) % ${customers}, (ARRAY['view','click','cart','buy'])[g % 4 + 1], ${wideValues}
-     FROM generate_series(1, ${events}) g`,
+     FROM generate_series(1::bigint, ${events}) g`,
     'CREATE INDEX orders_customer ON orders (customer_id)',
     'CREATE INDEX orders_created ON orders (created_at)',
     'CREATE INDEX order_items_product ON order_items (product_id)',

@@ -8,6 +8,8 @@ export interface BenchResult {
   rounds: number;
   jobs: number;
   constraintsValid: boolean;
+  /** False when the build measured could not encrypt yet: then replibyte ran without encryption. */
+  encryption: boolean;
   medians: Record<string, number>;
   peakRssMb: Record<string, number>;
   samples: Record<string, number[]>;
@@ -139,7 +141,7 @@ export async function writeReport(root: string, resultsDir: string): Promise<str
     ...results.flatMap((r) => [
       `### Scale ${r.scale}: ${f(r.databaseMb, 0)} MB database, ${r.rows} rows, --jobs ${r.jobs}`,
       '',
-      `\`${r.command}\`, ${r.measuredAt}, load average at the end ${r.machine.loadAverage}.`,
+      `\`${r.command}\`, ${r.measuredAt}, load average at the end ${r.machine.loadAverage}.${r.encryption ? '' : ' **replibyte ran without encryption: the build measured could not encrypt yet.**'}`,
       '',
       table(r),
       '',
