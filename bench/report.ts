@@ -78,7 +78,7 @@ function table(r: BenchResult): string {
   const rows = Object.keys(r.medians).map((name) => {
     const seconds = r.medians[name]!;
     const size = r.outputBytes[name];
-    return `| ${name} | ${f(seconds)} | ${f(r.databaseMb / seconds, 0)} | ${f(r.peakRssMb[name] ?? Number.NaN, 0)} | ${size === undefined ? '' : f(size / 1e6, 1)} | ${r.samples[name]!.map((s) => f(s)).join(', ')} |`;
+    return `| ${name.replaceAll('|', '\\|')} | ${f(seconds)} | ${f(r.databaseMb / seconds, 0)} | ${f(r.peakRssMb[name] ?? Number.NaN, 0)} | ${size === undefined ? '' : f(size / 1e6, 1)} | ${r.samples[name]!.map((s) => f(s)).join(', ')} |`;
   });
   return ['| command | median s | database MB/s | peak RSS MB | output MB | every run (s) |', '|---|---:|---:|---:|---:|---|', ...rows].join('\n');
 }
@@ -133,7 +133,7 @@ export async function writeReport(root: string, resultsDir: string): Promise<str
     START,
     `Measured by \`npm run bench\` (bench/run.ts) on ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}; Node ${m.node},`,
     `PostgreSQL ${m.postgres} on the same machine, ${m.pgDump}. Each command ran ${results.at(-1)!.rounds} times, alternating`,
-    'with the others (A B C A B C …); the table gives the median and every run. replibyte ran with zstd, encryption and',
+    'with the others (A B C A B C …); the table gives the median and every run. replibyte ran with zstd, encryption (unless a scale says otherwise) and',
     'transformers on 3 columns of 2 tables (customers, audit_log) into a local-disk datastore; restores went into an',
     'empty database. "database MB/s" is the database\'s size on disk over the median time. RSS is the peak of the',
     'largest process of the command (GNU time %M).',
