@@ -45,7 +45,8 @@ export type ManifestMetadata = Pick<Manifest, 'engine' | 'source' | 'schemas' | 
 export class DumpWriter {
   readonly id = randomBytes(16).toString('hex');
   readonly createdAt = new Date();
-  private readonly parts: ManifestPart[] = [];
+  /** One slot per writePart call, in call order: concurrent parts land in the order they were asked for. */
+  private readonly parts: Array<ManifestPart | undefined> = [];
   private nextSequence = 1;
   private readonly chunkSize: number;
 
@@ -74,8 +75,14 @@ export class DumpWriter {
     return new DumpWriter(datastore, options);
   }
 
-  /** Streams one part into chunks. Table data is counted in rows (one newline per COPY row). */
+  /**
+   * Streams one part into chunks. Table data is counted in rows (one newline per COPY row).
+   * Safe to call concurrently (a parallel dump): the part's place in the manifest is reserved now, in
+   * call order, whatever order the parts finish in; chunk keys stay unique (sequences are taken as
+   * chunks open, so one part's chunks need not be consecutive numbers: the manifest lists them).
+   */
   async writePart(description: PartDescription, data: AsyncIterable<Buffer> | Readable): Promise<ManifestPart> {
+    const slot = this.parts.push(undefined) - 1;
     const countRows = description.kind === 'table-data';
     // BSON documents are counted by their length prefixes; COPY rows by their newlines.
     const documents = description.encoding === 'bson-documents' ? new BsonDocumentCounter() : undefined;
@@ -106,7 +113,7 @@ export class DumpWriter {
       const storedBytes = chunks.reduce((sum, chunk) => sum + chunk.storedBytes, 0);
       this.options.progress?.({ type: 'table-end', table: description.label, rows, bytes: rawBytes, storedBytes });
     }
-    this.parts.push(part);
+    this.parts[slot] = part;
     return part;
   }
 
@@ -121,8 +128,10 @@ export class DumpWriter {
 
   /** Writes the manifest: the dump exists from this moment on. */
   async commit(metadata: ManifestMetadata): Promise<Manifest> {
+    if (this.parts.some((part) => part === undefined)) throw new ReplibyteError('internal error: the dump was committed while a part was still being written');
+    const parts = this.parts as ManifestPart[];
     const totals = { rows: 0, rawBytes: 0, storedBytes: 0, chunks: 0 };
-    for (const part of this.parts) {
+    for (const part of parts) {
       totals.rows += part.rows ?? 0;
       totals.rawBytes += part.rawBytes;
       totals.chunks += part.chunks.length;
@@ -139,7 +148,7 @@ export class DumpWriter {
       compression: this.options.compression,
       encryption: this.options.cipher ? { ...this.options.cipher.descriptor } : null,
       ...metadata,
-      parts: this.parts,
+      parts,
       totals,
     };
     if (this.options.cipher) {

@@ -19,6 +19,8 @@ export interface RestoreOptions {
   /** `latest` or a dump name. */
   value: string;
   reporter?: Reporter;
+  /** Connections restoring at once; 1 (the default) restores in one transaction. */
+  jobs?: number;
 }
 
 export interface OpenedDump {
@@ -52,7 +54,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const dump = await openDump(config, options.value);
   try {
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-    const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true);
+    const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs);
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
     reporter.info(summary.outcome);
     return summary;
@@ -62,7 +64,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
 }
 
 /** The destination by URI scheme; a dump of another engine is refused before anything is touched. */
-async function destinationFor(uri: string, manifest: Manifest, wipe: boolean): Promise<RestoreTarget> {
+async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jobs: number | undefined): Promise<RestoreTarget> {
   const target = isMongoUri(uri) ? 'mongodb' : isMysqlUri(uri) ? 'mysql' : 'postgresql';
   const kind = manifest.engine.kind;
   const family = kind === 'mongodb' ? 'mongodb' : MYSQL_ENGINES.has(kind) ? 'mysql' : 'postgresql';
@@ -72,7 +74,7 @@ async function destinationFor(uri: string, manifest: Manifest, wipe: boolean): P
     );
   }
   if (target === 'mysql') return new MysqlDestination({ uri, wipe });
-  if (target === 'postgresql') return new PostgresDestination({ uri, wipe });
+  if (target === 'postgresql') return new PostgresDestination({ uri, wipe, ...(jobs && { jobs }) });
   const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
   return new MongoDestination({ uri, wipe });
 }

@@ -12,6 +12,8 @@ export interface SourceRequest {
   sourceType?: SourceType;
   /** `-i` / `-f`: a dump script instead of a live database. */
   input?: Readable;
+  /** `--jobs`: connections reading a live database at once (default: the number of cores). */
+  jobs?: number;
 }
 
 /** The source of a `dump create`: the live database of `source.connection_uri`, or a script. */
@@ -23,7 +25,7 @@ export async function openSource(config: Config, request: SourceRequest): Promis
   }
   const uri = config.source?.connection_uri;
   if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');
-  if (isPostgresUri(uri)) return PostgresSource.open(uri, { subset: Boolean(config.source?.database_subset) });
+  if (isPostgresUri(uri)) return PostgresSource.open(uri, { subset: Boolean(config.source?.database_subset), ...(request.jobs && { jobs: request.jobs }) });
   if (isMongoUri(uri)) {
     const { MongoSource } = await import('./mongodb/mongo-source.js');
     return MongoSource.open(uri);

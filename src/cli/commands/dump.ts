@@ -27,7 +27,8 @@ export function registerDumpCommands(program: Command): void {
     .option('-f, --file <path>', 'read a dump script from a file instead of the live database')
     .option('-n, --name <name>', 'name of the dump (default: dump-<epoch ms>)')
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean }) => {
+    .option('-j, --jobs <count>', 'connections reading tables at once (default: the number of cores)')
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string }) => {
       const config = await requireConfig(globals());
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
@@ -45,6 +46,7 @@ export function registerDumpCommands(program: Command): void {
           ...(options.name && { name: options.name }),
           ...(sourceType && { sourceType }),
           ...(input && { input }),
+          ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
           reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
           signal: controller.signal,
         });
@@ -85,13 +87,18 @@ export function registerDumpCommands(program: Command): void {
     .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
     .option('-o, --output', 'write the dump to stdout as a script (psql -v ON_ERROR_STOP=1 loads it)')
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
-    .action(async (options: { value: string; output?: boolean; json?: boolean }) => {
+    .option('-j, --jobs <count>', 'connections restoring at once; above 1 the restore is not one transaction (default: 1)')
+    .action(async (options: { value: string; output?: boolean; json?: boolean; jobs?: string }) => {
       const config = await requireConfig(globals());
       if (options.output) {
         await restoreToScript(config, { value: options.value, output: process.stdout });
         return;
       }
-      await restoreDump(config, { value: options.value, reporter: cliReporter({ quiet: globals().quiet, json: options.json }) });
+      await restoreDump(config, {
+        value: options.value,
+        reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
+        ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
+      });
     });
 
   registerVerifyCommand(dump, globals);
@@ -131,6 +138,11 @@ function parseSourceType(value: string | undefined): SourceType | undefined {
     throw new ReplibyteError(`unknown source type '${value}': use one of ${SOURCE_TYPES.join(', ')}`);
   }
   return normalized as SourceType;
+}
+
+function parseJobs(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ReplibyteError(`--jobs takes a whole number of connections (1 or more), not '${text}'`);
+  return Number(text);
 }
 
 function parseCount(text: string): number {

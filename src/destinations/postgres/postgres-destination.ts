@@ -1,20 +1,22 @@
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { countNewlines } from '../../dump/chunk-streams.js';
-import type { Manifest, ManifestPart } from '../../dump/manifest.js';
+import type { Manifest } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
-import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { quoteIdentifier } from '../../sources/postgres/catalog.js';
 import { connectPostgres, redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
+import { loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
 import { executeScript } from './script-executor.js';
 
 export interface PostgresDestinationOptions {
   uri: string;
   /** Drop what the dump is about to create first (the default, as in the original). */
   wipe: boolean;
+  /**
+   * Connections loading at once. 1 (the default) restores in one transaction; more restores the data
+   * and post-data in parallel, not atomically (docs/decisions/0005-parallel-restore.md).
+   */
+  jobs?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export class PostgresDestination implements RestoreTarget {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into PostgreSQL`);
     }
     const where = `destination ${redactUri(this.options.uri)}`;
+    if ((this.options.jobs ?? 1) > 1) return this.restoreParallel(manifest, readPart, reporter, where);
     const client = await connectPostgres(this.options.uri, 'destination');
     try {
       await this.refuseSourceItself(client, manifest, where);
@@ -50,7 +53,7 @@ export class PostgresDestination implements RestoreTarget {
         try {
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
           else {
-            rows += await this.loadTable(client, part, readPart, reporter);
+            rows += await loadTable(client, part, readPart, reporter);
             tables += 1;
           }
         } catch (error) {
@@ -83,6 +86,49 @@ export class PostgresDestination implements RestoreTarget {
     }
   }
 
+  /**
+   * The wipe and pre-data in one transaction (all or nothing, as with --jobs 1), then data and
+   * post-data over several connections. A failure after the pre-data commit leaves a partial restore:
+   * the message says exactly what is there.
+   */
+  private async restoreParallel(manifest: Manifest, readPart: PartReader, reporter: Reporter, where: string): Promise<RestoreSummary> {
+    const jobs = this.options.jobs!;
+    const client = await connectPostgres(this.options.uri, 'destination');
+    try {
+      await this.refuseSourceItself(client, manifest, where);
+      await client.query('BEGIN');
+      if (this.options.wipe) await this.wipe(client, manifest, reporter);
+      for (const part of manifest.parts) {
+        if (part.kind === 'sql' && part.section === 'pre-data') {
+          await executeScript(client, readPart(part), part.label).catch((error: unknown) => {
+            throw withContext(`restoring ${part.label}`, error);
+          });
+        }
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const wrapped = withContext('restore failed', error);
+      throw new ReplibyteError(`${wrapped.message}\nnothing was changed in ${where} (the wipe and the schema ran in one transaction, rolled back)`, wrapped.hint);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    const progress: ParallelProgress = { tablesLoaded: 0, tablesTotal: 0, rows: 0, foreignKeysPending: [] };
+    reporter.info(`schema restored; loading rows over ${jobs} connections`);
+    try {
+      await restoreInParallel(this.options.uri, manifest, readPart, jobs, progress);
+    } catch (error) {
+      const wrapped = withContext('restore failed', error);
+      const left =
+        `${where} is partly restored (--jobs ${jobs} does not run in one transaction): the schema is in place, ` +
+        `${progress.tablesLoaded} of ${progress.tablesTotal} tables hold their rows (${progress.rows} rows), ` +
+        `${progress.foreignKeysPending.length} foreign key(s) are missing or NOT VALID. ` +
+        'Run the restore again (it wipes first), or with --jobs 1 to restore all or nothing';
+      throw new ReplibyteError(`${wrapped.message}\n${left}`, wrapped.hint);
+    }
+    return { tables: progress.tablesTotal, rows: progress.rows, outcome: `restored ${progress.tablesTotal} tables and ${progress.rows} rows into ${where} over ${jobs} connections` };
+  }
+
   private async refuseSourceItself(client: pg.Client, manifest: Manifest, where: string): Promise<void> {
     if (!manifest.source.systemIdentifier || !manifest.source.database) return;
     const identity = await client
@@ -111,33 +157,5 @@ export class PostgresDestination implements RestoreTarget {
     if (schemas.includes('public')) await client.query('CREATE SCHEMA IF NOT EXISTS public');
   }
 
-  private async loadTable(client: pg.Client, part: ManifestPart, readPart: PartReader, reporter: Reporter): Promise<number> {
-    const columns = (part.columns ?? []).map(quoteIdentifier).join(', ');
-    const target = qualifiedName(part.schema!, part.table!);
-    const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN`));
-    reporter.progress?.({ type: 'table-start', table: part.label, estimatedRows: part.rows ?? 0, estimatedBytes: part.rawBytes });
-    await pipeline(Readable.from(counted(readPart(part), part.label, reporter)), copy);
-    reporter.progress?.({ type: 'table-end', table: part.label, rows: copy.rowCount, bytes: part.rawBytes });
-    const loaded = copy.rowCount;
-    if (loaded !== part.rows) {
-      throw new ReplibyteError(`${part.label}: loaded ${loaded} rows, the manifest says ${part.rows}`);
-    }
-    return loaded;
-  }
 }
 
-/** Passes a part's bytes through, telling the reporter how many rows and bytes went by. */
-async function* counted(data: AsyncIterable<Buffer>, table: string, reporter: Reporter): AsyncGenerator<Buffer> {
-  if (!reporter.progress) {
-    yield* data;
-    return;
-  }
-  let rows = 0;
-  let bytes = 0;
-  for await (const piece of data) {
-    rows += countNewlines(piece);
-    bytes += piece.length;
-    reporter.progress({ type: 'table-progress', table, rows, bytes });
-    yield piece;
-  }
-}

@@ -12,6 +12,13 @@ import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { connectPostgres, redactUri } from './connection.js';
 import { findPgDump, pgDumpSection } from './pg-dump.js';
+import { closeSnapshotWorkers, defaultJobs, openSnapshotWorkers, READ_SETTINGS, runOnLanes } from './snapshot-workers.js';
+
+export interface PostgresSourceOptions {
+  subset?: boolean;
+  /** Connections reading table data at once (default: the number of cores). 1 reads everything over one. */
+  jobs?: number;
+}
 
 /**
  * A live PostgreSQL database, dumped in one consistent snapshot: a REPEATABLE READ transaction exports
@@ -19,6 +26,11 @@ import { findPgDump, pgDumpSection } from './pg-dump.js';
  * `COPY … TO STDOUT` inside that same transaction. The source is only ever read (READ ONLY).
  * With `database_subset`, a temporary table of kept keys is created before the transaction begins
  * (a read-only transaction may write temporary tables but not create them): see src/subset/.
+ *
+ * With `jobs` > 1, table data is read over several connections at once, all importing the exported
+ * snapshot (src/sources/postgres/snapshot-workers.ts), largest tables first; the schema sections run
+ * in their pg_dump processes meanwhile. A table whose rows a subset restricts is read on the main
+ * connection only: the kept keys live in a temporary table no other session can see.
  */
 export class PostgresSource implements DumpSource {
   private constructor(
@@ -26,17 +38,18 @@ export class PostgresSource implements DumpSource {
     private readonly client: pg.Client,
     private readonly snapshot: string,
     readonly catalog: Catalog,
+    private readonly jobs: number,
   ) {}
 
-  static async open(uri: string, options: { subset?: boolean } = {}): Promise<PostgresSource> {
+  static async open(uri: string, options: PostgresSourceOptions = {}): Promise<PostgresSource> {
     const client = await connectPostgres(uri, 'source');
     try {
       if (options.subset) await client.query(CREATE_KEEP_TABLE);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      await client.query("SET LOCAL statement_timeout = 0; SET LOCAL DateStyle = 'ISO'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3");
+      await client.query(READ_SETTINGS);
       const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
       const catalog = await readCatalog(client);
-      return new PostgresSource(uri, client, snapshot, catalog);
+      return new PostgresSource(uri, client, snapshot, catalog, Math.max(1, Math.floor(options.jobs ?? defaultJobs())));
     } catch (error) {
       await client.end().catch(() => undefined);
       throw withContext(`reading the source ${redactUri(uri)}`, error);
@@ -68,22 +81,41 @@ export class PostgresSource implements DumpSource {
       estimatedRows: dataTables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0),
     });
 
-    await sink.writePart(
+    const preData = sink.writePart(
       { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
       pgDumpSection({ binary, uri: this.uri, section: 'pre-data', snapshot: this.snapshot, excludeTables }),
     );
-    for (const table of catalog.tables) {
-      if (table.kind !== 'r' || !selection.hasData(table)) continue;
-      await this.dumpTable(table, plan, sink, context, subset);
+    preData.catch(() => undefined);
+    const tables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
+    const sizes = this.jobs > 1 ? await this.tableSizes() : new Map<string, number>();
+    const tasks = tables
+      .map((table) => ({ item: table, mainOnly: subset?.rowsOf(table, dumpedColumns(table)).kind === 'kept', size: sizes.get(tableKey(table.schema, table.name)) ?? 0 }))
+      .sort((a, b) => b.size - a.size); // largest first: the longest table should not start last
+    const workers = this.jobs > 1 && tasks.length > 1 ? await openSnapshotWorkers(this.uri, this.snapshot, Math.min(this.jobs, tasks.length) - 1) : [];
+    let tail: Promise<unknown> | undefined;
+    // The sequence values and the post-data section take their manifest places once every table has
+    // taken its own, and run while the last tables are still being read.
+    const startTail = () => {
+      const sequences = sink.writePart({ kind: 'sql', section: 'data', label: 'sequence values', encoding: 'sql' }, this.sequenceValues(selection, workers[0] ?? this.client));
+      const postData = sink.writePart(
+        { kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' },
+        pgDumpSection({ binary, uri: this.uri, section: 'post-data', snapshot: this.snapshot, excludeTables }),
+      );
+      tail = Promise.all([sequences, postData]);
+      tail.catch(() => undefined);
+    };
+    let data: Promise<void> | undefined;
+    try {
+      const clients = [this.client, ...workers];
+      data = runOnLanes(tasks, clients.length, (table, lane) => this.dumpTable(clients[lane]!, table, plan, sink, context, subset), workers.length > 0 ? startTail : undefined);
+      await Promise.all([preData, data]);
+      if (!tail) startTail();
+      await tail;
+    } finally {
+      // Nothing may still be writing when the caller aborts the dump and removes its chunks.
+      await Promise.allSettled([preData, data, tail]);
+      await closeSnapshotWorkers(workers);
     }
-    await sink.writePart(
-      { kind: 'sql', section: 'data', label: 'sequence values', encoding: 'sql' },
-      this.sequenceValues(selection),
-    );
-    await sink.writePart(
-      { kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' },
-      pgDumpSection({ binary, uri: this.uri, section: 'post-data', snapshot: this.snapshot, excludeTables }),
-    );
     return {
       engine: { kind: 'postgresql', serverVersion: catalog.serverVersion, dumpTool: `pg_dump ${binary.version}` },
       source: {
@@ -96,14 +128,23 @@ export class PostgresSource implements DumpSource {
     };
   }
 
-  private async dumpTable(table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
+  /** Bytes on disk per table (heap and TOAST), to start the largest first. */
+  private async tableSizes(): Promise<Map<string, number>> {
+    const { rows } = await this.client.query<{ schema: string; name: string; bytes: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'`,
+    );
+    return new Map(rows.map((row) => [tableKey(row.schema, row.name), Number(row.bytes)]));
+  }
+
+  private async dumpTable(client: pg.ClientBase, table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
     const columns = dumpedColumns(table);
     const label = `${table.schema}.${table.name}`;
     const list = columns.map(quoteIdentifier).join(', ');
     const rows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
     if (rows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
     const statement = rows.kind === 'kept' ? rows.copy : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
-    const copy = this.client.query(copyTo(statement));
+    const copy = client.query(copyTo(statement));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
     context.reporter.progress?.({ type: 'table-start', table: label, ...(table.estimatedRows >= 0 && { estimatedRows: table.estimatedRows }) });
     let data: AsyncIterable<Buffer> = copy;
@@ -123,11 +164,11 @@ export class PostgresSource implements DumpSource {
     }
   }
 
-  private async *sequenceValues(selection: TableSelection): AsyncGenerator<Buffer> {
+  private async *sequenceValues(selection: TableSelection, client: pg.ClientBase): AsyncGenerator<Buffer> {
     for (const sequence of this.catalog.sequences) {
       if (sequence.ownerTable && selection.isExcluded({ schema: sequence.ownerSchema!, name: sequence.ownerTable })) continue;
       const name = qualifiedName(sequence.schema, sequence.name);
-      const { rows } = await this.client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${name}`);
+      const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${name}`);
       const row = rows[0]!;
       yield Buffer.from(`SELECT pg_catalog.setval(${quoteLiteral(name)}, ${row.last_value}, ${row.is_called});\n`);
     }

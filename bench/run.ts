@@ -1,0 +1,280 @@
+/**
+ * `npm run bench -- --scale 1`: replibyte's PostgreSQL dump and restore against pg_dump / psql /
+ * pg_restore on the same generated database, A B A B over several rounds, medians and peak RSS.
+ * Writes bench/results/postgres-scale-<N>.json, the "PostgreSQL dump and restore" section of
+ * docs/performance.md and docs/performance-postgres.svg, and prints the ratios last.
+ * Every figure it prints or writes is one it measured in this run (or, for the chart and table over
+ * several scales, in an earlier run whose JSON is in bench/results/).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { ensureBenchDatabase, withDatabase } from './generate.js';
+import { measure, median, type Measurement } from './measure.js';
+import { writeReport, type BenchResult } from './report.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+interface Args {
+  scales: number[];
+  rounds: number;
+  jobs: number;
+  pg: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { scales: [1], rounds: 3, jobs: availableParallelism(), pg: process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres' };
+  for (let i = 0; i < argv.length; i += 1) {
+    const value = argv[i + 1];
+    switch (argv[i]) {
+      case '--scale':
+        args.scales = value!.split(',').map(Number);
+        i += 1;
+        break;
+      case '--rounds':
+        args.rounds = Number(value);
+        i += 1;
+        break;
+      case '--jobs':
+        args.jobs = Number(value);
+        i += 1;
+        break;
+      case '--pg':
+        args.pg = value!;
+        i += 1;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI)`);
+    }
+  }
+  if (args.scales.some((s) => !(s > 0)) || !(args.rounds >= 1) || !(args.jobs >= 1)) throw new Error('--scale, --rounds and --jobs take positive numbers');
+  return args;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const q = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
+async function dirBytes(path: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+async function sql<T extends pg.QueryResultRow>(uri: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: uri });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function recreate(adminUri: string, name: string): Promise<void> {
+  await sql(adminUri, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await sql(adminUri, `CREATE DATABASE ${name}`);
+}
+
+function configYaml(source: string, destination: string, store: string, tables: 'all' | 'customers-transformed' | 'customers-untouched', encryption: boolean): string {
+  const transformers = `
+  transformers:
+    - database: public
+      table: customers
+      columns:
+        - { name: email, transformer_name: email }
+        - { name: first_name, transformer_name: first-name }
+        - { name: phone, transformer_name: redacted }${tables === 'all' ? `
+    - database: public
+      table: audit_log
+      columns:
+        - { name: actor_email, transformer_name: email }
+        - { name: actor_name, transformer_name: first-name }
+        - { name: ip, transformer_name: redacted }` : ''}`;
+  return `${encryption ? 'encryption_key: bench-only-key-not-a-secret\n' : ''}salt: bench-salt
+source:
+  connection_uri: ${source}
+  compression: zstd${tables === 'customers-untouched' ? '' : transformers}${tables === 'all' ? '' : `
+  only_tables:
+    - { database: public, table: customers }`}
+datastore:
+  local_disk:
+    dir: ${store}
+destination:
+  connection_uri: ${destination}
+`;
+}
+
+function replibyte_(root: string): string {
+  return `node ${q(join(root, 'bin/replibyte.js'))} -q`;
+}
+
+async function runScale(args: Args, scale: number): Promise<BenchResult> {
+  const tag = String(scale).replace('.', '_');
+  const sourceName = `replibyte_bench_s${tag}`;
+  const targetName = `replibyte_bench_restore_s${tag}`;
+  const sourceUri = withDatabase(args.pg, sourceName);
+  const targetUri = withDatabase(args.pg, targetName);
+  await ensureBenchDatabase(args.pg, sourceName, scale, log);
+  const bytes = (await sql<{ bytes: string }>(sourceUri, 'SELECT pg_database_size(current_database())::text AS bytes'))[0]!.bytes;
+  const databaseMb = Number(bytes) / 1e6;
+  const scratch = await mkdtemp(join(tmpdir(), 'replibyte-bench-'));
+  const store = join(scratch, 'store');
+  await mkdir(store);
+  const confAll = join(scratch, 'all.yaml');
+  const confT = join(scratch, 'customers-t.yaml');
+  const confU = join(scratch, 'customers-u.yaml');
+  const writeConfigs = async (encryption: boolean) => {
+    await writeFile(confAll, configYaml(sourceUri, targetUri, store, 'all', encryption));
+    await writeFile(confT, configYaml(sourceUri, targetUri, join(scratch, 'store-t'), 'customers-transformed', encryption));
+    await writeFile(confU, configYaml(sourceUri, targetUri, join(scratch, 'store-u'), 'customers-untouched', encryption));
+  };
+  let encryption = true;
+  await writeConfigs(true);
+  await mkdir(join(scratch, 'store-u'));
+  // A build without encryption yet says so: measure without it and say so in the report, never hide it.
+  const probe = await measure(`${replibyte_(ROOT)} -c ${q(confU)} dump create -n probe --jobs 1`, scratch).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
+  if (probe?.includes('cannot encrypt')) {
+    log('this build cannot encrypt dumps yet: measuring replibyte WITHOUT encryption (the report says so)');
+    encryption = false;
+    await writeConfigs(false);
+  } else if (probe) {
+    throw new Error(probe);
+  }
+  await rm(join(scratch, 'store-u'), { recursive: true, force: true });
+  const replibyte = replibyte_(ROOT);
+  const gz = join(scratch, 'dump.sql.gz');
+  const dir = join(scratch, 'dump.dir');
+
+  const dumpCommands: Record<string, { before?: () => Promise<void>; command: string }> = {
+    'replibyte dump create': {
+      before: () => rm(join(store, 'bench'), { recursive: true, force: true }),
+      command: `${replibyte} -c ${q(confAll)} dump create -n bench --jobs ${args.jobs}`,
+    },
+    'pg_dump -Fp | gzip': { command: `pg_dump -Fp -d ${q(sourceUri)} | gzip > ${q(gz)}` },
+    'pg_dump -Fp > /dev/null': { command: `pg_dump -Fp -d ${q(sourceUri)} > /dev/null` },
+    [`pg_dump -Fd -j ${args.jobs}`]: {
+      before: () => rm(dir, { recursive: true, force: true }),
+      command: `pg_dump -Fd -j ${args.jobs} -d ${q(sourceUri)} -f ${q(dir)}`,
+    },
+    'customers, 3 columns transformed': {
+      before: () => rm(join(scratch, 'store-t'), { recursive: true, force: true }).then(() => mkdir(join(scratch, 'store-t'))),
+      command: `${replibyte} -c ${q(confT)} dump create -n t --jobs ${args.jobs}`,
+    },
+    'customers, untouched': {
+      before: () => rm(join(scratch, 'store-u'), { recursive: true, force: true }).then(() => mkdir(join(scratch, 'store-u'))),
+      command: `${replibyte} -c ${q(confU)} dump create -n u --jobs ${args.jobs}`,
+    },
+  };
+  const restoreCommands: Record<string, string> = {
+    'replibyte dump restore remote': `${replibyte} -c ${q(confAll)} dump restore remote -v bench --jobs ${args.jobs}`,
+    'gunzip -c | psql': `gunzip -c ${q(gz)} | psql -X -q -v ON_ERROR_STOP=1 -d ${q(targetUri)} > /dev/null`,
+    [`pg_restore -j ${args.jobs}`]: `pg_restore -j ${args.jobs} -d ${q(targetUri)} ${q(dir)}`,
+  };
+
+  const runs: Record<string, Measurement[]> = {};
+  const record = (name: string, m: Measurement) => {
+    (runs[name] ??= []).push(m);
+    log(`  ${name}: ${m.seconds.toFixed(2)} s${m.peakRssMb === undefined ? '' : `, peak RSS ${m.peakRssMb.toFixed(0)} MB`}`);
+  };
+  for (let round = 1; round <= args.rounds; round += 1) {
+    log(`scale ${scale}, dump round ${round}/${args.rounds}`);
+    for (const [name, { before, command }] of Object.entries(dumpCommands)) {
+      await before?.();
+      record(name, await measure(command, scratch));
+    }
+  }
+  const expectedRows = await sql<{ n: string }>(sourceUri, "SELECT sum(n_live_tup)::text AS n FROM pg_stat_user_tables");
+  let constraintsValid = true;
+  for (let round = 1; round <= args.rounds; round += 1) {
+    log(`scale ${scale}, restore round ${round}/${args.rounds}`);
+    for (const [name, command] of Object.entries(restoreCommands)) {
+      await recreate(args.pg, targetName);
+      record(name, await measure(command, scratch));
+      if (name.startsWith('replibyte')) {
+        const notValid = await sql<{ n: string }>(targetUri, 'SELECT count(*)::text AS n FROM pg_constraint WHERE NOT convalidated');
+        const fks = await sql<{ n: string }>(targetUri, "SELECT count(*)::text AS n FROM pg_constraint WHERE contype = 'f'");
+        if (notValid[0]!.n !== '0' || fks[0]!.n !== '5') constraintsValid = false;
+      }
+    }
+  }
+  await sql(args.pg, `DROP DATABASE IF EXISTS ${targetName} WITH (FORCE)`);
+  const sizes = { 'replibyte dump create': await dirBytes(join(store, 'bench')), 'pg_dump -Fp | gzip': (await stat(gz)).size, [`pg_dump -Fd -j ${args.jobs}`]: await dirBytes(dir) };
+  await rm(scratch, { recursive: true, force: true });
+  return {
+    scale,
+    databaseMb,
+    rows: Number(expectedRows[0]!.n),
+    rounds: args.rounds,
+    jobs: args.jobs,
+    constraintsValid,
+    encryption,
+    medians: Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, median(list.map((m) => m.seconds))])),
+    peakRssMb: Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, Math.max(...list.map((m) => m.peakRssMb ?? Number.NaN))])),
+    samples: Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, list.map((m) => Number(m.seconds.toFixed(3)))])),
+    outputBytes: sizes,
+    machine: machine(args.pg),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    measuredAt: new Date().toISOString(),
+  };
+}
+
+function machine(adminUri: string): BenchResult['machine'] {
+  const cpu = (() => {
+    try {
+      return /model name\s*:\s*(.*)/.exec(execFileSync('cat', ['/proc/cpuinfo'], { encoding: 'utf8' }))?.[1]?.trim() ?? 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const load = (() => {
+    try {
+      return execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const server = spawnSync('psql', ['-X', '-At', '-d', adminUri, '-c', 'SHOW server_version'], { encoding: 'utf8' }).stdout.trim();
+  return {
+    cpu,
+    cores: availableParallelism(),
+    memoryGb: Number((Number(execFileSync('awk', ['/MemTotal/ {print $2}', '/proc/meminfo'], { encoding: 'utf8' })) / 1048576).toFixed(1)),
+    loadAverage: load,
+    node: process.version,
+    postgres: server,
+    pgDump: spawnSync('pg_dump', ['--version'], { encoding: 'utf8' }).stdout.trim(),
+    os: execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim(),
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--report-only') {
+    // Rewrites docs/performance.md and the chart from the JSON results already in bench/results/.
+    process.stdout.write(`${(await writeReport(ROOT, join(ROOT, 'bench/results'))).join('\n')}\n`);
+    return;
+  }
+  const args = parseArgs(process.argv.slice(2));
+  log('building dist/ (tsup) so the CLI runs the current code');
+  execFileSync('npx', ['tsup'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const resultsDir = join(ROOT, 'bench/results');
+  await mkdir(resultsDir, { recursive: true });
+  const results: BenchResult[] = [];
+  for (const scale of args.scales) {
+    const result = await runScale(args, scale);
+    await writeFile(join(resultsDir, `postgres-scale-${scale}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    results.push(result);
+  }
+  const lines = await writeReport(ROOT, resultsDir);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

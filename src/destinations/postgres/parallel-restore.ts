@@ -1,0 +1,208 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Manifest, ManifestPart } from '../../dump/manifest.js';
+import { readScript } from '../../encode/sql-script-reader.js';
+import type { Reporter } from '../../reporting/reporter.js';
+import { countNewlines } from '../../dump/chunk-streams.js';
+import { ReplibyteError, withContext } from '../../errors.js';
+import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { connectPostgres } from '../../sources/postgres/connection.js';
+import type { PartReader } from '../destination.js';
+import { planPostData, relationKey } from './post-data-plan.js';
+import { executeScript } from './script-executor.js';
+
+interface Task {
+  name: string;
+  deps: string[];
+  /** Larger first among the ready tasks. */
+  weight: number;
+  run: (client: pg.Client) => Promise<void>;
+}
+
+/** What a parallel restore got done, for the message when it fails part way. */
+export interface ParallelProgress {
+  tablesLoaded: number;
+  tablesTotal: number;
+  rows: number;
+  foreignKeysPending: string[];
+}
+
+/**
+ * The data and post-data of a restore over `jobs` connections, once pre-data is committed: each
+ * table's rows (largest first), then at once its indexes and keys on the same connection, while other
+ * tables still load; the remaining post-data statements once all rows are in; each foreign key as soon
+ * as both its tables are complete — added NOT VALID (catalog only, one at a time so that two never wait
+ * on each other's locks), then validated, which blocks no other work. Not one transaction: see
+ * docs/decisions/0005-parallel-restore.md.
+ */
+export async function restoreInParallel(uri: string, manifest: Manifest, readPart: PartReader, jobs: number, progress: ParallelProgress): Promise<void> {
+  const tables = manifest.parts.filter((part) => part.kind === 'table-data');
+  const dataScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'data');
+  const postScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'post-data');
+  const loaded = new Set(tables.map((part) => relationKey(part.schema!, part.table!)));
+  const statements: string[] = [];
+  for (const part of postScripts) {
+    for await (const event of readScript(readPart(part))) {
+      if (event.kind === 'statement') statements.push(event.sql);
+      else if (event.kind !== 'meta') throw new ReplibyteError(`${part.label}: a post-data section with COPY data cannot be restored in parallel; use --jobs 1`);
+    }
+  }
+  const plan = planPostData(statements, loaded);
+  progress.tablesTotal = tables.length;
+  progress.foreignKeysPending = plan.foreignKeys.map((fk) => fk.original);
+
+  const tasks: Task[] = [];
+  const loadName = (key: string) => `load ${key}`;
+  for (const part of tables) {
+    const key = relationKey(part.schema!, part.table!);
+    tasks.push({
+      name: loadName(key),
+      deps: [],
+      weight: part.rawBytes,
+      run: async (client) => {
+        const rows = await loadTable(client, part, readPart).catch((error: unknown) => {
+          throw withContext(`restoring ${part.label}`, error);
+        });
+        progress.rows += rows; // not `+= await`: that would read the total before other connections add theirs
+        progress.tablesLoaded += 1;
+        for (const sql of plan.perTable.get(key) ?? []) await query(client, sql, `${part.label} (post-data)`);
+      },
+    });
+  }
+  const allLoads = tasks.map((task) => task.name);
+  tasks.push({
+    name: 'data scripts',
+    deps: allLoads,
+    weight: 0,
+    run: async (client) => {
+      for (const part of dataScripts) await executeScript(client, readPart(part), part.label);
+    },
+  });
+  tasks.push({
+    name: 'post-data',
+    deps: [...allLoads, 'data scripts'],
+    weight: 0,
+    run: async (client) => {
+      for (const sql of plan.rest) await query(client, sql, 'schema (post-data)');
+    },
+  });
+  let addingKey: Promise<void> = Promise.resolve();
+  for (const [index, fk] of plan.foreignKeys.entries()) {
+    const onLoaded = fk.addNotValid && fk.referenced && loaded.has(fk.referenced);
+    tasks.push({
+      name: `foreign key ${index}`,
+      deps: onLoaded ? [loadName(fk.table), loadName(fk.referenced!)] : [...allLoads, 'post-data'],
+      weight: 0,
+      run: async (client) => {
+        if (fk.addNotValid && fk.validate) {
+          // One ADD at a time over all connections: each locks two tables, and two could deadlock.
+          const previous = addingKey;
+          let release!: () => void;
+          addingKey = new Promise((resolve) => (release = resolve));
+          await previous;
+          try {
+            await query(client, fk.addNotValid, 'schema (post-data)');
+          } finally {
+            release();
+          }
+          await query(client, fk.validate, 'schema (post-data)');
+        } else {
+          await query(client, fk.original, 'schema (post-data)');
+        }
+        progress.foreignKeysPending = progress.foreignKeysPending.filter((sql) => sql !== fk.original);
+      },
+    });
+  }
+
+  const clients: pg.Client[] = [];
+  try {
+    for (let lane = 0; lane < Math.max(1, jobs); lane += 1) {
+      const client = await connectPostgres(uri, 'destination');
+      clients.push(client);
+      if (plan.settings.length > 0) await client.query(plan.settings.join(';\n') + ';');
+    }
+    await runGraph(tasks, clients);
+  } finally {
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+  }
+}
+
+/** Each connection takes the heaviest task whose dependencies are done; the first failure stops new work. */
+async function runGraph(tasks: Task[], clients: pg.Client[]): Promise<void> {
+  const pending = [...tasks].sort((a, b) => b.weight - a.weight);
+  const done = new Set<string>();
+  let failure: unknown;
+  let wake: () => void = () => undefined;
+  let changed = new Promise<void>((resolve) => (wake = resolve));
+  const signal = () => {
+    const previous = wake;
+    changed = new Promise<void>((resolve) => (wake = resolve));
+    previous();
+  };
+  let running = 0;
+  const lane = async (client: pg.Client) => {
+    for (;;) {
+      if (failure !== undefined || pending.length === 0) return;
+      const at = pending.findIndex((task) => task.deps.every((dep) => done.has(dep)));
+      if (at === -1) {
+        if (running === 0) return; // nothing can ever become ready: reported below
+        await changed;
+        continue;
+      }
+      const [task] = pending.splice(at, 1);
+      running += 1;
+      try {
+        await task!.run(client);
+        done.add(task!.name);
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        running -= 1;
+        signal();
+      }
+    }
+  };
+  await Promise.all(clients.map(lane));
+  if (failure !== undefined) throw failure;
+  if (pending.length > 0) throw new ReplibyteError(`internal error: ${pending.length} restore step(s) could never start`);
+}
+
+async function query(client: pg.Client, sql: string, where: string): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (error) {
+    throw new ReplibyteError(`${where}: ${(error as Error).message}: ${sql.replace(/\s+/g, ' ').slice(0, 160)}`);
+  }
+}
+
+export async function loadTable(client: pg.ClientBase, part: ManifestPart, readPart: PartReader, reporter?: Reporter): Promise<number> {
+  const columns = (part.columns ?? []).map(quoteIdentifier).join(', ');
+  const target = qualifiedName(part.schema!, part.table!);
+  const copy = client.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN`));
+  reporter?.progress?.({ type: 'table-start', table: part.label, estimatedRows: part.rows ?? 0, estimatedBytes: part.rawBytes });
+  await pipeline(Readable.from(counted(readPart(part), part.label, reporter)), copy);
+  reporter?.progress?.({ type: 'table-end', table: part.label, rows: copy.rowCount, bytes: part.rawBytes });
+  const loaded = copy.rowCount;
+  if (loaded !== part.rows) {
+    throw new ReplibyteError(`${part.label}: loaded ${loaded} rows, the manifest says ${part.rows}`);
+  }
+  return loaded;
+}
+
+/** Passes a part's bytes through, telling the reporter how many rows and bytes went by. */
+async function* counted(data: AsyncIterable<Buffer>, table: string, reporter: Reporter | undefined): AsyncGenerator<Buffer> {
+  if (!reporter?.progress) {
+    yield* data;
+    return;
+  }
+  let rows = 0;
+  let bytes = 0;
+  for await (const piece of data) {
+    rows += countNewlines(piece);
+    bytes += piece.length;
+    reporter.progress({ type: 'table-progress', table, rows, bytes });
+    yield piece;
+  }
+}

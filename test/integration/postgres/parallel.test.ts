@@ -1,0 +1,203 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDump, restoreDump, type Datastore } from '../../../src/index.js';
+import { LocalDiskDatastore } from '../../../src/datastores/local-disk/local-disk-datastore.js';
+import { DumpWriter } from '../../../src/dump/dump-writer.js';
+import { silentReporter } from '../../../src/reporting/reporter.js';
+import { PostgresSource } from '../../../src/sources/postgres/postgres-source.js';
+import { builtinTransformers } from '../../../src/transformers/builtin/index.js';
+import { allColumns, describeSchema, quote, rowCounts } from '../../support/compare.js';
+import { runCli } from '../../support/cli.js';
+import { loadFixture } from '../../support/fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { createWorkspace, type Workspace } from '../../support/workspace.js';
+
+function configYaml(source: TestDatabase, destination: TestDatabase, store: string): string {
+  return `
+salt: test-salt
+source:
+  connection_uri: ${source.uri}
+datastore:
+  local_disk:
+    dir: ${store}
+destination:
+  connection_uri: ${destination.uri}
+`;
+}
+
+async function columnDigest(db: TestDatabase, table: string, column: string): Promise<string> {
+  const rows = await db.sql<{ d: string | null }>(
+    `SELECT md5(string_agg(CASE WHEN c IS NULL THEN 'NULL' ELSE 'v:' || c END, E'\\x01' ORDER BY c)) AS d
+     FROM (SELECT ${quote(column)}::text AS c FROM ONLY ${table}) s`,
+  );
+  return rows[0]!.d ?? 'empty';
+}
+
+async function notValidConstraints(db: TestDatabase): Promise<string[]> {
+  const rows = await db.sql<{ name: string }>(
+    `SELECT conname AS name FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+     WHERE NOT c.convalidated AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return rows.map((row) => row.name);
+}
+
+describe('PostgreSQL parallel dump and restore (--jobs)', () => {
+  let source: TestDatabase;
+  let restored: TestDatabase;
+  let viaCli: TestDatabase;
+  let broken: TestDatabase;
+  let workspace: Workspace;
+
+  beforeAll(async () => {
+    [source, restored, viaCli, broken, workspace] = await Promise.all([
+      createTestDatabase('psrc'),
+      createTestDatabase('pdst'),
+      createTestDatabase('pcli'),
+      createTestDatabase('pbrk'),
+      createWorkspace(),
+    ]);
+    await loadFixture(source, 'kitchen-sink.sql');
+  });
+
+  afterAll(async () => {
+    await Promise.all([source?.drop(), restored?.drop(), viaCli?.drop(), broken?.drop(), workspace?.remove()]);
+  });
+
+  it('dumps over 3 connections and restores over 2: same schema, rows and values, every constraint valid', async () => {
+    const config = workspace.config(configYaml(source, restored, workspace.storeDir));
+    // Small chunks: parts written at once interleave their chunk numbers.
+    const manifest = await createDump(config, { name: 'parallel', jobs: 3, chunkSize: 4096 });
+    const sections = manifest.parts.map((part) => part.section);
+    expect(sections[0]).toBe('pre-data');
+    expect(sections.at(-1)).toBe('post-data');
+    expect(sections.slice(1, -1).every((section) => section === 'data')).toBe(true);
+    expect(manifest.parts.at(-2)!.label).toBe('sequence values');
+
+    const serial = await createDump(config, { name: 'serial', jobs: 1 });
+    const byLabel = (m: typeof manifest) => Object.fromEntries(m.parts.map((p) => [p.label, [p.rows, p.rawBytes]]));
+    expect(byLabel(manifest)).toEqual(byLabel(serial));
+
+    const summary = await restoreDump(config, { value: 'parallel', jobs: 2 });
+    expect(summary.rows).toBe(manifest.totals.rows);
+    expect(await describeSchema(restored)).toEqual(await describeSchema(source));
+    expect(await rowCounts(restored)).toEqual(await rowCounts(source));
+    for (const { table, column } of await allColumns(source)) {
+      expect(await columnDigest(restored, table, column), `${table}.${column}`).toBe(await columnDigest(source, table, column));
+    }
+    expect(await notValidConstraints(restored)).toEqual(await notValidConstraints(source));
+  });
+
+  it('takes --jobs on the command line, for dump create and dump restore remote', async () => {
+    const configPath = await workspace.writeConfig(configYaml(source, viaCli, workspace.storeDir));
+    const dumped = await runCli(['-c', configPath, 'dump', 'create', '-n', 'cli-jobs', '--jobs', '2']);
+    expect(dumped.stderr).not.toMatch(/error/i);
+    expect(dumped.code).toBe(0);
+    const restoredCli = await runCli(['-c', configPath, 'dump', 'restore', 'remote', '-v', 'cli-jobs', '--jobs', '2']);
+    expect(restoredCli.code).toBe(0);
+    expect(restoredCli.stderr).toMatch(/over 2 connections/);
+    expect(await rowCounts(viaCli)).toEqual(await rowCounts(source));
+    expect(await describeSchema(viaCli)).toEqual(await describeSchema(source));
+    const bad = await runCli(['-c', configPath, 'dump', 'restore', 'remote', '-v', 'cli-jobs', '--jobs', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--jobs takes a whole number/);
+  });
+
+  it('says what a failed parallel restore left behind', async () => {
+    const config = workspace.config(configYaml(source, broken, workspace.storeDir));
+    const manifest = await createDump(config, { name: 'to-break', jobs: 2 });
+    const big = [...manifest.parts].filter((p) => p.kind === 'table-data' && p.chunks.length > 0).sort((a, b) => b.rawBytes - a.rawBytes)[0]!;
+    const file = join(workspace.storeDir, 'to-break', big.chunks[0]!.key);
+    const bytes = await readFile(file);
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+    await writeFile(file, bytes);
+    const error = await restoreDump(config, { value: 'to-break', jobs: 2 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/checksum|altered/);
+    expect(error?.message).toMatch(/partly restored \(--jobs 2 does not run in one transaction\): the schema is in place, \d+ of \d+ tables hold their rows/);
+  });
+});
+
+/** A datastore that takes its chunks slowly, as a far-away bucket would: about 16 MB/s. */
+class SlowDatastore implements Datastore {
+  stored = 0;
+  constructor(private readonly inner: Datastore) {}
+  get description() {
+    return `slow ${this.inner.description}`;
+  }
+  async put(key: string, body: Readable): Promise<void> {
+    const count = (bytes: number) => {
+      this.stored += bytes;
+    };
+    async function* slowly() {
+      for await (const piece of body as AsyncIterable<Buffer>) {
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(piece.length / 16_384)));
+        count(piece.length);
+        yield piece;
+      }
+    }
+    await this.inner.put(key, Readable.from(slowly()));
+  }
+  putAtomic = (key: string, body: Buffer) => this.inner.putAtomic(key, body);
+  get = (key: string) => this.inner.get(key);
+  getSmall = (key: string) => this.inner.getSmall(key);
+  list = (prefix: string) => this.inner.list(prefix);
+  listTopLevel = () => this.inner.listTopLevel();
+  deletePrefix = (prefix: string) => this.inner.deletePrefix(prefix);
+  delete = (key: string) => this.inner.delete(key);
+  close = () => this.inner.close();
+}
+
+describe('parallel dump into a slow datastore', () => {
+  let source: TestDatabase;
+  let workspace: Workspace;
+
+  beforeAll(async () => {
+    [source, workspace] = await Promise.all([createTestDatabase('pslow'), createWorkspace()]);
+    // Two tables of about 16 MB of COPY text each, read at once over two connections.
+    await source.sql(`
+      CREATE TABLE a (id int PRIMARY KEY, body text);
+      CREATE TABLE b (id int PRIMARY KEY, body text);
+      INSERT INTO a SELECT g, repeat(md5(g::text), 7) FROM generate_series(1, 70000) g;
+      INSERT INTO b SELECT g, repeat(md5((-g)::text), 7) FROM generate_series(1, 70000) g;
+    `);
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.all([source?.drop(), workspace?.remove()]);
+  });
+
+  it('slows the readers down instead of buffering: bytes read minus bytes stored stays bounded', async () => {
+    const config = workspace.config(configYaml(source, source, workspace.storeDir));
+    const slow = new SlowDatastore(await LocalDiskDatastore.open(workspace.storeDir));
+    const writer = await DumpWriter.begin(slow, { name: 'slow', compression: 'none' });
+    let read = 0;
+    let maxAhead = 0;
+    const counting = {
+      writePart: (description: Parameters<DumpWriter['writePart']>[0], data: AsyncIterable<Buffer>) => {
+        async function* count() {
+          for await (const piece of data) {
+            read += piece.length;
+            maxAhead = Math.max(maxAhead, read - slow.stored);
+            yield piece;
+          }
+        }
+        return writer.writePart(description, count());
+      },
+    };
+    const sourceDb = await PostgresSource.open(source.uri, { jobs: 2 });
+    try {
+      await sourceDb.dump(counting, { config, registry: builtinTransformers(), salt: Buffer.from('salt'), reporter: silentReporter });
+    } finally {
+      await sourceDb.close();
+    }
+    await writer.commit({ engine: { kind: 'postgresql', serverVersion: '15', dumpTool: 'pg_dump' }, source: { kind: 'live', database: 'x' }, schemas: ['public'], transformed: [] });
+    expect(read).toBeGreaterThan(30_000_000);
+    expect(slow.stored).toBeGreaterThanOrEqual(read);
+    // Each part in flight holds at most its two 1 MB stream buffers, the file stream's and one piece.
+    expect(maxAhead).toBeLessThan(12 * 1024 * 1024);
+  }, 300_000);
+});
