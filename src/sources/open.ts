@@ -30,7 +30,11 @@ export async function openSource(config: Config, request: SourceRequest): Promis
     const { MongoSource } = await import('./mongodb/mongo-source.js');
     return MongoSource.open(uri);
   }
-  if (isMysqlUri(uri)) return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri);
+  if (isMysqlUri(uri)) {
+    // The subset walk (src/subset/) has PostgreSQL SQL only: refuse rather than dump the whole database.
+    if (config.source?.database_subset) throw new ReplibyteError('source.database_subset is not supported for MySQL/MariaDB sources yet; remove it to dump the whole database');
+    return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri);
+  }
   const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
   throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);
 }

@@ -74,4 +74,12 @@ describe('MySQL: bad input gives one clear error', () => {
     await createDump(config, { name: 'self' });
     await expect(restoreDump(config, { value: 'self' })).rejects.toThrow(/refusing to restore into destination .*: it is the database dump self was taken from/);
   });
+
+  it('refuses database_subset on a MySQL source instead of dumping the whole database', async () => {
+    const config = workspace.config(`source:
+  connection_uri: ${source.uri}
+  database_subset: { database: ${source.name}, table: customers, strategy_name: random, strategy_options: { percent: 10 } }
+${store()}`);
+    await expect(createDump(config, { name: 'subset-refused' })).rejects.toThrow(/source\.database_subset is not supported for MySQL\/MariaDB sources yet/);
+  });
 });
