@@ -13,3 +13,14 @@ export function isMysqlUri(uri: string): boolean {
 export function isMongoUri(uri: string): boolean {
   return /^mongodb(\+srv)?:\/\//i.test(uri);
 }
+
+/** A connection URI with its password hidden, for every message and log line. */
+export function redactUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return uri.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}

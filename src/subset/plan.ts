@@ -3,6 +3,7 @@ import type { Config } from '../config/load.js';
 import { formatKeyPath } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
 import { matcher, unquote, type NamedTable, type TableSelection } from '../selection/table-selection.js';
+import type { ForeignKey } from '../selection/foreign-key.js';
 
 /**
  * The engine-neutral half of `source.database_subset`: which tables take part, which relations join them,
@@ -40,15 +41,7 @@ export interface SubsetPlan {
   children?: { limitPerParent: number };
 }
 
-export interface ForeignKeyLike {
-  name: string;
-  schema: string;
-  table: string;
-  columns: string[];
-  referencedSchema: string;
-  referencedTable: string;
-  referencedColumns: string[];
-}
+export type ForeignKeyLike = ForeignKey;
 
 export interface SubsetTableInfo extends NamedTable {
   columns: Array<{ name: string }>;

@@ -5,6 +5,7 @@ import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition } from './transformer.js';
+import type { ForeignKey } from '../selection/foreign-key.js';
 
 export interface TableColumns {
   schema: string;
@@ -12,16 +13,7 @@ export interface TableColumns {
   columns: Array<ColumnInfo & { generated?: boolean }>;
 }
 
-/** A foreign key as the catalog reads it: `columns[i]` of the table references `referencedColumns[i]`. */
-export interface ForeignKeyRef {
-  name: string;
-  schema: string;
-  table: string;
-  columns: string[];
-  referencedSchema: string;
-  referencedTable: string;
-  referencedColumns: string[];
-}
+export type ForeignKeyRef = ForeignKey;
 
 export interface TableTransformPlan {
   /** Transforms by column position in the table's dumped column list. */

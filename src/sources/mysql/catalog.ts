@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { ColumnInfo } from '../../transformers/transformer.js';
 import { mysqlColumnInfo } from './column-types.js';
+import type { ForeignKey } from '../../selection/foreign-key.js';
 
 /** One table or view of the source database, read from information_schema. */
 export interface MysqlTableInfo {
@@ -12,16 +13,7 @@ export interface MysqlTableInfo {
   columns: Array<ColumnInfo & { generated: boolean }>;
 }
 
-/** A foreign key, its columns in order (KEY_COLUMN_USAGE): what subset and skip checks walk. */
-export interface MysqlForeignKey {
-  name: string;
-  schema: string;
-  table: string;
-  columns: string[];
-  referencedSchema: string;
-  referencedTable: string;
-  referencedColumns: string[];
-}
+export type MysqlForeignKey = ForeignKey;
 
 export interface MysqlCatalog {
   engine: 'mysql' | 'mariadb';

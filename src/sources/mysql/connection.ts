@@ -1,7 +1,8 @@
 import mysql from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import { ReplibyteError } from '../../errors.js';
-import { redactUri } from '../postgres/connection.js';
+import { redactUri } from '../uri-schemes.js';
+import { describeNetworkError } from '../network-errors.js';
 
 /** The database named by a mysql:// URI (the original required one). */
 export function databaseOf(uri: string): string {
@@ -53,14 +54,9 @@ export async function connectMysql(
 export function describeMysqlConnectionError(error: unknown, uri: string, role: string): ReplibyteError {
   const err = error as NodeJS.ErrnoException & { code?: string; sqlMessage?: string };
   const where = `${role} ${redactUri(uri)}`;
+  const network = describeNetworkError(err.code);
+  if (network) return new ReplibyteError(`cannot connect to the ${where}: ${network}`);
   switch (err.code) {
-    case 'ECONNREFUSED':
-      return new ReplibyteError(`cannot connect to the ${where}: connection refused (is the server running?)`);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new ReplibyteError(`cannot connect to the ${where}: unknown host`);
-    case 'ETIMEDOUT':
-      return new ReplibyteError(`cannot connect to the ${where}: timed out`);
     case 'ER_ACCESS_DENIED_ERROR':
       return new ReplibyteError(`cannot connect to the ${where}: access denied (check the user and password)`);
     case 'ER_BAD_DB_ERROR':

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { ColumnInfo } from '../../transformers/transformer.js';
+import type { ForeignKey } from '../../selection/foreign-key.js';
 
 /** One relation of the source database, as read inside the dump's snapshot. */
 export interface TableInfo {
@@ -13,15 +14,7 @@ export interface TableInfo {
   estimatedRows: number;
 }
 
-export interface ForeignKeyInfo {
-  name: string;
-  schema: string;
-  table: string;
-  columns: string[];
-  referencedSchema: string;
-  referencedTable: string;
-  referencedColumns: string[];
-}
+export type ForeignKeyInfo = ForeignKey;
 
 export interface SequenceInfo {
   schema: string;

@@ -1,18 +1,9 @@
 import pg from 'pg';
 import { ReplibyteError } from '../../errors.js';
+import { describeNetworkError } from '../network-errors.js';
+import { redactUri } from '../uri-schemes.js';
 
-/** A connection URI with its password hidden, for every message and log line. */
-export function redactUri(uri: string): string {
-  try {
-    const url = new URL(uri);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return uri.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
-}
-
-export { isPostgresUri } from '../uri-schemes.js';
+export { isPostgresUri, redactUri } from '../uri-schemes.js';
 
 /** Opens a client, turning the driver's errors into one line that names the server, never the password. */
 export async function connectPostgres(uri: string, role: 'source' | 'destination'): Promise<pg.Client> {
@@ -29,14 +20,9 @@ export async function connectPostgres(uri: string, role: 'source' | 'destination
 export function describeConnectionError(error: unknown, uri: string, role: string): ReplibyteError {
   const err = error as NodeJS.ErrnoException & { code?: string };
   const where = `${role} ${redactUri(uri)}`;
+  const network = describeNetworkError(err.code);
+  if (network) return new ReplibyteError(`cannot connect to the ${where}: ${network}`);
   switch (err.code) {
-    case 'ECONNREFUSED':
-      return new ReplibyteError(`cannot connect to the ${where}: connection refused (is the server running?)`);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new ReplibyteError(`cannot connect to the ${where}: unknown host`);
-    case 'ETIMEDOUT':
-      return new ReplibyteError(`cannot connect to the ${where}: timed out`);
     case '28P01':
       return new ReplibyteError(`cannot connect to the ${where}: password authentication failed`);
     case '28000':
