@@ -116,7 +116,9 @@ describe('PostgreSQL parallel dump and restore (--jobs)', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toMatch(/checksum|altered/);
+    // An unencrypted chunk's checksum is checked at its end: depending on the byte, either that check or the
+    // server (rejecting a garbled value) stops the load first. Either way the restore fails and says what it left.
+    expect(error?.message).toMatch(/checksum|altered|damaged|out of range|invalid input|extra data|missing data/);
     expect(error?.message).toMatch(/partly restored \(--jobs 2 does not run in one transaction\): the schema is in place, \d+ of \d+ tables hold their rows/);
   });
 });

@@ -89,8 +89,9 @@ ${server.datastoreYaml({ prefix: 'mem' })}`);
     // Measured on the 2-core machine: list 155, create 227, restore 185 MiB peak. The create's +72 MiB is
     // the parts in flight (queueSize 3 + the one being filled, 8 MiB each) plus the stream buffers and
     // COPY's, but it is not yet told apart from the 64 MiB chunk: this bound only catches regressions
-    // (holding a chunk twice). A test with two dump sizes should replace it.
-    expect(created.peakRssMiB - baseline.peakRssMiB, report).toBeLessThan(100);
+    // (holding a chunk twice would add 64 MiB more). A test with two dump sizes should replace it. The
+    // baseline fell to ~113 MiB once the CLI stopped loading faker for `dump list`, widening the gap.
+    expect(created.peakRssMiB - baseline.peakRssMiB, report).toBeLessThan(128);
     expect(restored.peakRssMiB - baseline.peakRssMiB, report).toBeLessThan(48);
   });
 });
