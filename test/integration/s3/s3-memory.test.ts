@@ -92,6 +92,7 @@ ${server.datastoreYaml({ prefix: 'mem' })}`);
     // (holding a chunk twice would add 64 MiB more). A test with two dump sizes should replace it. The
     // baseline fell to ~113 MiB once the CLI stopped loading faker for `dump list`, widening the gap.
     expect(created.peakRssMiB - baseline.peakRssMiB, report).toBeLessThan(128);
-    expect(restored.peakRssMiB - baseline.peakRssMiB, report).toBeLessThan(48);
+    // The restore streams ~150 MB of rows through; holding them (or the dump) would add far more than this.
+    expect(restored.peakRssMiB - baseline.peakRssMiB, report).toBeLessThan(96);
   });
 });
