@@ -50,3 +50,15 @@ export async function allColumns(db: TestDatabase): Promise<Array<{ table: strin
 export function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
+
+/**
+ * Every value of one column as a sorted multiset, NULL kept apart from '': equal digests mean the same
+ * values, byte for byte in their text form. Reads through a partitioned table into its partitions.
+ */
+export async function columnDigest(db: TestDatabase, table: string, column: string): Promise<string> {
+  const rows = await db.sql<{ d: string | null }>(
+    `SELECT md5(string_agg(CASE WHEN c IS NULL THEN 'NULL' ELSE 'v:' || c END, E'\\x01' ORDER BY c)) AS d
+     FROM (SELECT ${quote(column)}::text AS c FROM ${table}) s`,
+  );
+  return rows[0]!.d ?? 'empty';
+}

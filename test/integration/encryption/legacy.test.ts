@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDumps, openDatastore, restoreDump, verifyDump } from '../../../src/index.js';
 import { runCli } from '../../support/cli.js';
-import { allColumns, describeSchema, quote, rowCounts } from '../../support/compare.js';
+import { allColumns, columnDigest, describeSchema, rowCounts } from '../../support/compare.js';
 import { loadFixture } from '../../support/fixtures.js';
 import { createTestDatabase, databaseUri, type TestDatabase } from '../../support/postgres.js';
 import { createWorkspace, type Workspace } from '../../support/workspace.js';
@@ -13,13 +13,6 @@ import { writeLegacyDump } from './legacy-datastore.js';
 const PASSPHRASE = 'an old key';
 const ENCRYPTED = 'dump-1700000000000';
 const PLAIN = 'dump-1700000500000';
-
-async function columnDigest(db: TestDatabase, table: string, column: string): Promise<string> {
-  const rows = await db.sql<{ d: string | null }>(
-    `SELECT md5(string_agg(CASE WHEN c IS NULL THEN 'NULL' ELSE 'v:' || c END, E'\\x01' ORDER BY c)) AS d FROM (SELECT ${quote(column)}::text AS c FROM ONLY ${table}) s`,
-  );
-  return rows[0]!.d ?? 'empty';
-}
 
 describe('datastores written by the original Replibyte', () => {
   let source: TestDatabase;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDumps, loadConfigFile, openDatastore, restoreDump } from '../../../src/index.js';
 import { runCli } from '../../support/cli.js';
-import { columnValues, describeSchema, quote, rowCounts } from '../../support/compare.js';
+import { columnDigest, columnValues, describeSchema, rowCounts } from '../../support/compare.js';
 import { loadFixture } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { createWorkspace, type Workspace } from '../../support/workspace.js';
@@ -59,14 +59,6 @@ destination:
 `;
 }
 
-/** Every value of a column as a sorted multiset (NULL kept apart from ''). */
-async function digest(db: TestDatabase, table: string, column: string): Promise<string> {
-  const rows = await db.sql<{ d: string | null }>(
-    `SELECT md5(string_agg(CASE WHEN c IS NULL THEN 'NULL' ELSE 'v:' || c END, E'\\x01' ORDER BY c)) AS d FROM (SELECT ${quote(column)}::text AS c FROM ${table}) s`,
-  );
-  return rows[0]!.d ?? 'empty';
-}
-
 function pgDump(db: TestDatabase, args: string[]): string {
   const result = spawnSync('pg_dump', [...args, `--dbname=${db.uri}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr}`);
@@ -117,7 +109,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
         expect(await describeSchema(restored)).toEqual(await describeSchema(source));
         expect(await rowCounts(restored)).toEqual(await rowCounts(source));
         for (const { table, column } of UNTOUCHED) {
-          expect(await digest(restored, table, column), `${table}.${column}`).toBe(await digest(source, table, column));
+          expect(await columnDigest(restored, table, column), `${table}.${column}`).toBe(await columnDigest(source, table, column));
         }
         for (const { table, column } of TRANSFORMED) {
           const order = table.includes('customers') ? 'id' : '"Id"';
@@ -150,7 +142,7 @@ describe('dump create -s postgresql from a pg_dump script', () => {
         expect(psql.status).toBe(0);
         expect(await describeSchema(target)).toEqual(await describeSchema(source));
         expect(await rowCounts(target)).toEqual(await rowCounts(source));
-        expect(await digest(target, 'public.customers', 'LastName')).toBe(await digest(source, 'public.customers', 'LastName'));
+        expect(await columnDigest(target, 'public.customers', 'LastName')).toBe(await columnDigest(source, 'public.customers', 'LastName'));
       } finally {
         await target.drop();
       }

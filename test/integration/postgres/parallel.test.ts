@@ -8,7 +8,7 @@ import { DumpWriter } from '../../../src/dump/dump-writer.js';
 import { silentReporter } from '../../../src/reporting/reporter.js';
 import { PostgresSource } from '../../../src/sources/postgres/postgres-source.js';
 import { builtinTransformers } from '../../../src/transformers/builtin/index.js';
-import { allColumns, describeSchema, quote, rowCounts } from '../../support/compare.js';
+import { allColumns, columnDigest, describeSchema, rowCounts } from '../../support/compare.js';
 import { runCli } from '../../support/cli.js';
 import { loadFixture } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -25,14 +25,6 @@ datastore:
 destination:
   connection_uri: ${destination.uri}
 `;
-}
-
-async function columnDigest(db: TestDatabase, table: string, column: string): Promise<string> {
-  const rows = await db.sql<{ d: string | null }>(
-    `SELECT md5(string_agg(CASE WHEN c IS NULL THEN 'NULL' ELSE 'v:' || c END, E'\\x01' ORDER BY c)) AS d
-     FROM (SELECT ${quote(column)}::text AS c FROM ONLY ${table}) s`,
-  );
-  return rows[0]!.d ?? 'empty';
 }
 
 async function notValidConstraints(db: TestDatabase): Promise<string[]> {

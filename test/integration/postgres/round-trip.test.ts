@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDump, listDumps, openDatastore, restoreDump } from '../../../src/index.js';
-import { allColumns, columnValues, describeSchema, quote, rowCounts } from '../../support/compare.js';
+import { allColumns, columnDigest, columnValues, describeSchema, rowCounts } from '../../support/compare.js';
 import { runCli } from '../../support/cli.js';
 import { loadFixture } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -38,15 +38,6 @@ datastore:
 destination:
   connection_uri: ${destination.uri}
 `;
-}
-
-/** Every value of a column as a sorted multiset, NULL kept apart from ''. */
-async function columnDigest(db: TestDatabase, table: string, column: string): Promise<string> {
-  const rows = await db.sql<{ d: string | null }>(
-    `SELECT md5(string_agg(CASE WHEN c IS NULL THEN 'NULL' ELSE 'v:' || c END, E'\\x01' ORDER BY c)) AS d
-     FROM (SELECT ${quote(column)}::text AS c FROM ONLY ${table}) s`,
-  );
-  return rows[0]!.d ?? 'empty';
 }
 
 describe('PostgreSQL round trip', () => {
