@@ -23,12 +23,16 @@ export class CopyRowTransform extends Transform {
   private carry: Buffer | undefined;
   private line = 0;
 
+  /** Column positions by name, computed once per table rather than searched on every row. */
+  private readonly positions: ReadonlyMap<string, number>;
+
   constructor(
     private readonly columns: readonly string[],
     private readonly transforms: readonly ColumnTransform[],
     private readonly where: string,
   ) {
     super({ highWaterMark: 1 << 20 });
+    this.positions = new Map(columns.map((name, index) => [name, index]));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -70,8 +74,8 @@ export class CopyRowTransform extends Transform {
     }
     const row: RowView = {
       get: (column) => {
-        const index = this.columns.indexOf(column);
-        if (index === -1) throw new Error(`${this.where}: no column ${column}`);
+        const index = this.positions.get(column);
+        if (index === undefined) throw new Error(`${this.where}: no column ${column}`);
         return decodeCopyField(fields[index] as string);
       },
     };
