@@ -1,4 +1,4 @@
-import { base, en, Faker } from '@faker-js/faker';
+import { englishFaker } from '../transformers/seeded-faker.js';
 import type pg from 'pg';
 
 /**
@@ -47,7 +47,7 @@ export interface SampleSize {
 export const DEFAULT_SAMPLE_SIZE: SampleSize = { customers: 500, products: 60, orders: 2000 };
 
 export async function loadSampleDataset(client: pg.Client, size: SampleSize = DEFAULT_SAMPLE_SIZE): Promise<void> {
-  const faker = new Faker({ locale: [en, base] });
+  const faker = englishFaker();
   faker.seed(42);
   const reference = new Date('2026-01-01T00:00:00Z');
   await client.query(SAMPLE_SCHEMA);

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { en } from '@faker-js/faker';
+import { faker as englishFaker } from '@faker-js/faker/locale/en';
 
 /** The kinds of personal or secret data that `source scan` looks for. */
 export type SensitiveKind =
@@ -53,6 +53,7 @@ export function isValidIban(text: string): boolean {
 }
 
 const lower = (list: readonly string[] | undefined) => new Set((list ?? []).map((name) => name.toLowerCase()));
+const en = englishFaker.rawDefinitions;
 const personNames = en.person as { first_name?: { generic?: string[] }; last_name?: { generic?: string[] } };
 const FIRST_NAMES = lower(personNames.first_name?.generic);
 const LAST_NAMES = lower(personNames.last_name?.generic);

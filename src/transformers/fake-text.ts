@@ -23,10 +23,10 @@ export interface FakeTextSpec {
   /** generate() places the unique suffix itself (e.g. before an email's `@`). */
   placesSuffix?: boolean;
   /**
-   * The fake: `seed` is the keyed digest of the value as hex (copycat's input), `faker` a Faker seeded by it.
+   * The fake: `faker` is a Faker whose randomness is seeded by the keyed digest of the value.
    * `limit` is the column's declared length; `suffix` is set on a unique column.
    */
-  generate(input: { seed: string; faker: Faker; limit: number | undefined; column: ColumnInfo; suffix?: string }): string;
+  generate(input: { faker: Faker; limit: number | undefined; column: ColumnInfo; suffix?: string }): string;
 }
 
 /**
@@ -46,15 +46,60 @@ export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z
     create: (options, { column, salt }) => {
       const faker = new SeededFaker(salt, spec.name);
       const keepEmpty = spec.keepEmpty ?? true;
-      return (value) => {
-        if (value === null || (keepEmpty && value === '')) return value;
+      const fakeOf = (value: string): string => {
         // One keyed digest per value: it seeds the library and gives the unique suffix.
         const digest = options.deterministic ? keyedDigest(salt, spec.name, value) : randomBytes(32);
         const suffix = column.unique ? suffixOf(digest, { digits: spec.digitSuffix ?? false }) : undefined;
-        const fake = spec.generate({ seed: digest.toString('hex'), faker: faker.fromDigest(digest), limit: column.maxLength, column, ...(suffix && { suffix }) });
+        const fake = spec.generate({ faker: faker.fromDigest(digest), limit: column.maxLength, column, ...(suffix && { suffix }) });
         if (suffix === undefined || spec.placesSuffix) return fitLength(fake, column);
         return appendSuffix(fake, suffix, column, spec.digitSuffix ? '' : '-');
       };
+      const fakeOfRecent = options.deterministic ? remembered(fakeOf) : fakeOf;
+      return (value) => (value === null || (keepEmpty && value === '') ? value : fakeOfRecent(value));
     },
+  };
+}
+
+/** How many recent values a deterministic transformer remembers, and how long they may be: 16k × (64 + 256) characters stays under 10 MB. */
+const REMEMBERED_VALUES = 16_384;
+const REMEMBERED_VALUE_LENGTH = 64;
+const REMEMBERED_FAKE_LENGTH = 256;
+
+/**
+ * Real columns repeat: first names, cities, the handful of staff in an audit log. A deterministic fake
+ * is a pure function of the value, so the last distinct values' fakes are kept and reused instead of
+ * recomputed. Bounded: only short values are kept, and when full it starts over, which costs a
+ * recomputation, never memory. On a column of distinct values (emails) remembering only costs (about a
+ * quarter of the transformer's time, in map upkeep and garbage), so when one full round found fewer than
+ * one value in four, the next rounds' worth of values skip it before it tries again.
+ */
+export function remembered(fakeOf: (value: string) => string): (value: string) => string {
+  let recent = new Map<string, string>();
+  let lookups = 0;
+  let hits = 0;
+  let skipping = 0;
+  return (value) => {
+    if (value.length > REMEMBERED_VALUE_LENGTH) return fakeOf(value);
+    if (skipping > 0) {
+      skipping -= 1;
+      return fakeOf(value);
+    }
+    lookups += 1;
+    let fake = recent.get(value);
+    if (fake !== undefined) {
+      hits += 1;
+      return fake;
+    }
+    fake = fakeOf(value);
+    if (fake.length > REMEMBERED_FAKE_LENGTH) return fake;
+    if (recent.size >= REMEMBERED_VALUES) {
+      // A round is over: was it worth it? Few hits → stop remembering for the next 16 rounds' worth.
+      if (hits * 4 < lookups) skipping = 16 * REMEMBERED_VALUES;
+      recent = new Map();
+      lookups = 0;
+      hits = 0;
+    }
+    recent.set(value, fake);
+    return fake;
   };
 }

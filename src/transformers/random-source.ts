@@ -13,6 +13,15 @@ export class RandomSource {
   private d: number;
 
   private constructor(seed: Buffer) {
+    this.a = 0;
+    this.b = 0;
+    this.c = 0;
+    this.d = 0;
+    this.reseed(seed);
+  }
+
+  /** Restart the stream from a digest's first 16 bytes, in place (one source serves every value of a column). */
+  reseed(seed: Buffer): void {
     this.a = seed.readUInt32LE(0);
     this.b = seed.readUInt32LE(4);
     this.c = seed.readUInt32LE(8);

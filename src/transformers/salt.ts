@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { KeyedDigester } from './keyed-digest.js';
 
 export type SaltSource = 'config' | 'encryption_key' | 'random';
 
@@ -18,12 +19,19 @@ export function resolveSalt(config: { salt?: string; encryption_key?: string }):
 
 /** A keyed digest of a value: the seed of every deterministic fake value. */
 export function keyedDigest(salt: Buffer, ...parts: string[]): Buffer {
-  const hmac = createHmac('sha256', salt);
-  for (const part of parts) {
-    hmac.update(part);
-    hmac.update('\u0000');
+  return digesterFor(salt).digest(parts);
+}
+
+// One run has one salt (tests a few): keep the prepared key of the last ones used.
+const digesters = new WeakMap<Buffer, KeyedDigester>();
+
+function digesterFor(salt: Buffer): KeyedDigester {
+  let digester = digesters.get(salt);
+  if (!digester) {
+    digester = new KeyedDigester(salt);
+    digesters.set(salt, digester);
   }
-  return hmac.digest();
+  return digester;
 }
 
 /** A fake-data library's input: the keyed digest, so its public hash key cannot be used to reverse it. */
