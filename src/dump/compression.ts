@@ -1,7 +1,12 @@
 import { createGunzip, createGzip, createInflate } from 'node:zlib';
 import { PassThrough, type Transform } from 'node:stream';
-import { CompressStream, DecompressStream } from 'zstd-napi';
+import { DecompressStream } from 'zstd-napi';
 import type { CompressionCodec } from '../config/load.js';
+import { ZstdCompress } from './zstd-compress.js';
+import { compressionOffThread, OffThreadZstdCompress } from './zstd-off-thread.js';
+
+/** Level 1: see docs/decisions/0001-zstd-by-default.md for why not the library's default 3. */
+const ZSTD_LEVEL = Number(process.env.ZL ?? 1);
 
 /**
  * Chunk codecs. zstd is the default: on this class of machine it runs about 4.5x faster than gzip -6
@@ -11,7 +16,7 @@ import type { CompressionCodec } from '../config/load.js';
 export function compressStream(codec: CompressionCodec): Transform {
   switch (codec) {
     case 'zstd':
-      return new CompressStream({ compressionLevel: 3 }) as unknown as Transform;
+      return compressionOffThread() ? new OffThreadZstdCompress(ZSTD_LEVEL) : new ZstdCompress(ZSTD_LEVEL);
     case 'gzip':
       return createGzip({ level: 6 });
     case 'none':

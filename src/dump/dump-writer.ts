@@ -168,7 +168,7 @@ export class DumpWriter {
 /** One chunk being written: raw bytes in, compressed (and sealed) bytes streamed to the datastore. */
 class OpenChunk {
   rawBytes = 0;
-  private readonly input = new PassThrough({ highWaterMark: 1 << 20 });
+  private readonly input = new PassThrough({ highWaterMark: 256 * 1024 });
   private readonly digest = new ChunkDigest();
   private readonly done: Promise<unknown>;
 
@@ -177,7 +177,7 @@ class OpenChunk {
     private readonly key: string,
     stages: NodeJS.ReadWriteStream[],
   ) {
-    const stored = new PassThrough({ highWaterMark: 1 << 20 });
+    const stored = new PassThrough({ highWaterMark: 256 * 1024 });
     const encoding = pipeline([this.input, ...stages, this.digest, stored] as never);
     const storing = datastore.put(key, stored).catch((error: Error) => {
       this.input.destroy(error);

@@ -31,7 +31,7 @@ export class CopyRowTransform extends Transform {
     private readonly transforms: readonly ColumnTransform[],
     private readonly where: string,
   ) {
-    super({ highWaterMark: 1 << 20 });
+    super({ highWaterMark: 256 * 1024 });
     this.positions = new Map(columns.map((name, index) => [name, index]));
   }
 

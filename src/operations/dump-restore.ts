@@ -3,7 +3,7 @@ import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destinations/destination.js';
-import { MYSQL_ENGINES, MysqlDestination } from '../destinations/mysql/mysql-destination.js';
+import { MYSQL_ENGINES } from '../sources/mysql/identifiers.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
 import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
@@ -73,7 +73,11 @@ async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jo
       `dump ${manifest.name} holds a ${kind} database; it cannot be restored into the ${target} destination ${redactUri(uri)}`,
     );
   }
-  if (target === 'mysql') return new MysqlDestination({ uri, wipe });
+  // Drivers load only for their engine (mysql2 and mongodb cost tens of MB to every command otherwise).
+  if (target === 'mysql') {
+    const { MysqlDestination } = await import('../destinations/mysql/mysql-destination.js');
+    return new MysqlDestination({ uri, wipe });
+  }
   if (target === 'postgresql') return new PostgresDestination({ uri, wipe, ...(jobs && { jobs }) });
   const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
   return new MongoDestination({ uri, wipe });

@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
 import { renderTransformersYaml } from '../../scan/scan-yaml.js';
-import { scanSource } from '../../scan/source-scan.js';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
 
 /** `replibyte init`: a commented starter config, its transformers proposed by `source scan`. */
@@ -14,6 +13,8 @@ export function registerInitCommand(program: Command): void {
     .option('-o, --output <file>', 'where to write the config', 'conf.yaml')
     .option('--force', 'overwrite an existing file')
     .action(async (options: { uri: string; output: string; force?: boolean }) => {
+      // Loaded on use: the scan's name lists come from faker, which other commands need not load.
+      const { scanSource } = await import('../../scan/source-scan.js');
       const result = await scanSource(options.uri, { registry: builtinTransformers() });
       const text = [
         '# replibyte config, written by `replibyte init`. Check it against the source before a long run:',

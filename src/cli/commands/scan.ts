@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
 import { renderTransformersYaml } from '../../scan/scan-yaml.js';
-import { scanSource } from '../../scan/source-scan.js';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 
@@ -17,6 +16,8 @@ export function registerScanCommand(source: Command, globals: () => GlobalOption
       const uri = options.uri ?? (await requireConfig(globals())).source?.connection_uri;
       if (!uri) throw new ReplibyteError('source.connection_uri is required for `source scan` (or give --uri)');
       if (!/^\d+$/.test(options.sample)) throw new ReplibyteError(`--sample takes a number of rows, not '${options.sample}'`);
+      // Loaded on use: the scan's name lists come from faker, which other commands need not load.
+      const { scanSource } = await import('../../scan/source-scan.js');
       const result = await scanSource(uri, { registry: builtinTransformers(), sampleRows: Number(options.sample) });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
 import { isMysqlUri } from '../../sources/uri-schemes.js';
-import { MysqlSource } from '../../sources/mysql/mysql-source.js';
 import { PostgresSource } from '../../sources/postgres/postgres-source.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { registerScanCommand } from './scan.js';
@@ -16,6 +15,7 @@ export function registerSourceCommands(program: Command): void {
       const uri = config.source?.connection_uri;
       if (!uri) throw new ReplibyteError('source.connection_uri is required for `source schema`');
       if (isMysqlUri(uri)) {
+        const { MysqlSource } = await import('../../sources/mysql/mysql-source.js');
         const mysqlSource = await MysqlSource.open(uri);
         try {
           for (const table of mysqlSource.catalog.tables) {

@@ -9,7 +9,9 @@ import { connectMysql, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/
 import { redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 
-export const MYSQL_ENGINES = new Set(['mysql', 'mariadb']);
+import { MYSQL_ENGINES } from '../../sources/mysql/identifiers.js';
+
+export { MYSQL_ENGINES };
 
 export interface MysqlDestinationOptions {
   uri: string;

@@ -4,6 +4,8 @@ import { ReplibyteError } from '../../errors.js';
 import { redactUri } from '../uri-schemes.js';
 import { describeNetworkError } from '../network-errors.js';
 
+export { quoteMysqlIdentifier, rawSql } from './identifiers.js';
+
 /** The database named by a mysql:// URI (the original required one). */
 export function databaseOf(uri: string): string {
   const name = decodeURIComponent(new URL(uri).pathname.replace(/^\//, ''));
@@ -66,17 +68,10 @@ export function describeMysqlConnectionError(error: unknown, uri: string, role: 
   }
 }
 
-/** `name` quoted as a MySQL identifier. */
-export function quoteMysqlIdentifier(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
-}
 
 /** The callback-style connection behind a promise one: the only one whose queries can stream. */
 export function streamingConnection(connection: Connection): mysql.Connection {
   return (connection as unknown as { connection: mysql.Connection }).connection;
 }
 
-/** SQL for a `binaryQueries` connection: its exact bytes, one per char (the driver encodes it as latin1). */
-export function rawSql(sql: string | Buffer): string {
-  return (typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql).toString('latin1');
-}
+

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { decompress } from 'zstd-napi';
+import { ZstdCompress } from './zstd-compress.js';
+import { OffThreadZstdCompress } from './zstd-off-thread.js';
+
+/** COPY-like text with repetition (compressible) and some noise, in uneven pieces, some of them views. */
+function sampleInput(bytes: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  let total = 0;
+  let row = 0;
+  while (total < bytes) {
+    const lines: string[] = [];
+    for (let i = 0; i < 1 + (row % 997); i += 1, row += 1) lines.push(`${row}\tuser${row}@example.com\t${randomBytes(6).toString('hex')}\t2026-11-25 12:00:00+00\n`);
+    const text = Buffer.from(lines.join(''));
+    // A view into a larger buffer, as pg-copy-streams hands on.
+    const padded = Buffer.concat([Buffer.alloc(7), text, Buffer.alloc(5)]);
+    pieces.push(padded.subarray(7, 7 + text.length));
+    total += text.length;
+  }
+  return pieces;
+}
+
+async function compressWith(stream: NodeJS.ReadWriteStream, pieces: Buffer[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(pieces), stream, new Writable({ write: (chunk: Buffer, _e, done) => (out.push(chunk), done()) }));
+  return Buffer.concat(out);
+}
+
+describe('zstd compression streams', () => {
+  it.each([
+    ['on the main thread', () => new ZstdCompress(1)],
+    ['on the worker thread', () => new OffThreadZstdCompress(1)],
+  ])('%s: one zstd frame that decompresses to the input', async (_name, make) => {
+    const pieces = sampleInput(3_000_000);
+    const compressed = await compressWith(make(), pieces);
+    expect(compressed.length).toBeLessThan(Buffer.concat(pieces).length / 2);
+    expect(decompress(compressed).equals(Buffer.concat(pieces))).toBe(true);
+  });
+
+  it('keeps concurrent streams on the worker apart, each in order', async () => {
+    const inputs = [sampleInput(800_000), sampleInput(1_200_000), sampleInput(50)];
+    const outputs = await Promise.all(inputs.map((pieces) => compressWith(new OffThreadZstdCompress(1), pieces)));
+    outputs.forEach((compressed, i) => expect(decompress(compressed).equals(Buffer.concat(inputs[i]!))).toBe(true));
+  });
+
+  it('an empty input is still a valid frame', async () => {
+    const compressed = await compressWith(new OffThreadZstdCompress(1), []);
+    expect(decompress(compressed).length).toBe(0);
+  });
+
+  it('a stream destroyed half-way frees its place and does not disturb the next', async () => {
+    const doomed = new OffThreadZstdCompress(1);
+    const failed = new Promise((resolve) => doomed.on('error', resolve));
+    doomed.write(Buffer.from('some bytes'));
+    doomed.destroy(new Error('the datastore failed'));
+    expect(((await failed) as Error).message).toBe('the datastore failed');
+    const pieces = sampleInput(100_000);
+    expect(decompress(await compressWith(new OffThreadZstdCompress(1), pieces)).equals(Buffer.concat(pieces))).toBe(true);
+  });
+});
