@@ -6,7 +6,7 @@ import { ZstdCompress } from './zstd-compress.js';
 import { compressionOffThread, OffThreadZstdCompress } from './zstd-off-thread.js';
 
 /** Level 1: see docs/decisions/0001-zstd-by-default.md for why not the library's default 3. */
-const ZSTD_LEVEL = Number(process.env.ZL ?? 1);
+const ZSTD_LEVEL = 1;
 
 /**
  * Chunk codecs. zstd is the default: on this class of machine it runs about 4.5x faster than gzip -6
