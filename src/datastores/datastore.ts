@@ -19,8 +19,11 @@ export interface Datastore {
   list(prefix: string): AsyncIterable<string>;
   /** The first-level "directories" directly under the root (dump names). */
   listTopLevel(): Promise<string[]>;
-  /** Deletes every key under `prefix`; absent keys are not an error. */
-  deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Deletes every key under `prefix`; absent keys are not an error. `signal` abandons it (a clean-up
+   * that must not outlast its budget); what is left is deleted by the next call.
+   */
+  deletePrefix(prefix: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Deletes one key; absent is not an error. */
   delete(key: string): Promise<void>;
   /** Releases connections. */

@@ -179,17 +179,20 @@ class OpenChunk {
   ) {
     const stored = new PassThrough({ highWaterMark: 256 * 1024 });
     const encoding = pipeline([this.input, ...stages, this.digest, stored] as never);
+    encoding.catch(() => undefined);
     const storing = datastore.put(key, stored).catch((error: Error) => {
       this.input.destroy(error);
       throw error;
     });
-    this.done = Promise.all([encoding, storing]);
+    storing.catch(() => undefined);
+    this.done = settleChunk(encoding, storing);
     this.done.catch(() => undefined);
   }
 
   async write(piece: Buffer): Promise<void> {
     this.rawBytes += piece.length;
-    if (!this.input.write(piece)) await Promise.race([once(this.input, 'drain'), this.done]);
+    // A broken input stream is only a symptom: `done` says why (the datastore's error first).
+    if (!this.input.write(piece)) await Promise.race([once(this.input, 'drain').catch(() => this.done), this.done]);
   }
 
   async finish(): Promise<ManifestChunk> {
@@ -206,4 +209,21 @@ class OpenChunk {
   destroy(error: Error): void {
     this.input.destroy(error);
   }
+}
+
+/**
+ * Both halves of a chunk. When a store fails, its upload stops reading and breaks the stream it was
+ * reading ("The operation was aborted", "Premature close") before `put` has finished its clean-up and
+ * rejected with the reason: that reason is the error, not the broken stream. `put` always settles once
+ * its body is broken, so waiting for it is bounded. A real encoding error (a cipher, zstd) stays first.
+ */
+async function settleChunk(encoding: Promise<unknown>, storing: Promise<unknown>): Promise<void> {
+  try {
+    await encoding;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE') await storing;
+    throw error;
+  }
+  await storing;
 }

@@ -18,7 +18,7 @@ describe('S3 datastore config', () => {
       'conf.yaml',
       {},
     );
-    expect(awsOptions(config.datastore.aws!, { REPLIBYTE_S3_TIMEOUT_MS: '2500' })).toEqual({
+    expect(awsOptions(config.datastore.aws!, { REPLIBYTE_S3_TIMEOUT_MS: '2500', REPLIBYTE_S3_CONNECT_TIMEOUT_MS: '700' })).toEqual({
       bucket: 'b',
       region: 'eu-west-1',
       prefix: 'team',
@@ -26,12 +26,18 @@ describe('S3 datastore config', () => {
       credentials: { accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' },
       credentialsKey: 'datastore.aws.credentials',
       requestTimeoutMs: 2500,
+      connectionTimeoutMs: 700,
     });
   });
 
   it('leaves credentials to the default chain when they are left out, and `endpoint: default` to AWS', () => {
     const config = parseConfig('datastore:\n  aws:\n    bucket: b\n    endpoint: default\n', 'conf.yaml', {});
     expect(awsOptions(config.datastore.aws!, {})).toEqual({ bucket: 'b', credentialsKey: 'datastore.aws.credentials' });
+    // Timeouts that are not positive numbers are ignored: the defaults (120 s silent, 10 s to connect) apply.
+    expect(awsOptions(config.datastore.aws!, { REPLIBYTE_S3_TIMEOUT_MS: 'soon', REPLIBYTE_S3_CONNECT_TIMEOUT_MS: '0' })).toEqual({
+      bucket: 'b',
+      credentialsKey: 'datastore.aws.credentials',
+    });
   });
 
   it('maps datastore.gcp to the GCS XML API with HMAC keys', () => {

@@ -11,11 +11,17 @@ function customEndpoint(endpoint: AwsDatastoreConfig['endpoint']): string | unde
 
 /**
  * Tuning that has no key in conf.yaml (the original's schema): AWS_MAX_ATTEMPTS and AWS_RETRY_MODE are
- * read by the SDK itself; REPLIBYTE_S3_TIMEOUT_MS bounds how long a request may stay silent.
+ * read by the SDK itself; REPLIBYTE_S3_TIMEOUT_MS bounds how long a request may stay silent,
+ * REPLIBYTE_S3_CONNECT_TIMEOUT_MS how long opening a connection may take.
  */
-function tuning(env: NodeJS.ProcessEnv): Pick<S3DatastoreOptions, 'requestTimeoutMs'> {
-  const timeout = Number(env.REPLIBYTE_S3_TIMEOUT_MS);
-  return Number.isFinite(timeout) && timeout > 0 ? { requestTimeoutMs: timeout } : {};
+function tuning(env: NodeJS.ProcessEnv): Pick<S3DatastoreOptions, 'requestTimeoutMs' | 'connectionTimeoutMs'> {
+  const milliseconds = (value: string | undefined) => {
+    const number = Number(value);
+    return Number.isFinite(number) && number > 0 ? number : undefined;
+  };
+  const requestTimeoutMs = milliseconds(env.REPLIBYTE_S3_TIMEOUT_MS);
+  const connectionTimeoutMs = milliseconds(env.REPLIBYTE_S3_CONNECT_TIMEOUT_MS);
+  return { ...(requestTimeoutMs && { requestTimeoutMs }), ...(connectionTimeoutMs && { connectionTimeoutMs }) };
 }
 
 /** `datastore.aws` → options. Without `credentials`, the SDK's default chain (environment, profile, instance role). */

@@ -21,10 +21,18 @@ import { classifyS3Error, translateS3Error, type S3ErrorPlace } from './s3-error
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 3;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 /** S3's DeleteObjects limit. */
 const DELETE_BATCH = 1000;
 /** Waits between attempts to clean up after a failed upload: the store may just be coming back. */
 const CLEANUP_DELAYS_MS = [0, 500, 1_000, 2_000, 4_000];
+/**
+ * The whole clean-up after a failed upload (every attempt, its retries and waits) stops after this: a
+ * store that is gone for good must not hold the failing command for long. What is left (an open upload)
+ * is cleared by the next `dump create` or `dump delete` of the same name.
+ */
+export const CLEANUP_BUDGET_MS = 20_000;
 
 export interface S3DatastoreOptions {
   bucket: string;
@@ -40,6 +48,8 @@ export interface S3DatastoreOptions {
   maxAttempts?: number;
   /** Milliseconds a request may stay silent before it is abandoned (and retried). Default 120 s. */
   requestTimeoutMs?: number;
+  /** Milliseconds to open a connection before the attempt fails (and is retried). Default 10 s. */
+  connectionTimeoutMs?: number;
   partSize?: number;
   queueSize?: number;
   /** Where the credentials come from in the config, for messages. */
@@ -82,7 +92,12 @@ export class S3Datastore implements Datastore {
       // Stores that are not AWS (GCS, older MinIO and Ceph) refuse the CRC32 trailers newer SDKs add by default.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 120_000, connectionTimeout: 10_000, throwOnRequestTimeout: true },
+      // Without these the SDK waits forever on a store that accepted the connection and went silent.
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
       ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
       ...(options.region !== undefined && { region: options.region }),
       ...(options.region === undefined && options.endpoint !== undefined && { region: 'us-east-1' }),
@@ -143,8 +158,10 @@ export class S3Datastore implements Datastore {
     } catch (error) {
       body.destroy();
       await upload.abort();
-      // lib-storage already sent AbortMultipartUpload; if the store was unreachable then, try again.
-      await this.abortIncompleteUploads(this.keyOf(key), { patient: true }).catch(() => undefined);
+      // lib-storage already sent AbortMultipartUpload; if the store was unreachable then, try again, for
+      // a bounded time. The upload's own error is the one reported.
+      const signal = AbortSignal.timeout(CLEANUP_BUDGET_MS);
+      await this.abortIncompleteUploads(this.keyOf(key), { patient: true, signal }).catch(() => undefined);
       throw this.fail(error, `store ${key}`);
     }
   }
@@ -183,13 +200,14 @@ export class S3Datastore implements Datastore {
     for await (const key of this.listAbsolute(this.keyOf(prefix))) yield key.slice(this.root.length);
   }
 
-  private async *listAbsolute(prefix: string): AsyncIterable<string> {
+  private async *listAbsolute(prefix: string, signal?: AbortSignal): AsyncIterable<string> {
     let token: string | undefined;
     do {
       let page;
       try {
         page = await this.client.send(
           new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ...(token && { ContinuationToken: token }) }),
+          { ...(signal && { abortSignal: signal }) },
         );
       } catch (error) {
         throw this.fail(error, `list ${prefix || 'the bucket'}`);
@@ -221,28 +239,31 @@ export class S3Datastore implements Datastore {
   }
 
   /** Deletes every object under `prefix`, and aborts the multipart uploads still open there. */
-  async deletePrefix(prefix: string): Promise<void> {
+  async deletePrefix(prefix: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const absolute = this.keyOf(prefix);
+    const { signal } = options;
     let batch: string[] = [];
-    for await (const key of this.listAbsolute(absolute)) {
+    for await (const key of this.listAbsolute(absolute, signal)) {
       batch.push(key);
       if (batch.length === DELETE_BATCH) {
-        await this.deleteKeys(batch);
+        await this.deleteKeys(batch, signal);
         batch = [];
       }
     }
-    if (batch.length > 0) await this.deleteKeys(batch);
-    await this.abortIncompleteUploads(absolute, { patient: false });
+    if (batch.length > 0) await this.deleteKeys(batch, signal);
+    await this.abortIncompleteUploads(absolute, { patient: false, ...(signal && { signal }) });
   }
 
-  private async deleteKeys(keys: string[]): Promise<void> {
+  private async deleteKeys(keys: string[], signal?: AbortSignal): Promise<void> {
+    const sendOptions = { ...(signal && { abortSignal: signal }) };
     try {
       if (this.options.singleDeletes) {
-        for (const key of keys) await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+        for (const key of keys) await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }), sendOptions);
         return;
       }
       const result = await this.client.send(
         new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+        sendOptions,
       );
       const [first] = result.Errors ?? [];
       if (first) throw { name: first.Code ?? 'DeleteFailed', message: `${first.Key}: ${first.Message ?? ''}` };
@@ -254,29 +275,30 @@ export class S3Datastore implements Datastore {
   /**
    * Aborts the multipart uploads open under `prefix`. With `patient`, retries for a few seconds: it runs
    * after a failed upload, when the store may be restarting. Best effort where the store or the policy
-   * does not allow listing uploads.
+   * does not allow listing uploads. `signal` stops it (a pending request included).
    */
-  private async abortIncompleteUploads(prefix: string, { patient }: { patient: boolean }): Promise<void> {
+  private async abortIncompleteUploads(prefix: string, { patient, signal }: { patient: boolean; signal?: AbortSignal }): Promise<void> {
     const delays = patient ? CLEANUP_DELAYS_MS : [0];
     let lastError: unknown;
     for (const delay of delays) {
-      if (delay > 0) await sleep(delay);
+      if (delay > 0) await sleep(delay, undefined, { ...(signal && { signal }) });
       try {
-        await this.abortIncompleteUploadsOnce(prefix);
+        await this.abortIncompleteUploadsOnce(prefix, signal);
         return;
       } catch (error) {
         const { failure, code } = classifyS3Error(error);
         // A store without the API, or a policy without s3:ListBucketMultipartUploads: nothing to do here
         // (a lifecycle rule is then the only cleanup). Waiting would not change either answer.
         if (code === 'NotImplemented' || failure === 'access-denied') return;
-        if (failure === 'missing-bucket') throw this.fail(error, `abort incomplete uploads under ${prefix}`);
+        if (failure === 'missing-bucket' || signal?.aborted) throw this.fail(error, `abort incomplete uploads under ${prefix}`);
         lastError = error;
       }
     }
     throw this.fail(lastError, `abort incomplete uploads under ${prefix}`);
   }
 
-  private async abortIncompleteUploadsOnce(prefix: string): Promise<void> {
+  private async abortIncompleteUploadsOnce(prefix: string, signal?: AbortSignal): Promise<void> {
+    const sendOptions = { ...(signal && { abortSignal: signal }) };
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     do {
@@ -287,10 +309,11 @@ export class S3Datastore implements Datastore {
           ...(keyMarker && { KeyMarker: keyMarker }),
           ...(uploadIdMarker && { UploadIdMarker: uploadIdMarker }),
         }),
+        sendOptions,
       );
       for (const upload of page.Uploads ?? []) {
         if (!upload.Key || !upload.UploadId) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: upload.Key, UploadId: upload.UploadId }), sendOptions);
       }
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;

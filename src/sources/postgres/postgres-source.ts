@@ -137,7 +137,7 @@ export class PostgresSource implements DumpSource {
     return new Map(rows.map((row) => [tableKey(row.schema, row.name), Number(row.bytes)]));
   }
 
-  private async dumpTable(client: pg.ClientBase, table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
+  private async dumpTable(client: pg.Client, table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
     const columns = dumpedColumns(table);
     const label = `${table.schema}.${table.name}`;
     const list = columns.map(quoteIdentifier).join(', ');
@@ -160,6 +160,7 @@ export class PostgresSource implements DumpSource {
       );
       context.reporter.info(`  ${label}: ${part.rows} rows${transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : ''}`);
     } catch (error) {
+      if (!copy.readableEnded) await abandonCopy(client, copy);
       throw withContext(`dumping table ${label}`, error);
     }
   }
@@ -214,6 +215,20 @@ export class PostgresSource implements DumpSource {
     await this.client.query('ROLLBACK').catch(() => undefined);
     await this.client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Closes a connection whose `COPY … TO STDOUT` was left unread: the datastore or a transform failed
+ * mid-table. The server is still sending rows and the driver stays in COPY mode until it has read them
+ * all, so any later query on this connection (the sequence values, the ROLLBACK of `close`) would wait
+ * forever behind it: that wait is what kept a `dump create` whose S3 upload was cut from ever failing.
+ * `end()` with a query in flight destroys the socket; the server then ends the COPY and the read-only
+ * transaction. Queries queued behind the COPY fail at once instead of waiting.
+ */
+async function abandonCopy(client: pg.Client, copy: NodeJS.EventEmitter): Promise<void> {
+  // The driver reports "Connection terminated" to the abandoned COPY: nobody reads it any more.
+  copy.on('error', () => undefined);
+  await client.end().catch(() => undefined);
 }
 
 /** Runs independent checks and throws one error holding all their problems. */

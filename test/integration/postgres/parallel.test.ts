@@ -145,6 +145,20 @@ class SlowDatastore implements Datastore {
   close = () => this.inner.close();
 }
 
+/** A datastore whose uploads break after 2 MB, as a store that went away mid-upload would. */
+class BreakingDatastore extends SlowDatastore {
+  override async put(key: string, body: Readable): Promise<void> {
+    let taken = 0;
+    for await (const piece of body as AsyncIterable<Buffer>) {
+      taken += piece.length;
+      if (taken > 2_000_000) {
+        body.destroy();
+        throw new Error(`the store went away while storing ${key}`);
+      }
+    }
+  }
+}
+
 describe('parallel dump into a slow datastore', () => {
   let source: TestDatabase;
   let workspace: Workspace;
@@ -194,4 +208,24 @@ describe('parallel dump into a slow datastore', () => {
     // Each part in flight holds at most its two 1 MB stream buffers, the file stream's and one piece.
     expect(maxAhead).toBeLessThan(12 * 1024 * 1024);
   }, 300_000);
+
+  // A COPY left unread keeps its connection busy: the sequence values and the ROLLBACK queued behind it
+  // used to wait forever, so a dump whose datastore failed mid-table never failed (issue #7).
+  it.each([1, 2])('fails, in bounded time, when the datastore breaks mid-table (--jobs %i)', async (jobs) => {
+    const config = workspace.config(configYaml(source, source, workspace.storeDir));
+    const broken = new BreakingDatastore(await LocalDiskDatastore.open(workspace.storeDir));
+    const writer = await DumpWriter.begin(broken, { name: `broken-${jobs}`, compression: 'none' });
+    const sourceDb = await PostgresSource.open(source.uri, { jobs });
+    const started = Date.now();
+    const failing = (async () => {
+      try {
+        await sourceDb.dump(writer, { config, registry: builtinTransformers(), salt: Buffer.from('salt'), reporter: silentReporter });
+      } finally {
+        await sourceDb.close();
+      }
+    })();
+    const error = await failing.then(() => undefined, (e: Error) => e);
+    expect(error?.message).toMatch(/^dumping table public\.[ab]: the store went away while storing broken-\d\/\d{6}\.chunk$/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
 });
