@@ -17,8 +17,15 @@ export class StatementSpool {
   private memoryBytes = 0;
   private file?: { dir: string; handle: FileHandle; bytes: number };
 
+  constructor(private readonly memoryLimit = MEMORY_BYTES) {}
+
+  /** Whether the statements went to a file (for tests). */
+  get spilled(): boolean {
+    return this.file !== undefined;
+  }
+
   async push(statement: Buffer): Promise<void> {
-    if (!this.file && this.memoryBytes + statement.length <= MEMORY_BYTES) {
+    if (!this.file && this.memoryBytes + statement.length <= this.memoryLimit) {
       this.memory.push(statement);
       this.memoryBytes += statement.length;
       return;
