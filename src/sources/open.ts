@@ -31,9 +31,7 @@ export async function openSource(config: Config, request: SourceRequest): Promis
     return MongoSource.open(uri);
   }
   if (isMysqlUri(uri)) {
-    // The subset walk (src/subset/) has PostgreSQL SQL only: refuse rather than dump the whole database.
-    if (config.source?.database_subset) throw new ReplibyteError('source.database_subset is not supported for MySQL/MariaDB sources yet; remove it to dump the whole database');
-    return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri);
+    return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri, { subset: Boolean(config.source?.database_subset) });
   }
   const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
   throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);

@@ -9,6 +9,8 @@ import { selectTables, type TableSelection } from '../../selection/table-selecti
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
 import { redactUri } from '../postgres/connection.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
+import { computeMysqlSubset, type MysqlSubset } from '../../subset/mysql/mysql-subset-run.js';
+import { prepareMysqlSubsetTables, type MysqlSubsetTables } from '../../subset/mysql/mysql-subset.js';
 import { readMysqlCatalog, type MysqlCatalog, type MysqlTableInfo } from './catalog.js';
 import { literalKindOf, type LiteralKind } from './column-types.js';
 import { connectMysql, quoteMysqlIdentifier, streamingConnection } from './connection.js';
@@ -23,22 +25,32 @@ export const MYSQL_DUMP_TOOL = 'replibyte SHOW CREATE + SELECT';
  * SHOW CREATE …, and the rows streamed by a SELECT per table in that transaction, written as multi-row
  * INSERT statements of bounded size. Values are written from the bytes the server sent: nothing is
  * parsed into JavaScript numbers or dates, so decimals, zero dates and blobs travel unchanged.
+ *
+ * With `database_subset`, the temporary tables of kept keys are created before the transaction begins
+ * (a read-only transaction may write temporary tables but not create them), the walk runs in the
+ * snapshot on this one connection, and a table's kept rows are selected through them: see src/subset/mysql/.
  */
 export class MysqlSource implements DumpSource {
   private constructor(
     private readonly uri: string,
     private readonly connection: Connection,
     readonly catalog: MysqlCatalog,
+    private readonly subsetTables?: MysqlSubsetTables,
   ) {}
 
-  static async open(uri: string): Promise<MysqlSource> {
+  static async open(uri: string, options: { subset?: boolean } = {}): Promise<MysqlSource> {
     const connection = await connectMysql(uri, 'source');
     try {
       await connection.query("SET SESSION sql_mode = ''");
       await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const subsetTables = options.subset
+        ? await prepareMysqlSubsetTables(connection).catch((error: unknown) => {
+            throw withContext('source.database_subset: creating the temporary tables of kept keys (the user needs the CREATE TEMPORARY TABLES privilege)', error);
+          })
+        : undefined;
       await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       const catalog = await readMysqlCatalog(connection);
-      return new MysqlSource(uri, connection, catalog);
+      return new MysqlSource(uri, connection, catalog, subsetTables);
     } catch (error) {
       connection.destroy();
       throw withContext(`reading the source ${redactUri(uri)}`, error);
@@ -52,11 +64,16 @@ export class MysqlSource implements DumpSource {
     const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
     const kept = catalog.tables.filter((t) => !selection.isExcluded(t));
     context.reporter.info(`dumping ${catalog.database} (${catalog.engine === 'mariadb' ? 'MariaDB' : 'MySQL'} ${catalog.serverVersion})`);
+    let subset: MysqlSubset | undefined;
+    if (context.config.source?.database_subset) {
+      if (!this.subsetTables) throw new ReplibyteError('source.database_subset: the source was opened without its temporary tables (open it with { subset: true })');
+      subset = await computeMysqlSubset(this.connection, this.subsetTables, catalog, context.config, selection, context.reporter);
+    }
     try {
       await sink.writePart({ kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'mysql-sql' }, preDataScript(this.connection, kept));
       for (const table of kept) {
         if (table.kind !== 'table' || !selection.hasData(table)) continue;
-        await this.dumpTable(table, plan, sink, context);
+        await this.dumpTable(table, plan, sink, context, subset);
       }
       await sink.writePart(
         { kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'mysql-sql' },
@@ -73,12 +90,14 @@ export class MysqlSource implements DumpSource {
     };
   }
 
-  private async dumpTable(table: MysqlTableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext): Promise<void> {
+  private async dumpTable(table: MysqlTableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: MysqlSubset): Promise<void> {
     const columns = dumpedColumns(table);
+    const subsetRows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
+    if (subsetRows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
     const kinds = columns.map((name) => literalKindOf(table.columns.find((c) => c.name === name)!));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
     const label = `${table.schema}.${table.name}`;
-    const sql = `SELECT ${columns.map(quoteMysqlIdentifier).join(', ')} FROM ${quoteMysqlIdentifier(table.name)}`;
+    const sql = subsetRows.kind === 'kept' ? subsetRows.select : `SELECT ${columns.map(quoteMysqlIdentifier).join(', ')} FROM ${quoteMysqlIdentifier(table.name)}`;
     const part = await sink.writePart(
       { kind: 'table-data', section: 'data', label, schema: table.schema, table: table.name, columns, encoding: 'mysql-sql' },
       this.rows(sql, table.name, columns, kinds, transforms),

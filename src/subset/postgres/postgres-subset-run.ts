@@ -3,7 +3,8 @@ import type { Config } from '../../config/load.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import type { NamedTable, TableSelection } from '../../selection/table-selection.js';
 import type { ForeignKeyInfo } from '../../sources/postgres/catalog.js';
-import { planSubset, sameTable, tableLabel } from '../plan.js';
+import { planSubset, sameTable } from '../plan.js';
+import { reportSubset, subsetTableKey } from '../report.js';
 import { walkSubset } from '../walk.js';
 import { PostgresSubsetEngine, readSubsetRelations } from './postgres-subset.js';
 
@@ -43,28 +44,14 @@ export async function computePostgresSubset(
   const started = Date.now();
   const { rounds } = await walkSubset(plan, engine);
 
-  const strategy = plan.strategy.kind === 'random' ? `random ${plan.strategy.percent}% (seed ${plan.strategy.seed})` : `where ${plan.strategy.condition}`;
-  reporter.info(`subset from ${tableLabel(plan.start)} (${strategy}${plan.children ? `, children up to ${plan.children.limitPerParent} per parent` : ''}): ${rounds} round(s), ${Date.now() - started} ms`);
-  const kept = new Set<string>();
-  const name = (table: NamedTable) => JSON.stringify([table.schema, table.name]);
+  const kept = await reportSubset(plan, rounds, started, engine, reporter);
   const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
-  for (const table of plan.tables) {
-    const total = await engine.countRows(table);
-    if (isPassthrough(table)) {
-      reporter.info(`  ${tableLabel(table)}: ${total} of ${total} rows kept (passthrough)`);
-      continue;
-    }
-    const count = await engine.countKept(table);
-    if (count > 0) kept.add(name(table));
-    const note = sameTable(table, plan.start) ? ' (start)' : count === 0 ? ' (not reached)' : '';
-    reporter.info(`  ${tableLabel(table)}: ${count} of ${total} rows kept${note}`);
-  }
 
   return {
     rowsOf(table, columns) {
       const root = all.find((r) => r.schema === table.schema && r.name === table.name)?.root ?? table;
       if (isPassthrough(root)) return { kind: 'all' };
-      if (!kept.has(name(root))) return { kind: 'none' };
+      if (!kept.has(subsetTableKey(root))) return { kind: 'none' };
       return { kind: 'kept', copy: engine.keptRowsCopy(table, columns, root) };
     },
   };

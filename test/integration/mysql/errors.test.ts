@@ -75,11 +75,20 @@ describe('MySQL: bad input gives one clear error', () => {
     await expect(restoreDump(config, { value: 'self' })).rejects.toThrow(/refusing to restore into destination .*: it is the database dump self was taken from/);
   });
 
-  it('refuses database_subset on a MySQL source instead of dumping the whole database', async () => {
+  it('refuses a database_subset that does not match the source, naming every problem, before reading a row', async () => {
     const config = workspace.config(`source:
   connection_uri: ${source.uri}
-  database_subset: { database: ${source.name}, table: customers, strategy_name: random, strategy_options: { percent: 10 } }
+  database_subset:
+    database: ${source.name}
+    table: custmers
+    strategy_name: random
+    strategy_options: { percent: 10 }
+    passthrough_tables: [nope]
 ${store()}`);
-    await expect(createDump(config, { name: 'subset-refused' })).rejects.toThrow(/source\.database_subset is not supported for MySQL\/MariaDB sources yet/);
+    const error = (await createDump(config, { name: 'subset-refused' }).catch((e: Error) => e)) as Error;
+    expect(error.message).toContain(`conf.yaml:5:5: source.database_subset.table: no table ${source.name}.custmers in the source`);
+    expect(error.message).toMatch(/passthrough_tables\[0\]: no table .*\.nope in the source/);
+    const list = await runCli(['-c', await workspace.writeConfig(store()), 'dump', 'list']);
+    expect(list.stdout).not.toContain('subset-refused');
   });
 });
