@@ -30,8 +30,13 @@ interface Ratios {
   restoreVsPgRestore: number;
   sizeVsGzip: number;
   transformedVsUntouched: number;
+  /** undefined for results measured before the subset run existed. */
+  subsetVsFull: number | undefined;
   rssMb: number;
 }
+
+/** The bench's name for the subset run (bench/run.ts). */
+export const SUBSET_RUN = 'replibyte dump create, 10% subset';
 
 function ratios(r: BenchResult): Ratios {
   const m = r.medians;
@@ -43,6 +48,7 @@ function ratios(r: BenchResult): Ratios {
     restoreVsPgRestore: m['replibyte dump restore remote']! / m[pgRestore]!,
     sizeVsGzip: r.outputBytes['replibyte dump create']! / r.outputBytes['pg_dump -Fp | gzip']!,
     transformedVsUntouched: m['customers, 3 columns transformed']! / m['customers, untouched']!,
+    subsetVsFull: m[SUBSET_RUN] === undefined ? undefined : m[SUBSET_RUN] / m['replibyte dump create']!,
     rssMb: Math.max(r.peakRssMb['replibyte dump create'] ?? Number.NaN, r.peakRssMb['replibyte dump restore remote'] ?? Number.NaN),
   };
 }
@@ -62,6 +68,7 @@ function targetLines(results: BenchResult[]): string[] {
       `  restore / gunzip|psql           = ${f(x.restoreVsPsql)}  (target ≤ 0.75: ${yes(x.restoreVsPsql <= 0.75)})`,
       `  restore / pg_restore -j         = ${f(x.restoreVsPgRestore)}  (target < 1: ${yes(x.restoreVsPgRestore < 1)}); every constraint valid: ${r.constraintsValid}`,
       `  3 columns transformed / untouched (customers) = ${f(x.transformedVsUntouched)}  (target ≤ 1.5: ${yes(x.transformedVsUntouched <= 1.5)})`,
+      ...(x.subsetVsFull === undefined ? [] : [`  10% subset (orders) / full dump = ${f(x.subsetVsFull)}  (measured; no target)`]),
       `  peak RSS of replibyte           = ${f(x.rssMb, 0)} MB  (target ≤ 150: ${yes(x.rssMb <= 150)})`,
     );
   }

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { ensureBenchDatabase, withDatabase } from './generate.js';
 import { measure, median, type Measurement } from './measure.js';
-import { writeReport, type BenchResult } from './report.js';
+import { SUBSET_RUN, writeReport, type BenchResult } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -79,7 +79,19 @@ async function recreate(adminUri: string, name: string): Promise<void> {
   await sql(adminUri, `CREATE DATABASE ${name}`);
 }
 
-function configYaml(source: string, destination: string, store: string, tables: 'all' | 'customers-transformed' | 'customers-untouched', encryption: boolean): string {
+/**
+ * The subset run: 10% of orders (seeded), their items (children), and every customer and product they
+ * reference; audit_log and events are not reached and keep their schema only (README, "Subset").
+ */
+const SUBSET = `
+  database_subset:
+    database: public
+    table: orders
+    strategy_name: random
+    strategy_options: { percent: 10, seed: 2024 }
+    include_children: { enabled: true, limit_per_parent: 100 }`;
+
+function configYaml(source: string, destination: string, store: string, tables: 'all' | 'subset' | 'customers-transformed' | 'customers-untouched', encryption: boolean): string {
   const transformers = `
   transformers:
     - database: public
@@ -87,7 +99,7 @@ function configYaml(source: string, destination: string, store: string, tables: 
       columns:
         - { name: email, transformer_name: email }
         - { name: first_name, transformer_name: first-name }
-        - { name: phone, transformer_name: redacted }${tables === 'all' ? `
+        - { name: phone, transformer_name: redacted }${tables === 'all' || tables === 'subset' ? `
     - database: public
       table: audit_log
       columns:
@@ -97,7 +109,7 @@ function configYaml(source: string, destination: string, store: string, tables: 
   return `${encryption ? 'encryption_key: bench-only-key-not-a-secret\n' : ''}salt: bench-salt
 source:
   connection_uri: ${source}
-  compression: zstd${tables === 'customers-untouched' ? '' : transformers}${tables === 'all' ? '' : `
+  compression: zstd${tables === 'subset' ? SUBSET : ''}${tables === 'customers-untouched' ? '' : transformers}${tables === 'all' || tables === 'subset' ? '' : `
   only_tables:
     - { database: public, table: customers }`}
 datastore:
@@ -127,10 +139,12 @@ async function runScale(args: Args, scale: number): Promise<BenchResult> {
   const confAll = join(scratch, 'all.yaml');
   const confT = join(scratch, 'customers-t.yaml');
   const confU = join(scratch, 'customers-u.yaml');
+  const confS = join(scratch, 'subset.yaml');
   const writeConfigs = async (encryption: boolean) => {
     await writeFile(confAll, configYaml(sourceUri, targetUri, store, 'all', encryption));
     await writeFile(confT, configYaml(sourceUri, targetUri, join(scratch, 'store-t'), 'customers-transformed', encryption));
     await writeFile(confU, configYaml(sourceUri, targetUri, join(scratch, 'store-u'), 'customers-untouched', encryption));
+    await writeFile(confS, configYaml(sourceUri, targetUri, join(scratch, 'store-s'), 'subset', encryption));
   };
   let encryption = true;
   await writeConfigs(true);
@@ -156,6 +170,10 @@ async function runScale(args: Args, scale: number): Promise<BenchResult> {
     'replibyte dump create': {
       before: () => rm(join(store, 'bench'), { recursive: true, force: true }),
       command: `${replibyte} -c ${q(confAll)} dump create -n bench --jobs ${args.jobs}`,
+    },
+    [SUBSET_RUN]: {
+      before: () => rm(join(scratch, 'store-s'), { recursive: true, force: true }).then(() => mkdir(join(scratch, 'store-s'))),
+      command: `${replibyte} -c ${q(confS)} dump create -n s --jobs ${args.jobs}`,
     },
     'pg_dump -Fp | gzip': { command: `pg_dump -Fp -d ${q(sourceUri)} | gzip > ${q(gz)}` },
     'pg_dump -Fp > /dev/null': { command: `pg_dump -Fp -d ${q(sourceUri)} > /dev/null` },

@@ -25,6 +25,12 @@ export class CopyRowTransform extends Transform {
 
   /** Column positions by name, computed once per table rather than searched on every row. */
   private readonly positions: ReadonlyMap<string, number>;
+  /** The transforms in column order, so a row is rebuilt left to right. */
+  private readonly ordered: readonly ColumnTransform[];
+  /** Where each field of the current row starts (one past the last for the end), reused row after row. */
+  private readonly starts: Int32Array;
+  private current = '';
+  private readonly row: RowView;
 
   constructor(
     private readonly columns: readonly string[],
@@ -33,6 +39,15 @@ export class CopyRowTransform extends Transform {
   ) {
     super({ highWaterMark: 256 * 1024 });
     this.positions = new Map(columns.map((name, index) => [name, index]));
+    this.ordered = [...transforms].sort((a, b) => a.index - b.index);
+    this.starts = new Int32Array(columns.length + 1);
+    this.row = {
+      get: (column) => {
+        const index = this.positions.get(column);
+        if (index === undefined) throw new Error(`${this.where}: no column ${column}`);
+        return decodeCopyField(this.field(index));
+      },
+    };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -66,25 +81,41 @@ export class CopyRowTransform extends Transform {
     return `${lines.join('\n')}\n`;
   }
 
+  /**
+   * Finds the fields' boundaries without cutting the row into strings (a row is mostly fields nobody
+   * reads, a JSON document say), then rebuilds it from the untouched stretches and the new values.
+   */
   private rewriteRow(line: string): string {
     this.line += 1;
-    const fields = line.split('\t');
-    if (fields.length !== this.columns.length) {
-      throw new Error(`${this.where}: row ${this.line} has ${fields.length} fields, expected ${this.columns.length}`);
-    }
-    const row: RowView = {
-      get: (column) => {
-        const index = this.positions.get(column);
-        if (index === undefined) throw new Error(`${this.where}: no column ${column}`);
-        return decodeCopyField(fields[index] as string);
-      },
-    };
-    const originals = this.transforms.map((t) => decodeCopyField(fields[t.index] as string));
-    // Templates see the original row, so apply every transform before writing any of them back.
-    const results = this.transforms.map((t, i) => t.apply(originals[i] as string | null, row));
-    this.transforms.forEach((t, i) => {
-      fields[t.index] = encodeCopyField(results[i] as string | null);
+    this.current = line;
+    this.findFields(line);
+    // Templates see the original row, so every transform runs before any field is replaced.
+    const results = this.ordered.map((t) => t.apply(decodeCopyField(this.field(t.index)), this.row));
+    let out = '';
+    let copiedUpTo = 0;
+    this.ordered.forEach((t, i) => {
+      out += line.slice(copiedUpTo, this.starts[t.index]) + encodeCopyField(results[i] as string | null);
+      copiedUpTo = (this.starts[t.index + 1] as number) - 1;
     });
-    return fields.join('\t');
+    return out + line.slice(copiedUpTo);
+  }
+
+  private findFields(line: string): void {
+    const starts = this.starts;
+    const expected = this.columns.length;
+    let fields = 1;
+    let tab = line.indexOf('\t');
+    while (tab !== -1) {
+      if (fields < expected) starts[fields] = tab + 1;
+      fields += 1;
+      tab = line.indexOf('\t', tab + 1);
+    }
+    if (fields !== expected) throw new Error(`${this.where}: row ${this.line} has ${fields} fields, expected ${expected}`);
+    starts[0] = 0;
+    starts[expected] = line.length + 1;
+  }
+
+  private field(index: number): string {
+    return this.current.slice(this.starts[index], (this.starts[index + 1] as number) - 1);
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Faker } from '@faker-js/faker';
 import { fitLength, refuseUnlessText } from './column-types.js';
 import { keyedDigest } from './salt.js';
+import type { RandomSource } from './random-source.js';
 import { SeededFaker } from './seeded-faker.js';
 import type { ColumnInfo, TransformerDefinition, TransformerExample } from './transformer.js';
 import { appendSuffix, refuseTooShortForUnique, suffixOf } from './unique-suffix.js';
@@ -26,7 +27,7 @@ export interface FakeTextSpec {
    * The fake: `faker` is a Faker whose randomness is seeded by the keyed digest of the value.
    * `limit` is the column's declared length; `suffix` is set on a unique column.
    */
-  generate(input: { faker: Faker; limit: number | undefined; column: ColumnInfo; suffix?: string }): string;
+  generate(input: { faker: Faker; random: RandomSource; limit: number | undefined; column: ColumnInfo; suffix?: string }): string;
 }
 
 /**
@@ -50,7 +51,7 @@ export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z
         // One keyed digest per value: it seeds the library and gives the unique suffix.
         const digest = options.deterministic ? keyedDigest(salt, spec.name, value) : randomBytes(32);
         const suffix = column.unique ? suffixOf(digest, { digits: spec.digitSuffix ?? false }) : undefined;
-        const fake = spec.generate({ faker: faker.fromDigest(digest), limit: column.maxLength, column, ...(suffix && { suffix }) });
+        const fake = spec.generate({ faker: faker.fromDigest(digest), random: faker.random, limit: column.maxLength, column, ...(suffix && { suffix }) });
         if (suffix === undefined || spec.placesSuffix) return fitLength(fake, column);
         return appendSuffix(fake, suffix, column, spec.digitSuffix ? '' : '-');
       };

@@ -11,6 +11,11 @@ import { keyedDigest } from './salt.js';
  */
 export class SeededFaker {
   private readonly source = RandomSource.fresh();
+
+  /** The stream behind `faker`, for picks that need no faker method (cheaper: no argument checks). */
+  get random(): RandomSource {
+    return this.source;
+  }
   readonly faker: Faker;
 
   constructor(

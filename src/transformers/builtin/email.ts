@@ -1,5 +1,6 @@
 import type { Faker } from '@faker-js/faker';
 import { fakeTextTransformer } from '../fake-text.js';
+import type { RandomSource } from '../random-source.js';
 
 const SAFE_DOMAINS = ['example.com', 'example.net', 'example.org'];
 
@@ -13,9 +14,9 @@ export const email = fakeTextTransformer({
   description: 'A realistic, valid email address at example.com/.net/.org (never a real mailbox); the same input gives the same address, so joins on it still join. Empty stays empty.',
   examples: [{ input: 'jane.doe@acme.com' }],
   placesSuffix: true,
-  generate: ({ faker, limit, suffix }) => {
-    const local = localPart(faker);
-    const domain = faker.helpers.arrayElement(SAFE_DOMAINS);
+  generate: ({ faker, random, limit, suffix }) => {
+    const local = localPart(nameListsOf(faker), random);
+    const domain = pick(SAFE_DOMAINS, random);
     const tail = suffix === undefined ? `@${domain}` : `.${suffix}@${domain}`;
     if (limit === undefined) return `${local}${tail}`;
     const room = limit - tail.length;
@@ -27,22 +28,26 @@ export const email = fakeTextTransformer({
 
 /**
  * The shapes people's addresses take (jane.doe, jane_doe42, jane17), from faker's English name lists.
- * Picked straight from the lists rather than through faker's `internet.exampleEmail`, which does the same
- * with ten times the work (patterns, transliteration) and was a transformed table's largest cost.
+ * Picked straight from the lists with the value's random stream rather than through faker's
+ * `internet.exampleEmail`, which does the same with ten times the work (patterns, transliteration,
+ * argument checks) and was a transformed table's largest cost.
  */
-function localPart(faker: Faker): string {
-  const names = nameListsOf(faker);
-  const first = faker.helpers.arrayElement(names.first);
-  const last = faker.helpers.arrayElement(names.last);
-  const separator = faker.helpers.arrayElement(['.', '_']);
-  switch (faker.number.int(2)) {
+function localPart(names: NameLists, random: RandomSource): string {
+  const first = pick(names.first, random);
+  const last = pick(names.last, random);
+  const separator = random.intBelow(2) === 0 ? '.' : '_';
+  switch (random.intBelow(3)) {
     case 0:
-      return `${first}${faker.number.int(99)}`;
+      return `${first}${random.intBelow(100)}`;
     case 1:
       return `${first}${separator}${last}`;
     default:
-      return `${first}${separator}${last}${faker.number.int(99)}`;
+      return `${first}${separator}${last}${random.intBelow(100)}`;
   }
+}
+
+function pick(list: readonly string[], random: RandomSource): string {
+  return list[random.intBelow(list.length)] as string;
 }
 
 interface NameLists {
