@@ -140,7 +140,7 @@ let shared: CompressionWorker | undefined;
 
 /** Whether zstd should run on a worker thread: only when there is a second core to run it. */
 export function compressionOffThread(): boolean {
-  return availableParallelism() > 1 && process.env.REPLIBYTE_COMPRESSION_THREAD !== '0';
+  return availableParallelism() > 2 && process.env.REPLIBYTE_COMPRESSION_THREAD !== '0';
 }
 
 /** A zstd compressor whose work happens on the shared compression worker. Output is the same zstd frame. */

@@ -30,7 +30,8 @@ export function refuseUnlessText(column: ColumnInfo): string | undefined {
 
 /** Cuts a value to the column's declared length (in characters), so that it still fits. */
 export function fitLength(value: string, column: ColumnInfo): string {
-  if (column.maxLength === undefined) return value;
+  // UTF-16 length ≥ characters: most values are short enough without counting characters one by one.
+  if (column.maxLength === undefined || value.length <= column.maxLength) return value;
   const characters = [...value];
   return characters.length <= column.maxLength ? value : characters.slice(0, column.maxLength).join('');
 }

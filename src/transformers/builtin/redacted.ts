@@ -17,10 +17,21 @@ export const redacted = defineTransformer({
   accepts: 'text, varchar(n), char(n), citext',
   refuses: refuseUnlessText,
   examples: [{ input: '4111 1111 1111 1111' }, { input: 'secret', options: { character: '#', width: 4 } }],
-  create: (options, { column }) => (value) => {
-    if (value === null) return null;
-    const characters = [...value];
-    if (characters.length <= 3) return value;
-    return fitLength(characters.slice(0, 3).join('') + options.character.repeat(options.width), column);
+  create: (options, { column }) => {
+    const mask = options.character.repeat(options.width);
+    return (value) => {
+      if (value === null) return null;
+      const kept = prefixOfCharacters(value, 3);
+      return kept === value ? value : fitLength(kept + mask, column);
+    };
   },
 });
+
+/** The first `count` characters (code points, so a surrogate pair is never cut), without splitting the whole string. */
+function prefixOfCharacters(value: string, count: number): string {
+  let end = 0;
+  for (let seen = 0; seen < count && end < value.length; seen += 1) {
+    end += (value.codePointAt(end) as number) > 0xffff ? 2 : 1;
+  }
+  return end >= value.length ? value : value.slice(0, end);
+}
