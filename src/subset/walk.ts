@@ -40,26 +40,47 @@ export interface WalkResult {
  */
 export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promise<WalkResult> {
   const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
-  await engine.keepStart(plan.start, plan.strategy);
+  // Which tables gained keys in the last round: a relation whose source table gained none has nothing
+  // new to follow (each question is about the last round's keys only), so it is not asked at all. On a
+  // real schema most relations are idle in most rounds, and asking costs a scan of a large table.
+  let grew = new TableSet();
+  if ((await engine.keepStart(plan.start, plan.strategy)) > 0) grew.add(plan.start);
   let round = 1;
   for (;;) {
-    let added = 0;
+    const growing = new TableSet();
     for (const relation of plan.relations) {
       if (isPassthrough(relation.parent)) continue; // all of its rows are there already
       if (isPassthrough(relation.child)) {
         // A passthrough table never grows: its references are followed once.
-        if (round === 1) added += await engine.keepParents(relation, round, true);
+        if (round === 1 && (await engine.keepParents(relation, round, true)) > 0) growing.add(relation.parent);
         continue;
       }
-      added += await engine.keepParents(relation, round, false);
+      if (grew.has(relation.child) && (await engine.keepParents(relation, round, false)) > 0) growing.add(relation.parent);
     }
     if (plan.children) {
       for (const relation of plan.relations) {
         if (isPassthrough(relation.parent) || isPassthrough(relation.child)) continue;
-        added += await engine.keepChildren(relation, round, plan.children.limitPerParent);
+        if (grew.has(relation.parent) && (await engine.keepChildren(relation, round, plan.children.limitPerParent)) > 0) growing.add(relation.child);
       }
     }
-    if (added === 0) return { rounds: round };
+    if (growing.size === 0) return { rounds: round };
+    grew = growing;
     round += 1;
+  }
+}
+
+class TableSet {
+  private readonly keys = new Set<string>();
+
+  add(table: NamedTable): void {
+    this.keys.add(JSON.stringify([table.schema, table.name]));
+  }
+
+  has(table: NamedTable): boolean {
+    return this.keys.has(JSON.stringify([table.schema, table.name]));
+  }
+
+  get size(): number {
+    return this.keys.size;
   }
 }
