@@ -23,8 +23,8 @@ describe('email', () => {
     expect([...outputs][0]).toMatch(/^[^@]+\.[0-9a-z]{12}@[^@]+$/);
   });
 
-  it('does not reveal the input to someone who knows copycat but not the salt', () => {
-    // copycat's own hash key is public: with the value fed directly, anyone could recompute the fake.
+  it('does not reveal the input to someone who knows the fake-data library but not the salt', () => {
+    // With the value fed to the library directly, anyone could recompute the fake from a guess.
     const apply = email.create({ deterministic: true }, { column, salt: Buffer.from('secret') });
     expect(apply('jane@acme.com', row)).not.toBe(email.create({ deterministic: true }, { column, salt: Buffer.from('guess') })('jane@acme.com', row));
   });
