@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,39 @@ destination:
     );
     expect(Number(row!.n)).toBe(ROWS);
     expect(Number(row!.same)).toBe(0);
+  }, 600_000);
+
+  it('a 50% random subset of its million rows: the keys stay in the server, the process under the same 64 MB heap', async () => {
+    const half = await createTestDatabase('bighalf');
+    // Its own file: workspace.writeConfig would replace the config the other tests use.
+    const subsetConfig = join(workspace.dir, 'subset.yaml');
+    await writeFile(subsetConfig, `
+salt: streaming-test
+source:
+  connection_uri: ${source.uri}
+  database_subset:
+    database: public
+    table: big
+    strategy_name: random
+    strategy_options: { percent: 50, seed: 7 }
+datastore:
+  local_disk:
+    dir: ${workspace.storeDir}
+destination:
+  connection_uri: ${half.uri}
+`);
+    const created = await runMeasured(['-c', subsetConfig, 'dump', 'create', '-n', 'half'], workspace);
+    expect(created.stderr).not.toContain('error');
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain(`public.big: ${ROWS / 2} of ${ROWS} rows kept (start)`);
+    // Half a million kept keys never reach the process: its peak is bounded like the full dump's.
+    expect(created.peakMiB).toBeLessThan(256);
+    console.log(`peak RSS: subset dump create ${created.peakMiB.toFixed(0)} MiB`);
+    const restoredRun = await runMeasured(['-c', subsetConfig, 'dump', 'restore', 'remote', '-v', 'half'], workspace);
+    expect(restoredRun.code).toBe(0);
+    const [row] = await half.sql<{ n: string }>('SELECT count(*) AS n FROM public.big');
+    expect(Number(row!.n)).toBe(ROWS / 2);
+    await half.drop();
   }, 600_000);
 
   it('a dump killed half-way is never listed, and its name can be used again', async () => {
