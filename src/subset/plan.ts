@@ -56,6 +56,11 @@ const randomOptions = z.strictObject({
 });
 const whereOptions = z.strictObject({ condition: z.string().min(1) });
 
+/** A table as a string, for sets and maps of tables (the walk's, the report's). */
+export function subsetTableKey(table: NamedTable): string {
+  return JSON.stringify([table.schema, table.name]);
+}
+
 export function sameTable(a: NamedTable, b: NamedTable): boolean {
   return a.schema === b.schema && a.name === b.name;
 }

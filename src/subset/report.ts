@@ -1,16 +1,11 @@
 import type { Reporter } from '../reporting/reporter.js';
 import type { NamedTable } from '../selection/table-selection.js';
-import { sameTable, tableLabel, type SubsetPlan } from './plan.js';
+import { sameTable, subsetTableKey, tableLabel, type SubsetPlan } from './plan.js';
 
 /** What the report of a walk asks the engine, once the walk has ended (in the same snapshot). */
 export interface SubsetCounter {
   countRows(table: NamedTable): Promise<number>;
   countKept(table: NamedTable): Promise<number>;
-}
-
-/** The key of a table in the set `reportSubset` returns. */
-export function subsetTableKey(table: NamedTable): string {
-  return JSON.stringify([table.schema, table.name]);
 }
 
 /**

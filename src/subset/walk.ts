@@ -1,5 +1,5 @@
 import type { NamedTable } from '../selection/table-selection.js';
-import { sameTable, type Relation, type SubsetPlan, type SubsetStrategy } from './plan.js';
+import { sameTable, subsetTableKey, type Relation, type SubsetPlan, type SubsetStrategy } from './plan.js';
 
 /**
  * What a database must do for the walk: keep the keys of chosen rows (in its own snapshot, e.g. a
@@ -43,44 +43,28 @@ export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promis
   // Which tables gained keys in the last round: a relation whose source table gained none has nothing
   // new to follow (each question is about the last round's keys only), so it is not asked at all. On a
   // real schema most relations are idle in most rounds, and asking costs a scan of a large table.
-  let grew = new TableSet();
-  if ((await engine.keepStart(plan.start, plan.strategy)) > 0) grew.add(plan.start);
+  let grew = new Set<string>();
+  if ((await engine.keepStart(plan.start, plan.strategy)) > 0) grew.add(subsetTableKey(plan.start));
   let round = 1;
   for (;;) {
-    const growing = new TableSet();
+    const growing = new Set<string>();
     for (const relation of plan.relations) {
       if (isPassthrough(relation.parent)) continue; // all of its rows are there already
       if (isPassthrough(relation.child)) {
         // A passthrough table never grows: its references are followed once.
-        if (round === 1 && (await engine.keepParents(relation, round, true)) > 0) growing.add(relation.parent);
+        if (round === 1 && (await engine.keepParents(relation, round, true)) > 0) growing.add(subsetTableKey(relation.parent));
         continue;
       }
-      if (grew.has(relation.child) && (await engine.keepParents(relation, round, false)) > 0) growing.add(relation.parent);
+      if (grew.has(subsetTableKey(relation.child)) && (await engine.keepParents(relation, round, false)) > 0) growing.add(subsetTableKey(relation.parent));
     }
     if (plan.children) {
       for (const relation of plan.relations) {
         if (isPassthrough(relation.parent) || isPassthrough(relation.child)) continue;
-        if (grew.has(relation.parent) && (await engine.keepChildren(relation, round, plan.children.limitPerParent)) > 0) growing.add(relation.child);
+        if (grew.has(subsetTableKey(relation.parent)) && (await engine.keepChildren(relation, round, plan.children.limitPerParent)) > 0) growing.add(subsetTableKey(relation.child));
       }
     }
     if (growing.size === 0) return { rounds: round };
     grew = growing;
     round += 1;
-  }
-}
-
-class TableSet {
-  private readonly keys = new Set<string>();
-
-  add(table: NamedTable): void {
-    this.keys.add(JSON.stringify([table.schema, table.name]));
-  }
-
-  has(table: NamedTable): boolean {
-    return this.keys.has(JSON.stringify([table.schema, table.name]));
-  }
-
-  get size(): number {
-    return this.keys.size;
   }
 }

@@ -5,13 +5,11 @@ import { splitMysqlScript } from '../../encode/mysql/statement-splitter.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { serverIdentity } from '../../sources/mysql/catalog.js';
-import { connectMysql, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/connection.js';
+import { connectMysql } from '../../sources/mysql/connection.js';
 import { redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 
-import { MYSQL_ENGINES } from '../../sources/mysql/identifiers.js';
-
-export { MYSQL_ENGINES };
+import { MYSQL_ENGINES, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/identifiers.js';
 
 export interface MysqlDestinationOptions {
   uri: string;

@@ -4,8 +4,6 @@ import { ReplibyteError } from '../../errors.js';
 import { redactUri } from '../uri-schemes.js';
 import { describeNetworkError } from '../network-errors.js';
 
-export { quoteMysqlIdentifier, rawSql } from './identifiers.js';
-
 /** The database named by a mysql:// URI (the original required one). */
 export function databaseOf(uri: string): string {
   const name = decodeURIComponent(new URL(uri).pathname.replace(/^\//, ''));

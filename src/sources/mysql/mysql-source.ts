@@ -13,7 +13,8 @@ import { computeMysqlSubset, type MysqlSubset } from '../../subset/mysql/mysql-s
 import { prepareMysqlSubsetTables, type MysqlSubsetTables } from '../../subset/mysql/mysql-subset.js';
 import { readMysqlCatalog, type MysqlCatalog, type MysqlTableInfo } from './catalog.js';
 import { literalKindOf, type LiteralKind } from './column-types.js';
-import { connectMysql, quoteMysqlIdentifier, streamingConnection } from './connection.js';
+import { connectMysql, streamingConnection } from './connection.js';
+import { quoteMysqlIdentifier } from './identifiers.js';
 import { queryRows } from './row-stream.js';
 import { postDataScript, preDataScript } from './schema-script.js';
 

@@ -3,8 +3,8 @@ import type { Config } from '../../config/load.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import type { NamedTable, TableSelection } from '../../selection/table-selection.js';
 import type { MysqlCatalog } from '../../sources/mysql/catalog.js';
-import { planSubset, sameTable } from '../plan.js';
-import { reportSubset, subsetTableKey } from '../report.js';
+import { planSubset, sameTable, subsetTableKey } from '../plan.js';
+import { reportSubset } from '../report.js';
 import { walkSubset } from '../walk.js';
 import { MysqlSubsetEngine, type MysqlSubsetTables } from './mysql-subset.js';
 
