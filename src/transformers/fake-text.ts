@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Faker } from '@faker-js/faker';
 import { fitLength, refuseUnlessText } from './column-types.js';
-import { keyedDigest } from './salt.js';
+import { keyedDigest, keyedSeed } from './salt.js';
 import type { RandomSource } from './random-source.js';
 import { SeededFaker } from './seeded-faker.js';
 import type { ColumnInfo, TransformerDefinition, TransformerExample } from './transformer.js';
@@ -48,8 +48,8 @@ export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z
       const faker = new SeededFaker(salt, spec.name);
       const keepEmpty = spec.keepEmpty ?? true;
       const fakeOf = (value: string): string => {
-        // One keyed digest per value: it seeds the library and gives the unique suffix.
-        const digest = options.deterministic ? keyedDigest(salt, spec.name, value) : randomBytes(32);
+        // One keyed digest per value: it seeds the library and, on a unique column, gives the suffix too.
+        const digest = !options.deterministic ? randomBytes(32) : column.unique ? keyedDigest(salt, spec.name, value) : keyedSeed(salt, spec.name, value);
         const suffix = column.unique ? suffixOf(digest, { digits: spec.digitSuffix ?? false }) : undefined;
         const fake = spec.generate({ faker: faker.fromDigest(digest), random: faker.random, limit: column.maxLength, column, ...(suffix && { suffix }) });
         if (suffix === undefined || spec.placesSuffix) return fitLength(fake, column);

@@ -1,145 +1,156 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /**
- * HMAC-SHA256 of short messages, computed in JavaScript with the key's inner and outer states prepared
- * once. Every fake value costs one keyed digest, and node's `createHmac` pays about 3 µs per call in
- * object creation, key set-up (two extra compressions) and crossings into C++: at 300,000 values a second
- * it was most of a transformed table's time. Here a value of up to 55 bytes costs two compressions and no
- * allocation but the 32-byte result, about 2.5 × faster. The output is HMAC-SHA256 bit for bit (a
- * property test compares it with node's on random inputs), so fake values do not change.
- * Messages longer than the scratch buffer go to `createHmac`. See docs/decisions/0006-keyed-digest-in-js.md.
+ * The keyed digest behind every deterministic fake value: 32 bytes, the concatenation of two
+ * SipHash-2-4-128 outputs of the value under two 128-bit keys derived from the salt.
+ *
+ * SipHash is a pseudo-random function built for short inputs (hash-table keys): without the key its
+ * output cannot be predicted or inverted, so a fake value reveals nothing about the original, and two
+ * SipHashes of a 20-byte value cost about a tenth of the two SHA-256 compressions that HMAC-SHA256
+ * needed (decision 0009; the digest was most of a transformed table's time). Written here because node's
+ * crypto has no SipHash and no well-kept npm package offers the 128-bit variant; `keyed-digest.test.ts`
+ * checks it against OpenSSL's SipHash on the reference vectors and on random inputs.
  */
-/** Values up to about 2.7 KB of UTF-8 take the fast path; longer ones are rare enough for createHmac. */
-const SCRATCH_BYTES = 8192;
-
 export class KeyedDigester {
-  private readonly inner = new Int32Array(8);
-  private readonly outer = new Int32Array(8);
-  private readonly state = new Int32Array(8);
-  private readonly scratch = Buffer.alloc(SCRATCH_BYTES);
-  private readonly outerBlock = new Uint8Array(64);
+  /** Two keys, each as four little-endian 32-bit words: k0 low, k0 high, k1 low, k1 high. */
+  private readonly keys: Int32Array;
+  private scratch = Buffer.alloc(256);
 
-  constructor(private readonly key: Buffer) {
-    // Keys longer than a block are hashed first (RFC 2104).
-    const block = key.length > 64 ? createHash('sha256').update(key).digest() : key;
-    const ipad = new Uint8Array(64).fill(0x36);
-    const opad = new Uint8Array(64).fill(0x5c);
-    for (let i = 0; i < block.length; i += 1) {
-      ipad[i]! ^= block[i]!;
-      opad[i]! ^= block[i]!;
-    }
-    this.inner.set(IV);
-    compress(this.inner, ipad, 0);
-    this.outer.set(IV);
-    compress(this.outer, opad, 0);
-    // The outer message is always the 32-byte inner digest: its padding never changes.
-    this.outerBlock[32] = 0x80;
-    this.outerBlock[62] = 0x03; // (64 + 32) bytes = 768 bits = 0x300
+  constructor(salt: Buffer) {
+    // The salt may be any length; the keys are a fixed function of it that reveals nothing about it.
+    const derived = createHmac('sha256', salt).update('replibyte seed digest v2').digest();
+    this.keys = new Int32Array(8);
+    for (let i = 0; i < 8; i += 1) this.keys[i] = derived.readInt32LE(i * 4);
   }
 
-  /** HMAC-SHA256 of the parts, each followed by a NUL byte (so ('ab','c') and ('a','bc') differ). */
-  digest(parts: readonly string[]): Buffer {
+  /**
+   * The digest of the parts, each followed by a NUL byte (so ('ab','c') and ('a','bc') differ). Its first
+   * 16 bytes are the same whichever width is asked: a caller that needs only a seed pays for one SipHash.
+   */
+  digest(parts: readonly string[], width: 16 | 32 = 32): Buffer {
     let worstCase = 0;
     for (const part of parts) worstCase += part.length * 3 + 1;
-    if (worstCase > SCRATCH_BYTES - 72) return this.slowDigest(parts);
-    const buffer = this.scratch;
+    if (worstCase > this.scratch.length) this.scratch = Buffer.alloc(Math.max(worstCase, this.scratch.length * 2));
+    const message = this.scratch;
     let length = 0;
     for (const part of parts) {
-      length += buffer.write(part, length, 'utf8');
-      buffer[length++] = 0;
+      length = writeUtf8(message, part, length);
+      message[length++] = 0;
     }
-    return this.finish(length);
-  }
-
-  private finish(length: number): Buffer {
-    const buffer = this.scratch;
-    // SHA-256 padding: 0x80, zeros, then the length in bits of ipad block + message, big-endian.
-    const padded = ((length + 9 + 63) >> 6) << 6;
-    buffer[length] = 0x80;
-    buffer.fill(0, length + 1, padded - 4);
-    buffer.writeUInt32BE((length + 64) * 8, padded - 4);
-    const state = this.state;
-    state.set(this.inner);
-    for (let offset = 0; offset < padded; offset += 64) compress(state, buffer, offset);
-    const outerBlock = this.outerBlock;
-    for (let i = 0; i < 8; i += 1) {
-      const word = state[i]!;
-      outerBlock[i * 4] = word >>> 24;
-      outerBlock[i * 4 + 1] = word >>> 16;
-      outerBlock[i * 4 + 2] = word >>> 8;
-      outerBlock[i * 4 + 3] = word;
-    }
-    state.set(this.outer);
-    compress(state, outerBlock, 0);
-    const out = Buffer.allocUnsafe(32);
-    for (let i = 0; i < 8; i += 1) out.writeInt32BE(state[i]!, i * 4);
+    const out = Buffer.allocUnsafe(width);
+    sipHash128(this.keys, 0, message, length, out, 0);
+    if (width === 32) sipHash128(this.keys, 4, message, length, out, 16);
     return out;
-  }
-
-  private slowDigest(parts: readonly string[]): Buffer {
-    const hmac = createHmac('sha256', this.key);
-    for (const part of parts) {
-      hmac.update(part);
-      hmac.update('\u0000');
-    }
-    return hmac.digest();
   }
 }
 
-const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
-  0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
-  0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
-  0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-  0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
-  0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
-
-const W = new Int32Array(64);
-
-/** One SHA-256 compression (FIPS 180-4, section 6.2.2) of the 64 bytes at `offset` into `state`. */
-function compress(state: Int32Array, block: Uint8Array, offset: number): void {
-  for (let i = 0; i < 16; i += 1) {
-    const j = offset + i * 4;
-    W[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
+/**
+ * SipHash-2-4 with a 128-bit output (Aumasson and Bernstein, the reference's `siphash` with outlen 16),
+ * on 32-bit halves since JavaScript has no fast 64-bit integers. The key is `keys[at..at+3]`; the 16
+ * output bytes go to `out[outAt..]`, little-endian as the reference writes them.
+ */
+export function sipHash128(keys: Int32Array, at: number, message: Uint8Array, length: number, out: Uint8Array, outAt: number): void {
+  const k0l = keys[at]!;
+  const k0h = keys[at + 1]!;
+  const k1l = keys[at + 2]!;
+  const k1h = keys[at + 3]!;
+  // "somepseudorandomlygeneratedbytes", with v1 ^= 0xee for the 128-bit output.
+  let v0l = k0l ^ 0x70736575;
+  let v0h = k0h ^ 0x736f6d65;
+  let v1l = k1l ^ 0x6e646f6d ^ 0xee;
+  let v1h = k1h ^ 0x646f7261;
+  let v2l = k0l ^ 0x6e657261;
+  let v2h = k0h ^ 0x6c796765;
+  let v3l = k1l ^ 0x79746573;
+  let v3h = k1h ^ 0x74656462;
+  // Blocks of 8 bytes; the last holds the rest of the message and the length's low byte on top.
+  const lastBlock = length >> 3;
+  const phases = lastBlock + 3; // every block, then the two finalisations
+  for (let phase = 0; phase < phases; phase += 1) {
+    let ml = 0;
+    let mh = 0;
+    let rounds = 2;
+    if (phase < lastBlock) {
+      const j = phase * 8;
+      ml = message[j]! | (message[j + 1]! << 8) | (message[j + 2]! << 16) | (message[j + 3]! << 24);
+      mh = message[j + 4]! | (message[j + 5]! << 8) | (message[j + 6]! << 16) | (message[j + 7]! << 24);
+    } else if (phase === lastBlock) {
+      mh = (length & 0xff) << 24;
+      for (let j = lastBlock * 8, shift = 0; j < length; j += 1, shift += 8) {
+        if (shift < 32) ml |= message[j]! << shift;
+        else mh |= message[j]! << (shift - 32);
+      }
+    } else {
+      rounds = 4;
+      if (phase === lastBlock + 1) v2l ^= 0xee;
+      else v1l ^= 0xdd;
+    }
+    v3l ^= ml;
+    v3h ^= mh;
+    for (let r = 0; r < rounds; r += 1) {
+      // v0 += v1; v1 <<<= 13; v1 ^= v0; v0 <<<= 32
+      let sum = (v0l + v1l) | 0;
+      v0h = (v0h + v1h + (((v0l & v1l) | ((v0l | v1l) & ~sum)) >>> 31)) | 0;
+      v0l = sum;
+      let tl = (v1l << 13) | (v1h >>> 19);
+      let th = (v1h << 13) | (v1l >>> 19);
+      v1l = tl ^ v0l;
+      v1h = th ^ v0h;
+      tl = v0l;
+      v0l = v0h;
+      v0h = tl;
+      // v2 += v3; v3 <<<= 16; v3 ^= v2
+      sum = (v2l + v3l) | 0;
+      v2h = (v2h + v3h + (((v2l & v3l) | ((v2l | v3l) & ~sum)) >>> 31)) | 0;
+      v2l = sum;
+      tl = (v3l << 16) | (v3h >>> 16);
+      th = (v3h << 16) | (v3l >>> 16);
+      v3l = tl ^ v2l;
+      v3h = th ^ v2h;
+      // v0 += v3; v3 <<<= 21; v3 ^= v0
+      sum = (v0l + v3l) | 0;
+      v0h = (v0h + v3h + (((v0l & v3l) | ((v0l | v3l) & ~sum)) >>> 31)) | 0;
+      v0l = sum;
+      tl = (v3l << 21) | (v3h >>> 11);
+      th = (v3h << 21) | (v3l >>> 11);
+      v3l = tl ^ v0l;
+      v3h = th ^ v0h;
+      // v2 += v1; v1 <<<= 17; v1 ^= v2; v2 <<<= 32
+      sum = (v2l + v1l) | 0;
+      v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~sum)) >>> 31)) | 0;
+      v2l = sum;
+      tl = (v1l << 17) | (v1h >>> 15);
+      th = (v1h << 17) | (v1l >>> 15);
+      v1l = tl ^ v2l;
+      v1h = th ^ v2h;
+      tl = v2l;
+      v2l = v2h;
+      v2h = tl;
+    }
+    v0l ^= ml;
+    v0h ^= mh;
+    if (phase > lastBlock) {
+      const o = outAt + (phase === lastBlock + 1 ? 0 : 8);
+      writeInt32LE(out, o, v0l ^ v1l ^ v2l ^ v3l);
+      writeInt32LE(out, o + 4, v0h ^ v1h ^ v2h ^ v3h);
+    }
   }
-  for (let i = 16; i < 64; i += 1) {
-    const w15 = W[i - 15]!;
-    const w2 = W[i - 2]!;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
+}
+
+/** `text` as UTF-8 at `at`; returns the end. ASCII is copied here: a call into C++ costs more than a short value. */
+function writeUtf8(buffer: Buffer, text: string, at: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return at + buffer.write(text, at, 'utf8');
+    buffer[at + i] = code;
   }
-  let a = state[0]!;
-  let b = state[1]!;
-  let c = state[2]!;
-  let d = state[3]!;
-  let e = state[4]!;
-  let f = state[5]!;
-  let g = state[6]!;
-  let h = state[7]!;
-  for (let i = 0; i < 64; i += 1) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
-  }
-  state[0] = (state[0]! + a) | 0;
-  state[1] = (state[1]! + b) | 0;
-  state[2] = (state[2]! + c) | 0;
-  state[3] = (state[3]! + d) | 0;
-  state[4] = (state[4]! + e) | 0;
-  state[5] = (state[5]! + f) | 0;
-  state[6] = (state[6]! + g) | 0;
-  state[7] = (state[7]! + h) | 0;
+  return at + length;
+}
+
+function writeInt32LE(out: Uint8Array, at: number, word: number): void {
+  out[at] = word;
+  out[at + 1] = word >>> 8;
+  out[at + 2] = word >>> 16;
+  out[at + 3] = word >>> 24;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { keyedDigest } from './salt.js';
+import { keyedSeed } from './salt.js';
 
 /**
  * A stream of pseudo-random numbers: seeded by the keyed digest of a value for deterministic
@@ -29,8 +29,8 @@ export class RandomSource {
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // the all-zero state never leaves zero
   }
 
-  static seeded(salt: Buffer, ...parts: string[]): RandomSource {
-    return new RandomSource(keyedDigest(salt, ...parts));
+  static seeded(salt: Buffer, label: string, value: string): RandomSource {
+    return new RandomSource(keyedSeed(salt, label, value));
   }
 
   static fromDigest(digest: Buffer): RandomSource {

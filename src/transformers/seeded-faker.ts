@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Faker, Randomizer } from '@faker-js/faker';
 import { RandomSource } from './random-source.js';
-import { keyedDigest } from './salt.js';
+import { keyedSeed } from './salt.js';
 
 /**
  * One Faker instance whose randomness is reset, value by value, to a stream seeded by the keyed digest of
@@ -28,7 +28,7 @@ export class SeededFaker {
 
   /** Faker positioned for this value (deterministic), or on fresh randomness. */
   for(value: string, deterministic = true): Faker {
-    return this.fromDigest(deterministic ? keyedDigest(this.salt, this.label, value) : randomBytes(32));
+    return this.fromDigest(deterministic ? keyedSeed(this.salt, this.label, value) : randomBytes(16));
   }
 
   /** Faker positioned on a digest the caller already computed (its first 16 bytes seed the stream). */

@@ -4,7 +4,7 @@ import { keyedDigest } from './salt.js';
 
 /**
  * Keeps a unique column unique: a fake value plus a short keyed digest of the original value. Distinct
- * inputs collide only if 62 bits of HMAC-SHA256 do (about 1 in 10^7 for a million rows, 1 in 10^9 for
+ * inputs collide only if 62 bits of the keyed digest do (about 1 in 10^7 for a million rows, 1 in 10^9 for
  * 100,000), and the suffix reveals nothing without the salt.
  */
 export const SUFFIX_LENGTH = 12;
