@@ -31,6 +31,8 @@ export class CopyRowTransform extends Transform {
   private readonly starts: Int32Array;
   private current = '';
   private readonly row: RowView;
+  /** The new values of the current row, in the order of `ordered` (reused: no array per row). */
+  private readonly results: Array<string | null>;
 
   constructor(
     private readonly columns: readonly string[],
@@ -41,6 +43,7 @@ export class CopyRowTransform extends Transform {
     this.positions = new Map(columns.map((name, index) => [name, index]));
     this.ordered = [...transforms].sort((a, b) => a.index - b.index);
     this.starts = new Int32Array(columns.length + 1);
+    this.results = this.ordered.map(() => null);
     this.row = {
       get: (column) => {
         const index = this.positions.get(column);
@@ -90,13 +93,18 @@ export class CopyRowTransform extends Transform {
     this.current = line;
     this.findFields(line);
     // Templates see the original row, so every transform runs before any field is replaced.
-    const results = this.ordered.map((t) => t.apply(decodeCopyField(this.field(t.index)), this.row));
+    const { ordered, results, starts } = this;
+    for (let i = 0; i < ordered.length; i += 1) {
+      const transform = ordered[i]!;
+      results[i] = transform.apply(decodeCopyField(this.field(transform.index)), this.row);
+    }
     let out = '';
     let copiedUpTo = 0;
-    this.ordered.forEach((t, i) => {
-      out += line.slice(copiedUpTo, this.starts[t.index]) + encodeCopyField(results[i] as string | null);
-      copiedUpTo = (this.starts[t.index + 1] as number) - 1;
-    });
+    for (let i = 0; i < ordered.length; i += 1) {
+      const index = ordered[i]!.index;
+      out += line.slice(copiedUpTo, starts[index]) + encodeCopyField(results[i]!);
+      copiedUpTo = starts[index + 1]! - 1;
+    }
     return out + line.slice(copiedUpTo);
   }
 

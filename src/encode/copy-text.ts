@@ -35,11 +35,20 @@ export function decodeCopyField(field: string): string | null {
   return out;
 }
 
-const NEEDS_ESCAPE = /[\\\b\f\n\r\t\v]/;
 const ESCAPE_ALL = /[\\\b\f\n\r\t\v]/g;
 const ENCODED: Record<string, string> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
 export function encodeCopyField(value: string | null): string {
   if (value === null) return '\\N';
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPE_ALL, (c) => ENCODED[c] as string) : value;
+  return needsEscape(value) ? value.replace(ESCAPE_ALL, (c) => ENCODED[c] as string) : value;
+}
+
+/** Whether a value holds a backslash or a control character COPY escapes: a loop beats a regex on short values. */
+function needsEscape(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    // \b \t \n \v \f \r are 8..13; the backslash is 92.
+    if (code === 92 || (code >= 8 && code <= 13)) return true;
+  }
+  return false;
 }
