@@ -18,6 +18,8 @@ interface Task {
   deps: string[];
   /** Larger first among the ready tasks. */
   weight: number;
+  /** Ready but better left for later (it would only wait on another connection's lock): checked at each pick. */
+  holdOff?: () => boolean;
   run: (client: pg.Client) => Promise<void>;
 }
 
@@ -34,7 +36,11 @@ export interface ParallelProgress {
  * table's rows (largest first), then at once its indexes and keys on the same connection, while other
  * tables still load; the remaining post-data statements once all rows are in; each foreign key as soon
  * as both its tables are complete — added NOT VALID (catalog only, one at a time so that two never wait
- * on each other's locks), then validated, which blocks no other work. Not one transaction: see
+ * on each other's locks), then validated, which blocks no other work. Adding takes a lock that a running
+ * validation of the same table holds against it, so an addition waits (picking other work meanwhile)
+ * until no validation runs on its tables, as does a second validation of one table; additions go before
+ * everything else: they are cheap and each one lets a long validation start. Validations go largest
+ * table first. Not one transaction: see
  * docs/decisions/0005-parallel-restore.md.
  */
 export async function restoreInParallel(uri: string, manifest: Manifest, readPart: PartReader, jobs: number, progress: ParallelProgress): Promise<void> {
@@ -89,29 +95,62 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
     },
   });
   let addingKey: Promise<void> = Promise.resolve();
+  /**
+   * Tables a VALIDATE CONSTRAINT is running on. It holds SHARE UPDATE EXCLUSIVE there, which an ADD on the
+   * table and another validation of it would wait for: they hold off instead, and their lane works on.
+   */
+  const validating = new Set<string>();
+  const bytesOf = new Map(tables.map((part) => [relationKey(part.schema!, part.table!), part.rawBytes]));
+  const done = (fk: (typeof plan.foreignKeys)[number]) => {
+    progress.foreignKeysPending = progress.foreignKeysPending.filter((sql) => sql !== fk.original);
+  };
   for (const [index, fk] of plan.foreignKeys.entries()) {
-    const onLoaded = fk.addNotValid && fk.referenced && loaded.has(fk.referenced);
-    tasks.push({
-      name: `foreign key ${index}`,
-      deps: onLoaded ? [loadName(fk.table), loadName(fk.referenced!)] : [...allLoads, 'post-data'],
-      weight: 0,
-      run: async (client) => {
-        if (fk.addNotValid && fk.validate) {
-          // One ADD at a time over all connections: each locks two tables, and two could deadlock.
-          const previous = addingKey;
-          let release!: () => void;
-          addingKey = new Promise((resolve) => (release = resolve));
-          await previous;
-          try {
-            await query(client, fk.addNotValid, 'schema (post-data)');
-          } finally {
-            release();
-          }
-          await query(client, fk.validate, 'schema (post-data)');
-        } else {
+    const onLoaded = fk.addNotValid && fk.validate && fk.referenced && loaded.has(fk.referenced);
+    if (!onLoaded) {
+      tasks.push({
+        name: `foreign key ${index}`,
+        deps: [...allLoads, 'post-data'],
+        weight: 0,
+        run: async (client) => {
           await query(client, fk.original, 'schema (post-data)');
+          done(fk);
+        },
+      });
+      continue;
+    }
+    const child = fk.table;
+    const parent = fk.referenced!;
+    tasks.push({
+      name: `add foreign key ${index}`,
+      deps: [loadName(child), loadName(parent)],
+      weight: Number.MAX_SAFE_INTEGER,
+      holdOff: () => validating.has(child) || validating.has(parent),
+      run: async (client) => {
+        // One ADD at a time over all connections: each locks two tables, and two could deadlock.
+        const previous = addingKey;
+        let release!: () => void;
+        addingKey = new Promise((resolve) => (release = resolve));
+        await previous;
+        try {
+          await query(client, fk.addNotValid!, 'schema (post-data)');
+        } finally {
+          release();
         }
-        progress.foreignKeysPending = progress.foreignKeysPending.filter((sql) => sql !== fk.original);
+      },
+    });
+    tasks.push({
+      name: `validate foreign key ${index}`,
+      deps: [`add foreign key ${index}`],
+      weight: bytesOf.get(child) ?? 0,
+      holdOff: () => validating.has(child),
+      run: async (client) => {
+        validating.add(child);
+        try {
+          await query(client, fk.validate!, 'schema (post-data)');
+        } finally {
+          validating.delete(child);
+        }
+        done(fk);
       },
     });
   }
@@ -129,7 +168,10 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
   }
 }
 
-/** Each connection takes the heaviest task whose dependencies are done; the first failure stops new work. */
+/**
+ * Each connection takes the heaviest task whose dependencies are done (and that does not hold off); the
+ * first failure stops new work.
+ */
 async function runGraph(tasks: Task[], clients: pg.Client[]): Promise<void> {
   const pending = [...tasks].sort((a, b) => b.weight - a.weight);
   const done = new Set<string>();
@@ -145,7 +187,7 @@ async function runGraph(tasks: Task[], clients: pg.Client[]): Promise<void> {
   const lane = async (client: pg.Client) => {
     for (;;) {
       if (failure !== undefined || pending.length === 0) return;
-      const at = pending.findIndex((task) => task.deps.every((dep) => done.has(dep)));
+      const at = pending.findIndex((task) => task.deps.every((dep) => done.has(dep)) && !task.holdOff?.());
       if (at === -1) {
         if (running === 0) return; // nothing can ever become ready: reported below
         await changed;
