@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import type { ColumnInfo } from '../transformers/transformer.js';
 import { decodeCopyField, encodeCopyField } from './copy-text.js';
 
 /** Read access to the other columns of the row being transformed (for `template` and friends). */
@@ -12,16 +13,31 @@ export interface ColumnTransform {
   /** Position of the column in the COPY column list. */
   index: number;
   apply: ValueTransform;
+  /** How a worker thread builds the same function (absent: this transform runs on the main thread only). */
+  recipe?: TransformRecipe;
 }
 
 /**
- * Rewrites the transformed columns of COPY text rows. Only tables with a transformer pay for this:
- * untouched tables never go through it. Only the transformed fields are decoded and re-encoded; the
- * others are copied as the server wrote them.
+ * A built-in transformer's function, as data a worker thread can rebuild it from: the same definition,
+ * options, column and salt give the same function (transformers are pure and keep no state across rows
+ * that changes their output).
  */
-export class CopyRowTransform extends Transform {
-  private carry: Buffer | undefined;
-  private line = 0;
+export interface TransformRecipe {
+  transformer: string;
+  options: unknown;
+  column: ColumnInfo;
+  tableColumns: readonly string[];
+  salt: Buffer;
+}
+
+/**
+ * Rewrites the transformed columns of complete COPY text lines: the work of `CopyRowTransform` below and
+ * of the row-transform worker threads (parallel-row-transform.ts). Only the transformed fields are
+ * decoded and re-encoded; the others are copied as the server wrote them.
+ */
+export class CopyRowRewriter {
+  /** Rows rewritten so far (the first row is 1), for messages; a worker sets it before each batch. */
+  line = 0;
 
   /** Column positions by name, computed once per table rather than searched on every row. */
   private readonly positions: ReadonlyMap<string, number>;
@@ -36,10 +52,9 @@ export class CopyRowTransform extends Transform {
 
   constructor(
     private readonly columns: readonly string[],
-    private readonly transforms: readonly ColumnTransform[],
+    transforms: readonly ColumnTransform[],
     private readonly where: string,
   ) {
-    super({ highWaterMark: 256 * 1024 });
     this.positions = new Map(columns.map((name, index) => [name, index]));
     this.ordered = [...transforms].sort((a, b) => a.index - b.index);
     this.starts = new Int32Array(columns.length + 1);
@@ -53,31 +68,8 @@ export class CopyRowTransform extends Transform {
     };
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    const lastNewline = data.lastIndexOf(10);
-    if (lastNewline === -1) {
-      this.carry = data;
-      callback();
-      return;
-    }
-    this.carry = lastNewline + 1 < data.length ? data.subarray(lastNewline + 1) : undefined;
-    try {
-      callback(null, Buffer.from(this.rewriteLines(data.toString('utf8', 0, lastNewline + 1)), 'utf8'));
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.carry && this.carry.length > 0) {
-      callback(new Error(`${this.where}: the last row has no end of line (COPY data truncated)`));
-      return;
-    }
-    callback();
-  }
-
-  private rewriteLines(text: string): string {
+  /** `text` is whole lines, each ending with a newline. */
+  rewriteLines(text: string): string {
     const lines = text.split('\n');
     lines.pop(); // the text ends with a newline
     for (let i = 0; i < lines.length; i += 1) lines[i] = this.rewriteRow(lines[i] as string);
@@ -125,5 +117,48 @@ export class CopyRowTransform extends Transform {
 
   private field(index: number): string {
     return this.current.slice(this.starts[index], (this.starts[index + 1] as number) - 1);
+  }
+}
+
+/**
+ * Rewrites the transformed columns of COPY text rows on this thread. Only tables with a transformer pay
+ * for this: untouched tables never go through it. Large tables go to `ParallelRowTransform` instead
+ * (rowRewriteStream in parallel-row-transform.ts chooses).
+ */
+export class CopyRowTransform extends Transform {
+  private carry: Buffer | undefined;
+  private readonly rewriter: CopyRowRewriter;
+
+  constructor(
+    columns: readonly string[],
+    transforms: readonly ColumnTransform[],
+    private readonly where: string,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+    this.rewriter = new CopyRowRewriter(columns, transforms, where);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const lastNewline = data.lastIndexOf(10);
+    if (lastNewline === -1) {
+      this.carry = data;
+      callback();
+      return;
+    }
+    this.carry = lastNewline + 1 < data.length ? data.subarray(lastNewline + 1) : undefined;
+    try {
+      callback(null, Buffer.from(this.rewriter.rewriteLines(data.toString('utf8', 0, lastNewline + 1)), 'utf8'));
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.carry && this.carry.length > 0) {
+      callback(new Error(`${this.where}: the last row has no end of line (COPY data truncated)`));
+      return;
+    }
+    callback();
   }
 }

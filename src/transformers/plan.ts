@@ -1,6 +1,6 @@
 import type { Config, ConfigProblem } from '../config/load.js';
 import { formatKeyPath } from '../config/load.js';
-import type { ColumnTransform, ValueTransform } from '../encode/copy-row-transform.js';
+import type { ColumnTransform, TransformRecipe, ValueTransform } from '../encode/copy-row-transform.js';
 import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
 import type { TransformerRegistry } from './registry.js';
@@ -54,6 +54,8 @@ interface PlannedColumn {
   /** The options as written, to compare two entries. */
   optionsText: string;
   apply: ValueTransform;
+  /** How a worker thread rebuilds `apply` (for a follower: the key's, since it runs the key's function). */
+  recipe: TransformRecipe;
   path?: PropertyKey[];
   propagatedFrom?: PlannedColumn;
 }
@@ -157,6 +159,7 @@ export function checkTransforms(
         definition,
         optionsText: stableJson(options.data),
         apply,
+        recipe: { transformer: definition.name, options: options.data, column, tableColumns: columns, salt },
         path,
       });
     });
@@ -170,7 +173,7 @@ export function checkTransforms(
     const index = dumpedColumns(table).indexOf(entry.column.name);
     const key = tableKey(entry.schema, entry.table);
     const tablePlan = plan.tables.get(key) ?? { transforms: [] };
-    tablePlan.transforms.push({ index, apply: entry.apply });
+    tablePlan.transforms.push({ index, apply: entry.apply, recipe: entry.recipe });
     plan.tables.set(key, tablePlan);
     const root = entry.propagatedFrom;
     plan.transformed.push({

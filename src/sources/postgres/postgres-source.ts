@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
-import { CopyRowTransform } from '../../encode/copy-row-transform.js';
+import { rowRewriteStream } from '../../encode/parallel-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables, type TableSelection } from '../../selection/table-selection.js';
 import { CREATE_KEEP_TABLE } from '../../subset/postgres/postgres-subset.js';
@@ -149,7 +149,7 @@ export class PostgresSource implements DumpSource {
     context.reporter.progress?.({ type: 'table-start', table: label, ...(table.estimatedRows >= 0 && { estimatedRows: table.estimatedRows }) });
     let data: AsyncIterable<Buffer> = copy;
     if (transforms.length > 0) {
-      const rewrite = new CopyRowTransform(columns, transforms, `table ${label}`);
+      const rewrite = rowRewriteStream(columns, transforms, `table ${label}`, table.estimatedRows);
       pipeline(copy, rewrite).catch(() => undefined);
       data = rewrite;
     }
