@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
-import { ZstdCompress } from './zstd-compress.js';
+import { ZstdCompress, ZstdDecompress } from './zstd-compress.js';
 import { OffThreadZstdCompress } from './zstd-off-thread.js';
 
 /** COPY-like text with repetition (compressible) and some noise, in uneven pieces, some of them views. */
@@ -59,5 +59,29 @@ describe('zstd compression streams', () => {
     expect(((await failed) as Error).message).toBe('the datastore failed');
     const pieces = sampleInput(100_000);
     expect(decompress(await compressWith(new OffThreadZstdCompress(1), pieces)).equals(Buffer.concat(pieces))).toBe(true);
+  });
+});
+
+describe('zstd decompression stream', () => {
+  /** The compressed bytes cut into pieces of `size`, as a datastore's read stream hands them on. */
+  const cut = (bytes: Buffer, size: number) => Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+
+  it.each([1, 777, 65_536, 1 << 22])('gives back the input whatever the size of the compressed pieces (%i bytes)', async (size) => {
+    const input = Buffer.concat(sampleInput(size === 1 ? 200_000 : 3_000_000));
+    const compressed = await compressWith(new ZstdCompress(1), [input]);
+    const restored = await compressWith(new ZstdDecompress(), cut(compressed, size));
+    expect(restored.equals(input)).toBe(true);
+  });
+
+  it('reads two frames one after the other (chunks written by two streams)', async () => {
+    const [first, second] = [Buffer.concat(sampleInput(500_000)), Buffer.concat(sampleInput(300_000))];
+    const frames = Buffer.concat([await compressWith(new ZstdCompress(1), [first!]), await compressWith(new ZstdCompress(1), [second!])]);
+    expect((await compressWith(new ZstdDecompress(), cut(frames, 4096))).equals(Buffer.concat([first!, second!]))).toBe(true);
+  });
+
+  it('refuses data that stops inside a frame, and data that is not zstd', async () => {
+    const compressed = await compressWith(new ZstdCompress(1), sampleInput(1_000_000));
+    await expect(compressWith(new ZstdDecompress(), [compressed.subarray(0, compressed.length - 100)])).rejects.toThrow('ends in the middle of a compressed frame');
+    await expect(compressWith(new ZstdDecompress(), [Buffer.from('certainly not a zstd frame')])).rejects.toThrow();
   });
 });

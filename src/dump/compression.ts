@@ -1,8 +1,7 @@
 import { createGunzip, createGzip, createInflate } from 'node:zlib';
 import { PassThrough, type Transform } from 'node:stream';
-import { DecompressStream } from 'zstd-napi';
 import type { CompressionCodec } from '../config/load.js';
-import { ZstdCompress } from './zstd-compress.js';
+import { ZstdCompress, ZstdDecompress } from './zstd-compress.js';
 import { compressionOffThread, OffThreadZstdCompress } from './zstd-off-thread.js';
 
 /** Level 1: see docs/decisions/0001-zstd-by-default.md for why not the library's default 3. */
@@ -27,7 +26,7 @@ export function compressStream(codec: CompressionCodec): Transform {
 export function decompressStream(codec: CompressionCodec | 'zlib'): Transform {
   switch (codec) {
     case 'zstd':
-      return new DecompressStream() as unknown as Transform;
+      return new ZstdDecompress();
     case 'gzip':
       return createGunzip();
     case 'zlib':

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 
 type Binding = typeof import('zstd-napi/binding.js');
 
+/** Decompressed bytes are handed on in pieces of this size. */
+const DECOMPRESSED_PIECE = 256 * 1024;
 /** Compressed bytes are handed on in pieces of about this size (the encryption segment size). */
 const OUTPUT_PIECE = 64 * 1024;
 
@@ -67,6 +69,59 @@ export class ZstdCompress extends Transform {
     this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes));
     this.pending = [];
     this.pendingBytes = 0;
+  }
+}
+
+/**
+ * zstd decompression as a stream, on the binding's `ZSTD_decompressStream`. zstd-napi's DecompressStream
+ * allocates a fresh 128 KiB buffer for every step and hands on views of it; here zstd writes straight
+ * into the 256 KiB piece that is handed on once full, so a restore allocates about the bytes it restores,
+ * copies nothing, and collects less garbage on the main thread (which competes with the server for CPU).
+ */
+export class ZstdDecompress extends Transform {
+  private readonly context: InstanceType<Binding['DCtx']>;
+  private piece = Buffer.allocUnsafeSlow(DECOMPRESSED_PIECE);
+  private filled = 0;
+  /** Whether the input stopped inside a frame (zstd still expects bytes). */
+  private inFrame = false;
+
+  constructor() {
+    super({ highWaterMark: DECOMPRESSED_PIECE });
+    this.context = new (loadBinding().DCtx)();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      let rest = chunk;
+      for (;;) {
+        const room = this.piece.length - this.filled;
+        const [remaining, produced, consumed] = this.context.decompressStream(this.piece.subarray(this.filled), rest);
+        this.filled += produced;
+        if (this.filled === this.piece.length) {
+          this.push(this.piece);
+          this.piece = Buffer.allocUnsafeSlow(DECOMPRESSED_PIECE);
+          this.filled = 0;
+        }
+        rest = rest.subarray(consumed);
+        // Done with this input once it is consumed and zstd did not fill the room it had (nothing left inside).
+        if (rest.length === 0 && (produced < room || remaining === 0)) {
+          this.inFrame = remaining !== 0;
+          break;
+        }
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.inFrame) {
+      callback(new Error('zstd: the data ends in the middle of a compressed frame'));
+      return;
+    }
+    if (this.filled > 0) this.push(this.piece.subarray(0, this.filled));
+    callback();
   }
 }
 
