@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyOut } from './copy-out.js';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { rowRewriteStream } from '../../encode/parallel-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
@@ -144,7 +144,7 @@ export class PostgresSource implements DumpSource {
     const rows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
     if (rows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
     const statement = rows.kind === 'kept' ? rows.copy : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
-    const copy = client.query(copyTo(statement));
+    const copy = client.query(copyOut(statement));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
     context.reporter.progress?.({ type: 'table-start', table: label, ...(table.estimatedRows >= 0 && { estimatedRows: table.estimatedRows }) });
     let data: AsyncIterable<Buffer> = copy;
