@@ -5,7 +5,7 @@ import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { rowRewriteStream } from '../../encode/parallel-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables, type TableSelection } from '../../selection/table-selection.js';
-import { CREATE_KEEP_TABLE } from '../../subset/postgres/postgres-subset.js';
+import { createKeepTables } from '../../subset/postgres/postgres-subset.js';
 import { computePostgresSubset, type PostgresSubset } from '../../subset/postgres/postgres-subset-run.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
@@ -44,7 +44,7 @@ export class PostgresSource implements DumpSource {
   static async open(uri: string, options: PostgresSourceOptions = {}): Promise<PostgresSource> {
     const client = await connectPostgres(uri, 'source');
     try {
-      if (options.subset) await client.query(CREATE_KEEP_TABLE);
+      if (options.subset) await createKeepTables(client);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       await client.query(READ_SETTINGS);
       const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { NamedTable } from '../../selection/table-selection.js';
@@ -6,34 +7,55 @@ import { tableLabel, type Relation, type RelationColumn, type SubsetStrategy } f
 import type { SubsetEngine } from '../walk.js';
 
 /**
- * The PostgreSQL SQL of the subset walk. Kept keys live in one temporary table, created before the dump's
+ * The PostgreSQL SQL of the subset walk. Kept keys live in temporary tables, created before the dump's
  * `REPEATABLE READ, READ ONLY` transaction begins: PostgreSQL refuses CREATE TABLE in a read-only
  * transaction but lets it write temporary tables, so the source stays read-only (enforced by the
  * server, even for a user's `where` condition) and every query sees the dump's snapshot.
  * See docs/decisions/0003-subset-keys-in-a-temporary-table.md.
  *
- * A key is stored as text[] (each key column's text form) with the id of its table, so the one table
- * needs no knowledge of the schema when it is created; every query casts the text back to the column's
- * type, so the source table's primary-key index can serve the lookups.
+ * One temporary table per *key signature* (the types of a primary key's columns: `bigint`,
+ * `bigint, integer`, `tid`, …), shared by the tables whose keys have it and told apart by a table id:
+ * keys are stored in their own types, so inserting and matching them costs what an index on the source's
+ * key costs, with no text conversion. The signatures are read just before the snapshot; a key whose type
+ * changed in between finds no table and the dump stops with an error saying so.
  */
-export const KEEP_TABLE = 'pg_temp.replibyte_subset_keep';
-
-export const CREATE_KEEP_TABLE = `
-  CREATE TEMPORARY TABLE replibyte_subset_keep (
-    tbl integer NOT NULL,
-    key text[] NOT NULL,
-    round integer NOT NULL,
-    downward boolean NOT NULL,
-    PRIMARY KEY (tbl, key)
-  );
-  CREATE INDEX ON replibyte_subset_keep (tbl, round);`;
 
 /** How the rows of a table are named: its primary key, or its physical address when it has none. */
 interface KeyPart {
   /** SQL on the row (qualified by the alias at use). */
   expression: string;
-  /** The SQL type to cast the stored text back to. */
+  /** The column's SQL type, with its collation when it has one (`text COLLATE "C"`). */
   type: string;
+}
+
+/** The temporary table that holds the kept keys of tables whose keys have these types. */
+function keepTableOf(key: readonly KeyPart[]): string {
+  const signature = key.map((part) => part.type).join(', ');
+  return `pg_temp.replibyte_keep_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
+}
+
+/** Key column names in a keep table: k1, k2, … */
+const keyColumns = (key: readonly KeyPart[]) => key.map((_, index) => `k${index + 1}`);
+
+/**
+ * Creates the keep tables for every key signature of the source, before the dump's read-only
+ * transaction begins (it could not create them). Tables the walk never reaches cost an empty table.
+ */
+export async function createKeepTables(client: ClientBase): Promise<void> {
+  const signatures = new Map<string, KeyPart[]>();
+  for (const relation of await readSubsetRelations(client)) signatures.set(keepTableOf(relation.key), relation.key);
+  for (const [table, key] of signatures) {
+    const columns = keyColumns(key);
+    await client.query(`
+      CREATE TEMPORARY TABLE ${table.slice('pg_temp.'.length)} (
+        tbl integer NOT NULL,
+        ${key.map((part, index) => `${columns[index]} ${part.type} NOT NULL`).join(',\n        ')},
+        round integer NOT NULL,
+        downward boolean NOT NULL,
+        PRIMARY KEY (tbl, ${columns.join(', ')})
+      );
+      CREATE INDEX ON ${table.slice('pg_temp.'.length)} (tbl, round);`);
+  }
 }
 
 export interface SubsetRelationInfo extends NamedTable {
@@ -57,9 +79,13 @@ export async function readSubsetRelations(client: ClientBase): Promise<SubsetRel
   }>(`
     SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
       rn.nspname AS root_schema, r.relname AS root_name,
-      (SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY k.position)
+      (SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)
+                 || CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END)
+               ORDER BY k.position)
          FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, position)
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
          WHERE i.indrelid = c.oid AND i.indisprimary) AS primary_key,
       (SELECT coalesce(json_agg(json_build_object('name', a.attname) ORDER BY a.attnum), '[]')
          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
@@ -116,47 +142,63 @@ export class PostgresSubsetEngine implements SubsetEngine {
     return `${info.kind === 'p' ? '' : 'ONLY '}${qualifiedName(table.schema, table.name)} ${alias}`;
   }
 
-  private keyArray(table: NamedTable, alias: string): string {
-    return `ARRAY[${this.info(table).key.map((part) => `${alias}.${part.expression}::text`).join(', ')}]`;
+  /** The key columns of a table's rows, as `alias.col AS k1, …` (as) or `alias.col, …`. */
+  private keyList(table: NamedTable, alias: string, as = false): string {
+    const key = this.info(table).key;
+    const names = keyColumns(key);
+    return key.map((part, index) => `${alias}.${part.expression}${as ? ` AS ${names[index]}` : ''}`).join(', ');
+  }
+
+  /** `keep (tbl, k1, …, round, downward)`: the insert target for `table`'s keys. */
+  private keepTarget(table: NamedTable): string {
+    const key = this.info(table).key;
+    return `${keepTableOf(key)} (tbl, ${keyColumns(key).join(', ')}, round, downward)`;
   }
 
   /** `(a.k1, a.k2) IN (SELECT kept keys of table …)`: the rows of `table` that are kept (filtered further by `where`). */
   private isKept(table: NamedTable, alias: string, keysOf: NamedTable, where = ''): string {
     const key = this.info(keysOf).key;
     const tuple = key.map((part) => `${alias}.${part.expression}`).join(', ');
-    const casts = key.map((part, index) => `k.key[${index + 1}]::${part.type}`).join(', ');
-    return `(${tuple}) IN (SELECT ${casts} FROM ${KEEP_TABLE} k WHERE k.tbl = ${this.id(keysOf)}${where})`;
+    return `(${tuple}) IN (SELECT ${keyColumns(key).map((c) => `k.${c}`).join(', ')} FROM ${keepTableOf(key)} k WHERE k.tbl = ${this.id(keysOf)}${where})`;
   }
 
   private async run(text: string, what: string, values?: unknown[]): Promise<number> {
     try {
       return (await this.client.query(values ? { text, values } : text)).rowCount ?? 0;
     } catch (error) {
+      // 42P01 on one of our tables: a key's type changed between reading the signatures and the snapshot.
+      if ((error as { code?: string }).code === '42P01' && String((error as Error).message).includes('replibyte_keep_')) {
+        throw new ReplibyteError(`subset: ${what}: the source's schema changed while the dump was starting (a primary key's type); run it again`);
+      }
       throw withContext(`subset: ${what}`, error);
     }
   }
 
   async keepStart(table: NamedTable, strategy: SubsetStrategy): Promise<number> {
     const id = this.id(table);
-    const key = this.keyArray(table, 't');
+    const target = this.keepTarget(table);
     if (strategy.kind === 'where') {
       // Bound parameters force the extended protocol, which runs exactly one statement: the condition
       // cannot smuggle a second one. (It could not write anyway: the transaction is read-only.)
       return this.run(
-        `INSERT INTO ${KEEP_TABLE} (tbl, key, round, downward)
-         SELECT $1::integer, ${key}, 0, true FROM ${this.from(table, 't')} WHERE (${strategy.condition})
+        `INSERT INTO ${target}
+         SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')} WHERE (${strategy.condition})
          ON CONFLICT DO NOTHING`,
         `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`,
         [id],
       );
     }
-    // A real random sample, repeatable: rows ordered by a hash of the seed and their key, the first
-    // round(count × percent / 100) kept. Exact size, independent of the physical order of the rows.
+    // A real random sample, repeatable: rows ordered by a hash of the seed and their key (its columns'
+    // text forms as a text[]), the first round(count × percent / 100) kept. Exact size, independent of
+    // the physical order of the rows, and the same rows as when keys were stored as text.
+    const key = this.info(table).key;
+    const names = keyColumns(key).map((c) => `s.${c}`).join(', ');
+    const asText = `ARRAY[${key.map((part) => `t.${part.expression}::text`).join(', ')}]`;
     return this.run(
-      `INSERT INTO ${KEEP_TABLE} (tbl, key, round, downward)
-       SELECT $1::integer, s.key, 0, true
-       FROM (SELECT ${key} AS key FROM ${this.from(table, 't')}) s
-       ORDER BY md5($2::text || ':' || s.key::text), s.key
+      `INSERT INTO ${target}
+       SELECT $1::integer, ${names}, 0, true
+       FROM (SELECT ${this.keyList(table, 't', true)}, ${asText} AS text_key FROM ${this.from(table, 't')}) s
+       ORDER BY md5($2::text || ':' || s.text_key::text), s.text_key
        LIMIT (SELECT round(count(*) * $3::numeric / 100)::bigint FROM ${this.from(table, 't')})`,
       `strategy random on ${tableLabel(table)}`,
       [id, strategy.seed, strategy.percent],
@@ -169,8 +211,8 @@ export class PostgresSubsetEngine implements SubsetEngine {
     const childTuple = relation.childColumns.map((column) => childColumnSql(column, 'c')).join(', ');
     const keptChild = wholeChild ? 'true' : this.isKept(child, 'c', child, ` AND k.round = ${round - 1}`);
     return this.run(
-      `INSERT INTO ${KEEP_TABLE} (tbl, key, round, downward)
-       SELECT ${this.id(parent)}, ${this.keyArray(parent, 'p')}, ${round}, false
+      `INSERT INTO ${this.keepTarget(parent)}
+       SELECT ${this.id(parent)}, ${this.keyList(parent, 'p')}, ${round}, false
        FROM ${this.from(parent, 'p')}
        WHERE (${parentTuple}) IN (SELECT ${childTuple} FROM ${this.from(child, 'c')} WHERE ${keptChild})
        ON CONFLICT DO NOTHING`,
@@ -182,16 +224,18 @@ export class PostgresSubsetEngine implements SubsetEngine {
     const { child, parent } = relation;
     const parentTuple = relation.parentColumns.map((column) => `p.${quoteIdentifier(column)}`).join(', ');
     const childTuple = relation.childColumns.map((column) => childColumnSql(column, 'c')).join(', ');
-    const order = this.info(child).key.map((part) => `c.${part.expression}`).join(', ');
+    const key = this.info(child).key;
+    const order = key.map((part) => `c.${part.expression}`).join(', ');
+    const names = keyColumns(key);
     return this.run(
-      `INSERT INTO ${KEEP_TABLE} AS kept (tbl, key, round, downward)
-       SELECT ${this.id(child)}, s.key, ${round}, true
-       FROM (SELECT ${this.keyArray(child, 'c')} AS key, row_number() OVER (PARTITION BY ${childTuple} ORDER BY ${order}) AS n
+      `INSERT INTO ${keepTableOf(key)} AS kept (tbl, ${names.join(', ')}, round, downward)
+       SELECT ${this.id(child)}, ${names.map((c) => `s.${c}`).join(', ')}, ${round}, true
+       FROM (SELECT ${this.keyList(child, 'c', true)}, row_number() OVER (PARTITION BY ${childTuple} ORDER BY ${order}) AS n
              FROM ${this.from(child, 'c')}
              WHERE (${childTuple}) IN (SELECT ${parentTuple} FROM ${this.from(parent, 'p')}
                                        WHERE ${this.isKept(parent, 'p', parent, ` AND k.downward AND k.round = ${round - 1}`)})) s
        WHERE s.n <= ${limitPerParent}
-       ON CONFLICT (tbl, key) DO UPDATE SET downward = true, round = ${round} WHERE NOT kept.downward`,
+       ON CONFLICT (tbl, ${names.join(', ')}) DO UPDATE SET downward = true, round = ${round} WHERE NOT kept.downward`,
       `adding children through ${relation.name} from ${tableLabel(parent)} to ${tableLabel(child)}`,
     );
   }
@@ -202,7 +246,7 @@ export class PostgresSubsetEngine implements SubsetEngine {
   }
 
   async countKept(table: NamedTable): Promise<number> {
-    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${KEEP_TABLE} WHERE tbl = ${this.id(table)}`);
+    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${keepTableOf(this.info(table).key)} WHERE tbl = ${this.id(table)}`);
     return Number(rows[0]!.n);
   }
 

@@ -120,6 +120,10 @@ destination:
     const other = await subsetAndRestore(shop, randomOrders('beta'));
     const alphaIds = await ids(alpha.db, 'SELECT id FROM orders ORDER BY id');
     expect(await ids(again.db, 'SELECT id FROM orders ORDER BY id')).toEqual(alphaIds);
+    // The sampling rule of decision 0003, whatever the keys are stored as: ordered by md5 of the seed and
+    // the key's text form, the first round(10%) kept.
+    const rule = await ids(shop, "SELECT id FROM (SELECT id FROM orders ORDER BY md5('alpha:' || ARRAY[id::text]::text), ARRAY[id::text] LIMIT 200) s ORDER BY id");
+    expect(alphaIds).toEqual(rule);
     const betaIds = await ids(other.db, 'SELECT id FROM orders ORDER BY id');
     expect(betaIds).toHaveLength(200);
     const shared = betaIds.filter((id) => alphaIds.includes(id)).length;
@@ -221,6 +225,36 @@ ${randomOrders('alpha')}`);
     expect(counts['public.audit_log']).toBe(0);
     expect(counts['"Odd Schema"."Mixed ""Case"" Table"']).toBe(0);
     expect(lines).toContain('  public.events: 800 of 800 rows kept (passthrough)');
+  });
+
+  it('keys of every shape: a text key with its own collation, a partitioned table reached by the walk, a table without a primary key', async () => {
+    const odd = await createTestDatabase('subset_keys');
+    destinations.push(odd);
+    await odd.sql(`
+      CREATE TABLE tenants (code text COLLATE "C" PRIMARY KEY, name text);
+      INSERT INTO tenants SELECT 't' || g, 'Tenant ' || g FROM generate_series(1, 40) g;
+      CREATE TABLE visits (id bigint, at date, tenant text COLLATE "C" NOT NULL REFERENCES tenants, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE visits_2023 PARTITION OF visits FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+      CREATE TABLE visits_2024 PARTITION OF visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      INSERT INTO visits SELECT g, date '2023-06-01' + (g % 400), 't' || (1 + g % 40) FROM generate_series(1, 800) g;
+      CREATE TABLE notes (visit_id bigint, visit_at date, body text, FOREIGN KEY (visit_id, visit_at) REFERENCES visits);
+      INSERT INTO notes SELECT id, at, 'note ' || id FROM visits WHERE id % 2 = 0;
+      INSERT INTO notes SELECT id, at, 'again ' || id FROM visits WHERE id % 4 = 0;`);
+    const { db, counts } = await subsetAndRestore(odd, `
+  database_subset:
+    database: public
+    table: tenants
+    strategy_name: where
+    strategy_options: { condition: "code IN ('t1', 't2', 't3', 't4')" }
+    include_children: { enabled: true, limit_per_parent: 1000 }`);
+    await expectEveryForeignKeyHolds(db);
+    expect(counts['public.tenants']).toBe(4);
+    const visits = await count(odd, "SELECT count(*) AS n FROM visits WHERE tenant IN ('t1', 't2', 't3', 't4')");
+    expect(visits).toBe(80);
+    expect(counts['public.visits_2023']! + counts['public.visits_2024']!).toBe(visits);
+    // Both notes of a visit with id % 4 = 0 are kept: rows without a primary key are told apart by their place.
+    expect(counts['public.notes']).toBe(await count(odd, "SELECT count(*) AS n FROM notes n JOIN visits v ON (v.id, v.at) = (n.visit_id, n.visit_at) WHERE v.tenant IN ('t1', 't2', 't3', 't4')"));
+    expect(counts['public.notes']).toBeGreaterThan(40);
   });
 
   it('dump create (the CLI) reports, per table, the rows kept out of the rows there are', async () => {
