@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
 import { ZstdCompress, ZstdDecompress } from './zstd-compress.js';
-import { OffThreadZstdCompress } from './zstd-off-thread.js';
+import { compressionOffThread, OffThreadZstdCompress } from './zstd-off-thread.js';
 
 /** COPY-like text with repetition (compressible) and some noise, in uneven pieces, some of them views. */
 function sampleInput(bytes: number): Buffer[] {
@@ -83,5 +84,22 @@ describe('zstd decompression stream', () => {
     const compressed = await compressWith(new ZstdCompress(1), sampleInput(1_000_000));
     await expect(compressWith(new ZstdDecompress(), [compressed.subarray(0, compressed.length - 100)])).rejects.toThrow('ends in the middle of a compressed frame');
     await expect(compressWith(new ZstdDecompress(), [Buffer.from('certainly not a zstd frame')])).rejects.toThrow();
+  });
+});
+
+describe('where zstd runs', () => {
+  it('REPLIBYTE_COMPRESSION_THREAD=0 or 1 overrides the choice made from the number of cores', () => {
+    const saved = process.env.REPLIBYTE_COMPRESSION_THREAD;
+    try {
+      process.env.REPLIBYTE_COMPRESSION_THREAD = '0';
+      expect(compressionOffThread()).toBe(false);
+      process.env.REPLIBYTE_COMPRESSION_THREAD = '1';
+      expect(compressionOffThread()).toBe(true);
+      delete process.env.REPLIBYTE_COMPRESSION_THREAD;
+      expect(compressionOffThread()).toBe(availableParallelism() > 2);
+    } finally {
+      if (saved === undefined) delete process.env.REPLIBYTE_COMPRESSION_THREAD;
+      else process.env.REPLIBYTE_COMPRESSION_THREAD = saved;
+    }
   });
 });

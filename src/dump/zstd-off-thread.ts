@@ -138,9 +138,14 @@ class CompressionWorker {
 
 let shared: CompressionWorker | undefined;
 
-/** Whether zstd should run on a worker thread: only when there is a second core to run it. */
+/**
+ * Whether zstd should run on a worker thread: only when there are more than two cores (decision 0007).
+ * `REPLIBYTE_COMPRESSION_THREAD=0` keeps it on the main thread, `=1` moves it off anyway.
+ */
 export function compressionOffThread(): boolean {
-  return availableParallelism() > 2 && process.env.REPLIBYTE_COMPRESSION_THREAD !== '0';
+  const setting = process.env.REPLIBYTE_COMPRESSION_THREAD;
+  if (setting === '0' || setting === '1') return setting === '1';
+  return availableParallelism() > 2;
 }
 
 /** A zstd compressor whose work happens on the shared compression worker. Output is the same zstd frame. */
