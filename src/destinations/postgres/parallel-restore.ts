@@ -231,13 +231,19 @@ async function loadTableFrozen(client: pg.Client, part: ManifestPart, readPart: 
   const target = qualifiedName(part.schema!, part.table!);
   await client.query('BEGIN');
   try {
-    const { rows } = await client.query<{ freezable: boolean }>(
-      `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid AND contype = 'f')
-              AND NOT EXISTS (SELECT 1 FROM ${target} LIMIT 1) AS freezable
+    const { rows } = await client.query<{ candidate: boolean }>(
+      `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid AND contype = 'f') AS candidate
        FROM pg_class c WHERE c.oid = $1::regclass`,
       [target],
     );
-    const freeze = rows[0]?.freezable === true;
+    let freeze = false;
+    if (rows[0]?.candidate === true) {
+      // Locked before it is found empty: a second load of the same table (none today) would wait here
+      // for the first to commit, then see its rows, instead of truncating them.
+      await client.query(`LOCK TABLE ONLY ${target} IN ACCESS EXCLUSIVE MODE`);
+      const empty = await client.query(`SELECT 1 FROM ONLY ${target} LIMIT 1`);
+      freeze = empty.rowCount === 0;
+    }
     if (freeze) await client.query(`TRUNCATE ONLY ${target}`);
     const loaded = await loadTable(client, part, readPart, undefined, freeze);
     await client.query('COMMIT');
