@@ -85,6 +85,11 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
 
 const DUMP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** How many tables hold data parts: a large table read in key ranges has several parts. */
+export function tablesWithData(parts: readonly ManifestPart[]): number {
+  return new Set(parts.filter((part) => part.kind === 'table-data').map((part) => JSON.stringify([part.schema, part.table]))).size;
+}
+
 export function checkDumpName(name: string): string {
   if (!DUMP_NAME.test(name)) {
     throw new ReplibyteError(

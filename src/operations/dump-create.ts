@@ -2,7 +2,7 @@ import { compressionOf, type Config } from '../config/load.js';
 import { openDatastore } from '../datastores/open.js';
 import { DumpWriter } from '../dump/dump-writer.js';
 import { cipherForWriting } from '../dump/encryption.js';
-import type { Manifest } from '../dump/manifest.js';
+import { tablesWithData, type Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { openSource, type SourceRequest } from '../sources/open.js';
@@ -54,7 +54,7 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
       reporter.progress?.({
         type: 'end',
         operation: 'dump',
-        tables: manifest.parts.filter((part) => part.kind === 'table-data').length,
+        tables: tablesWithData(manifest.parts),
         rows: manifest.totals.rows,
         bytesIn: manifest.totals.rawBytes,
         bytesOut: manifest.totals.storedBytes,

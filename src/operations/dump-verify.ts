@@ -78,7 +78,7 @@ export async function verifyDump(config: Config, options: { value: string }): Pr
       report.parts.push(verified);
       report.bytes += verified.bytes;
       report.rows += verified.rows;
-      if (part.kind === 'table-data') tables.add(part.label);
+      if (part.kind === 'table-data') tables.add(JSON.stringify([part.schema, part.table]));
       if (report.fault) break;
     }
     report.tables = tables.size;

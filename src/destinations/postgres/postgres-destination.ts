@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Manifest } from '../../dump/manifest.js';
+import { tablesWithData, type Manifest } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { quoteIdentifier } from '../../sources/postgres/catalog.js';
@@ -42,20 +42,17 @@ export class PostgresDestination implements RestoreTarget {
       reporter.progress?.({
         type: 'start',
         operation: 'restore',
-        tables: dataParts.length,
+        tables: tablesWithData(dataParts),
         estimatedRows: manifest.totals.rows,
         estimatedBytes: dataParts.reduce((sum, part) => sum + part.rawBytes, 0),
       });
       if (this.options.wipe) await this.wipe(client, manifest, reporter);
       let rows = 0;
-      let tables = 0;
+      const tables = tablesWithData(dataParts);
       for (const part of manifest.parts) {
         try {
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
-          else {
-            rows += await loadTable(client, part, readPart, reporter);
-            tables += 1;
-          }
+          else rows += await loadTable(client, part, readPart, reporter);
         } catch (error) {
           throw withContext(`restoring ${part.label}`, error);
         }

@@ -32,6 +32,23 @@ export interface PostgresSourceOptions {
  * in their pg_dump processes meanwhile. A table whose rows a subset restricts is read on the main
  * connection only: the kept keys live in a temporary table no other session can see.
  */
+/** Tables larger than this are read in key ranges on a parallel dump (REPLIBYTE_SPLIT_TABLE_BYTES overrides). */
+const SPLIT_TABLE_BYTES = 1024 * 1024 * 1024;
+
+/** A slice of a table's rows by its primary key's first column (an integer). */
+interface KeyRange {
+  /** The condition on the key, e.g. `"id" >= 1000 AND "id" < 2000`. */
+  where: string;
+  index: number;
+  count: number;
+}
+
+/** What one dump task reads: a table, or one key range of it. */
+interface TableRead {
+  table: TableInfo;
+  range?: KeyRange;
+}
+
 export class PostgresSource implements DumpSource {
   private constructor(
     private readonly uri: string,
@@ -88,9 +105,15 @@ export class PostgresSource implements DumpSource {
     preData.catch(() => undefined);
     const tables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
     const sizes = this.jobs > 1 ? await this.tableSizes() : new Map<string, number>();
-    const tasks = tables
-      .map((table) => ({ item: table, mainOnly: subset?.rowsOf(table, dumpedColumns(table)).kind === 'kept', size: sizes.get(tableKey(table.schema, table.name)) ?? 0 }))
-      .sort((a, b) => b.size - a.size); // largest first: the longest table should not start last
+    const tasks: Array<{ item: TableRead; mainOnly: boolean; size: number }> = [];
+    for (const table of tables) {
+      const mainOnly = subset?.rowsOf(table, dumpedColumns(table)).kind === 'kept';
+      const size = sizes.get(tableKey(table.schema, table.name)) ?? 0;
+      const ranges = mainOnly ? [] : await this.keyRanges(table, size);
+      if (ranges.length === 0) tasks.push({ item: { table }, mainOnly, size });
+      for (const range of ranges) tasks.push({ item: { table, range }, mainOnly, size: size / ranges.length });
+    }
+    tasks.sort((a, b) => b.size - a.size); // largest first: the longest table should not start last
     const workers = this.jobs > 1 && tasks.length > 1 ? await openSnapshotWorkers(this.uri, this.snapshot, Math.min(this.jobs, tasks.length) - 1) : [];
     let tail: Promise<unknown> | undefined;
     // The sequence values and the post-data section take their manifest places once every table has
@@ -107,7 +130,7 @@ export class PostgresSource implements DumpSource {
     let data: Promise<void> | undefined;
     try {
       const clients = [this.client, ...workers];
-      data = runOnLanes(tasks, clients.length, (table, lane) => this.dumpTable(clients[lane]!, table, plan, sink, context, subset), workers.length > 0 ? startTail : undefined);
+      data = runOnLanes(tasks, clients.length, (read, lane) => this.dumpTable(clients[lane]!, read, plan, sink, context, subset), workers.length > 0 ? startTail : undefined);
       await Promise.all([preData, data]);
       if (!tail) startTail();
       await tail;
@@ -137,19 +160,61 @@ export class PostgresSource implements DumpSource {
     return new Map(rows.map((row) => [tableKey(row.schema, row.name), Number(row.bytes)]));
   }
 
-  private async dumpTable(client: pg.Client, table: TableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
+  /**
+   * A table larger than the split size, on a parallel dump, whose primary key starts with an integer
+   * column: read in as many key ranges as there are connections (at most one per split size), each
+   * range a data part of its own, so one large table does not leave the other connections idle. Empty
+   * (read whole) otherwise. The ranges cut [min, max] of the key evenly; the first and last are open, so
+   * every row falls in exactly one whatever the keys are.
+   */
+  private async keyRanges(table: TableInfo, bytes: number): Promise<KeyRange[]> {
+    const splitBytes = Number(process.env.REPLIBYTE_SPLIT_TABLE_BYTES) || SPLIT_TABLE_BYTES;
+    const count = Math.min(this.jobs, Math.ceil(bytes / splitBytes));
+    if (this.jobs < 2 || count < 2) return [];
+    const name = qualifiedName(table.schema, table.name);
+    const { rows: keys } = await this.client.query<{ column: string }>(
+      `SELECT a.attname AS column FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+       WHERE i.indrelid = $1::regclass AND i.indisprimary AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+      [name],
+    );
+    const column = keys[0]?.column;
+    if (column === undefined) return [];
+    const key = quoteIdentifier(column);
+    const { rows } = await this.client.query<{ low: string | null; high: string | null }>(`SELECT min(${key})::text AS low, max(${key})::text AS high FROM ONLY ${name}`);
+    const low = rows[0]?.low;
+    const high = rows[0]?.high;
+    if (low === null || low === undefined || high === null || high === undefined) return [];
+    const span = BigInt(high) - BigInt(low) + 1n;
+    const parts = BigInt(count) < span ? count : Number(span);
+    if (parts < 2) return [];
+    const bounds = Array.from({ length: parts - 1 }, (_, i) => (BigInt(low) + (span * BigInt(i + 1)) / BigInt(parts)).toString());
+    return Array.from({ length: parts }, (_, i) => {
+      const from = i === 0 ? undefined : `${key} >= ${bounds[i - 1]}`;
+      const to = i === parts - 1 ? undefined : `${key} < ${bounds[i]}`;
+      return { where: [from, to].filter(Boolean).join(' AND '), index: i + 1, count: parts };
+    });
+  }
+
+  private async dumpTable(client: pg.Client, read: TableRead, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: PostgresSubset): Promise<void> {
+    const { table, range } = read;
     const columns = dumpedColumns(table);
-    const label = `${table.schema}.${table.name}`;
+    const label = `${table.schema}.${table.name}${range ? ` (key range ${range.index} of ${range.count})` : ''}`;
     const list = columns.map(quoteIdentifier).join(', ');
     const rows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
     if (rows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
-    const statement = rows.kind === 'kept' ? rows.copy : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
+    const statement =
+      rows.kind === 'kept'
+        ? rows.copy
+        : range
+          ? `COPY (SELECT ${list} FROM ONLY ${qualifiedName(table.schema, table.name)} WHERE ${range.where}) TO STDOUT`
+          : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
     const copy = client.query(copyOut(statement));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
-    context.reporter.progress?.({ type: 'table-start', table: label, ...(table.estimatedRows >= 0 && { estimatedRows: table.estimatedRows }) });
+    const estimatedRows = table.estimatedRows >= 0 ? Math.round(table.estimatedRows / (range?.count ?? 1)) : -1;
+    context.reporter.progress?.({ type: 'table-start', table: label, ...(estimatedRows >= 0 && { estimatedRows }) });
     let data: AsyncIterable<Buffer> = copy;
     if (transforms.length > 0) {
-      const rewrite = rowRewriteStream(columns, transforms, `table ${label}`, table.estimatedRows);
+      const rewrite = rowRewriteStream(columns, transforms, `table ${label}`, estimatedRows);
       pipeline(copy, rewrite).catch(() => undefined);
       data = rewrite;
     }
