@@ -230,11 +230,12 @@ async function query(client: pg.Client, sql: string, where: string): Promise<voi
 
 /**
  * A table's rows (all its data parts) in a transaction of their own, written already frozen
- * (`COPY … FREEZE`) when the table allows it: PostgreSQL then skips setting hint bits on every page later, which the index builds and the
- * foreign-key validations that follow would otherwise do (reading the commit log for every row and
- * writing every page again). FREEZE needs the table emptied in the same transaction, so the table is
- * truncated first, but only when that changes nothing: it is empty, a plain table, and no foreign key
- * points at it yet (one from a hand-written script's CREATE TABLE would make TRUNCATE fail).
+ * (`COPY … FREEZE`) when the table allows it: PostgreSQL then skips setting hint bits on every page
+ * later, which the index builds and the foreign-key validations that follow would otherwise do (reading
+ * the commit log for every row and writing every page again). FREEZE needs the table emptied in the same
+ * transaction, so the table is truncated first, but only when that changes nothing: it is empty, a plain
+ * table, and no foreign key points at it yet (one from a hand-written script's CREATE TABLE would make
+ * TRUNCATE fail).
  */
 async function loadTableFrozen(client: pg.Client, parts: readonly ManifestPart[], readPart: PartReader): Promise<number> {
   const target = qualifiedName(parts[0]!.schema!, parts[0]!.table!);

@@ -20,18 +20,6 @@ export interface PostgresSourceOptions {
   jobs?: number;
 }
 
-/**
- * A live PostgreSQL database, dumped in one consistent snapshot: a REPEATABLE READ transaction exports
- * its snapshot; pg_dump writes the schema sections from it (`--snapshot`), and the rows are read by
- * `COPY … TO STDOUT` inside that same transaction. The source is only ever read (READ ONLY).
- * With `database_subset`, a temporary table of kept keys is created before the transaction begins
- * (a read-only transaction may write temporary tables but not create them): see src/subset/.
- *
- * With `jobs` > 1, table data is read over several connections at once, all importing the exported
- * snapshot (src/sources/postgres/snapshot-workers.ts), largest tables first; the schema sections run
- * in their pg_dump processes meanwhile. A table whose rows a subset restricts is read on the main
- * connection only: the kept keys live in a temporary table no other session can see.
- */
 /** Tables larger than this are read in key ranges on a parallel dump (REPLIBYTE_SPLIT_TABLE_BYTES overrides). */
 const SPLIT_TABLE_BYTES = 1024 * 1024 * 1024;
 
@@ -49,6 +37,19 @@ interface TableRead {
   range?: KeyRange;
 }
 
+/**
+ * A live PostgreSQL database, dumped in one consistent snapshot: a REPEATABLE READ transaction exports
+ * its snapshot; pg_dump writes the schema sections from it (`--snapshot`), and the rows are read by
+ * `COPY … TO STDOUT` inside that same transaction. The source is only ever read (READ ONLY).
+ * With `database_subset`, temporary tables of kept keys are created before the transaction begins
+ * (a read-only transaction may write temporary tables but not create them): see src/subset/.
+ *
+ * With `jobs` > 1, table data is read over several connections at once, all importing the exported
+ * snapshot (src/sources/postgres/snapshot-workers.ts), largest tables first; the schema sections run
+ * in their pg_dump processes meanwhile. A table whose rows a subset restricts is read on the main
+ * connection only: the kept keys live in temporary tables no other session can see. A table over the
+ * split size is read in key ranges, one per connection (keyRanges).
+ */
 export class PostgresSource implements DumpSource {
   private constructor(
     private readonly uri: string,
