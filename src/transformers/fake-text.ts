@@ -47,11 +47,14 @@ export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z
     create: (options, { column, salt }) => {
       const faker = new SeededFaker(salt, spec.name);
       const keepEmpty = spec.keepEmpty ?? true;
+      // What the generator gets is the same for every value of the column, but for the suffix.
+      const input = { faker: faker.faker, random: faker.random, limit: column.maxLength, column };
       const fakeOf = (value: string): string => {
         // One keyed digest per value: it seeds the library and, on a unique column, gives the suffix too.
         const digest = !options.deterministic ? randomBytes(32) : column.unique ? keyedDigest(salt, spec.name, value) : keyedSeed(salt, spec.name, value);
         const suffix = column.unique ? suffixOf(digest, { digits: spec.digitSuffix ?? false }) : undefined;
-        const fake = spec.generate({ faker: faker.fromDigest(digest), random: faker.random, limit: column.maxLength, column, ...(suffix && { suffix }) });
+        faker.fromDigest(digest);
+        const fake = spec.generate(suffix === undefined ? input : { ...input, suffix });
         if (suffix === undefined || spec.placesSuffix) return fitLength(fake, column);
         return appendSuffix(fake, suffix, column, spec.digitSuffix ? '' : '-');
       };

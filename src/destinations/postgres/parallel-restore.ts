@@ -44,10 +44,16 @@ export interface ParallelProgress {
  * docs/decisions/0005-parallel-restore.md.
  */
 export async function restoreInParallel(uri: string, manifest: Manifest, readPart: PartReader, jobs: number, progress: ParallelProgress): Promise<void> {
-  const tables = manifest.parts.filter((part) => part.kind === 'table-data');
   const dataScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'data');
   const postScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'post-data');
-  const loaded = new Set(tables.map((part) => relationKey(part.schema!, part.table!)));
+  // A table's data parts (several for a table dumped in key ranges), and their bytes (the scheduling weight).
+  const partsOf = new Map<string, ManifestPart[]>();
+  for (const part of manifest.parts.filter((p) => p.kind === 'table-data')) {
+    const key = relationKey(part.schema!, part.table!);
+    partsOf.set(key, [...(partsOf.get(key) ?? []), part]);
+  }
+  const bytesOf = new Map([...partsOf].map(([key, parts]) => [key, parts.reduce((sum, part) => sum + part.rawBytes, 0)]));
+  const loaded = new Set(partsOf.keys());
   const statements: string[] = [];
   for (const part of postScripts) {
     for await (const event of readScript(readPart(part))) {
@@ -56,11 +62,6 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
     }
   }
   const plan = planPostData(statements, loaded);
-  const partsOf = new Map<string, ManifestPart[]>();
-  for (const part of tables) {
-    const key = relationKey(part.schema!, part.table!);
-    partsOf.set(key, [...(partsOf.get(key) ?? []), part]);
-  }
   progress.tablesTotal = partsOf.size;
   progress.foreignKeysPending = plan.foreignKeys.map((fk) => fk.original);
 
@@ -72,7 +73,7 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
     tasks.push({
       name: loadName(key),
       deps: [],
-      weight: parts.reduce((sum, part) => sum + part.rawBytes, 0),
+      weight: bytesOf.get(key)!,
       run: async (client) => {
         // A table dumped in key ranges loads its parts one after the other in one transaction, so all of
         // them are written frozen: loading them at once would leave hint bits for the index builds to set
@@ -86,7 +87,7 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
       },
     });
   }
-  const allLoads = [...partsOf.keys()].map(loadName);
+  const allLoads = [...loaded].map(loadName);
   tasks.push({
     name: 'data scripts',
     deps: allLoads,
@@ -109,7 +110,6 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
    * table and another validation of it would wait for: they hold off instead, and their lane works on.
    */
   const validating = new Set<string>();
-  const bytesOf = new Map([...partsOf].map(([key, parts]) => [key, parts.reduce((sum, part) => sum + part.rawBytes, 0)]));
   const done = (fk: (typeof plan.foreignKeys)[number]) => {
     progress.foreignKeysPending = progress.foreignKeysPending.filter((sql) => sql !== fk.original);
   };
