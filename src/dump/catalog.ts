@@ -1,7 +1,8 @@
 import type { Datastore } from '../datastores/datastore.js';
+import { segmentProblem } from '../datastores/keys.js';
 import { ReplibyteError } from '../errors.js';
 import { forgetLegacyEntry, readLegacyIndex } from './legacy/legacy-index.js';
-import { MANIFEST_KEY, parseManifest, type Manifest } from './manifest.js';
+import { checkStoredDumpName, MANIFEST_KEY, parseManifest, type Manifest } from './manifest.js';
 
 /** What `dump list` shows of a dump, whatever format it was written in. */
 export interface DumpSummary {
@@ -24,6 +25,8 @@ export async function listDumps(datastore: Datastore): Promise<DumpSummary[]> {
   const names = await datastore.listTopLevel();
   const summaries: DumpSummary[] = [];
   for (const name of names) {
+    // A bucket may hold keys no replibyte wrote (`../x`, `a\\b`): they are not dumps, and never read.
+    if (segmentProblem(name)) continue;
     const bytes = await datastore.getSmall(`${name}/${MANIFEST_KEY}`);
     if (!bytes) continue;
     summaries.push(summarize(parseManifest(bytes, `${datastore.description}: ${name}/${MANIFEST_KEY}`)));
@@ -59,7 +62,7 @@ function summarize(manifest: Manifest): DumpSummary {
 
 /** `latest` or a name, as the original's `-v` took. */
 export async function resolveDumpName(datastore: Datastore, value: string): Promise<string> {
-  if (value !== 'latest') return value;
+  if (value !== 'latest') return checkStoredDumpName(value);
   const [newest] = await listDumps(datastore);
   if (!newest) throw new ReplibyteError(`no dump in ${datastore.description}`, 'run `replibyte dump create` first');
   return newest.name;
@@ -79,6 +82,7 @@ export async function readManifest(datastore: Datastore, name: string): Promise<
 
 /** Deletes a dump: the manifest first, so the dump disappears at once even if removing chunks fails. */
 export async function deleteDump(datastore: Datastore, name: string): Promise<void> {
+  checkStoredDumpName(name);
   await datastore.delete(`${name}/${MANIFEST_KEY}`);
   await forgetLegacyEntry(datastore, name);
   await datastore.deletePrefix(`${name}/`);
@@ -96,6 +100,7 @@ export async function selectDumpsToDelete(datastore: Datastore, selection: Delet
   if (given.length !== 1) throw new ReplibyteError('dump delete takes exactly one of: a dump name, --older-than, --keep-last');
   const dumps = await listDumps(datastore);
   if (selection.name !== undefined) {
+    checkStoredDumpName(selection.name);
     if (!dumps.some((dump) => dump.name === selection.name)) await readManifest(datastore, selection.name);
     return [selection.name];
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { segmentProblem } from '../datastores/keys.js';
 import { ReplibyteError } from '../errors.js';
 
 /** The manifest of docs/format.md, version 1. The zod schema is the reader's check of a stored manifest. */
@@ -7,8 +8,11 @@ export const MANIFEST_FORMAT = 'replibyte-dump';
 export const MANIFEST_VERSION = 1;
 export const MANIFEST_KEY = 'manifest.json';
 
+/** A manifest names its chunks relative to the dump: a key that leads elsewhere is not a chunk of it. */
+export const CHUNK_KEY = /^[0-9]{6,}\.chunk$/;
+
 const chunkSchema = z.object({
-  key: z.string(),
+  key: z.string().regex(CHUNK_KEY),
   rawBytes: z.number().int().nonnegative(),
   storedBytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -96,6 +100,16 @@ export function checkDumpName(name: string): string {
       `invalid dump name '${name}': use letters, digits, '.', '_' and '-' (at most 128, starting with a letter or digit)`,
     );
   }
+  return name;
+}
+
+/**
+ * A name that may already exist in a datastore (a dump the original Replibyte named, or one given to
+ * `dump restore`/`dump delete`): looser than `checkDumpName`, but never a name that leaves the store.
+ */
+export function checkStoredDumpName(name: string): string {
+  const problem = segmentProblem(name);
+  if (problem) throw new ReplibyteError(`invalid dump name ${JSON.stringify(name)}: it has ${problem}`);
   return name;
 }
 

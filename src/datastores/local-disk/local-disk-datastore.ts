@@ -1,17 +1,30 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReplibyteError } from '../../errors.js';
-import type { Datastore } from '../datastore.js';
+import type { Datastore, StoredObject } from '../datastore.js';
+import { checkKey, checkPrefix } from '../keys.js';
 
-/** A directory on local disk. The directory must exist (as in the original), so a typo is caught early. */
+/** Opening a file never follows a symbolic link in its last component (a link planted in the store). */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+const READ_FLAGS = constants.O_RDONLY | NO_FOLLOW;
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NO_FOLLOW;
+
+/**
+ * A directory on local disk. The directory must exist (as in the original), so a typo is caught early.
+ * Nothing here follows a symbolic link below the root: a dump directory or a file that is a link (to
+ * somewhere outside the store) is refused, never read through, written through or deleted through.
+ */
 export class LocalDiskDatastore implements Datastore {
   readonly description: string;
 
-  private constructor(private readonly root: string) {
-    this.description = `local disk ${root}`;
+  private constructor(
+    private readonly root: string,
+    private readonly configured: string,
+  ) {
+    this.description = `local disk ${configured}`;
   }
 
   static async open(dir: string): Promise<LocalDiskDatastore> {
@@ -19,49 +32,69 @@ export class LocalDiskDatastore implements Datastore {
     if (!info?.isDirectory()) {
       throw new ReplibyteError(`datastore.local_disk.dir: directory ${dir} does not exist`, 'create it first (mkdir -p)');
     }
-    return new LocalDiskDatastore(dir);
+    // The root itself may be a link (./dumps → /mnt/big/dumps): it is resolved once, here.
+    return new LocalDiskDatastore(await realpath(dir), dir);
   }
 
-  private pathOf(key: string): string {
-    const path = join(this.root, ...key.split('/'));
-    if (relative(this.root, path).startsWith('..')) throw new ReplibyteError(`invalid datastore key ${key}`);
+  /** The path of a key, after checking the key and that no existing component of it is a link. */
+  private async pathOf(key: string): Promise<string> {
+    checkKey(key, this.description);
+    const segments = key.split('/');
+    let path = this.root;
+    for (const segment of segments) {
+      path = join(path, segment);
+      const info = await lstat(path).catch(() => undefined);
+      // What does not exist yet is created as a plain directory or file (mkdir, O_NOFOLLOW).
+      if (!info) return join(this.root, ...segments);
+      if (info.isSymbolicLink()) {
+        throw new ReplibyteError(`${this.description}: ${relative(this.root, path).split(sep).join('/')} is a symbolic link: replibyte never follows links out of the datastore`);
+      }
+    }
     return path;
   }
 
+  private async prefixPath(prefix: string): Promise<string> {
+    checkPrefix(prefix, this.description);
+    return prefix === '' ? this.root : this.pathOf(prefix.slice(0, -1));
+  }
+
   async put(key: string, body: Readable): Promise<void> {
-    const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
+    const path = await this.pathOf(key);
     try {
-      await pipeline(body, createWriteStream(path));
+      await mkdir(dirname(path), { recursive: true });
+      const file = await open(path, WRITE_FLAGS);
+      await pipeline(body, file.createWriteStream());
     } catch (error) {
       await rm(path, { force: true });
-      throw translateDiskError(error, path);
+      throw this.translate(error, key);
     }
   }
 
   async putAtomic(key: string, body: Buffer): Promise<void> {
-    const path = this.pathOf(key);
+    const path = await this.pathOf(key);
     const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-    await mkdir(dirname(path), { recursive: true });
     try {
-      await writeFile(temporary, body, { flush: true });
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temporary, body, { flush: true, flag: 'wx' });
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });
-      throw translateDiskError(error, path);
+      throw this.translate(error, key);
     }
   }
 
   async get(key: string): Promise<Readable> {
-    const path = this.pathOf(key);
+    const path = await this.pathOf(key);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new ReplibyteError(`${this.description}: ${key} is missing`);
-    return createReadStream(path, { highWaterMark: 1 << 20 });
+    const file = await open(path, READ_FLAGS);
+    return file.createReadStream({ highWaterMark: 1 << 20 });
   }
 
   async getSmall(key: string): Promise<Buffer | undefined> {
+    const path = await this.pathOf(key);
     try {
-      return await readFile(this.pathOf(key));
+      return await readFile(path, { flag: READ_FLAGS });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -69,11 +102,19 @@ export class LocalDiskDatastore implements Datastore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    const base = prefix ? this.pathOf(prefix.replace(/\/$/, '')) : this.root;
+    for await (const entry of this.listDetailed(prefix)) yield entry.key;
+  }
+
+  /** Regular files only: a link found below the root is neither listed nor followed (readdir does not). */
+  async *listDetailed(prefix: string): AsyncIterable<StoredObject> {
+    const base = await this.prefixPath(prefix);
     const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isFile()) continue;
-      yield relative(this.root, join(entry.parentPath, entry.name)).split(sep).join('/');
+      const path = join(entry.parentPath, entry.name);
+      const info = await lstat(path).catch(() => undefined);
+      if (!info) continue;
+      yield { key: relative(this.root, path).split(sep).join('/'), modifiedAt: info.mtime };
     }
   }
 
@@ -82,20 +123,30 @@ export class LocalDiskDatastore implements Datastore {
     return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   }
 
+  /** A file being written is a file: local disk has no invisible uploads. */
+  async listTopLevelOpenUploads(): Promise<string[]> {
+    return [];
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
-    await rm(this.pathOf(prefix.replace(/\/$/, '')), { recursive: true, force: true });
+    if (prefix === '') throw new ReplibyteError(`${this.description}: refused to delete the whole datastore`);
+    // rm does not follow links inside the directory; pathOf refused the directory itself being one.
+    await rm(await this.prefixPath(prefix), { recursive: true, force: true });
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    await rm(await this.pathOf(key), { force: true });
   }
 
   async close(): Promise<void> {}
-}
 
-function translateDiskError(error: unknown, path: string): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') return new ReplibyteError(`disk full while writing ${path}`);
-  if (code === 'EACCES' || code === 'EPERM') return new ReplibyteError(`permission denied writing ${path}`);
-  return error as Error;
+  /** Errors of the directory itself name the config key it comes from, not the dump being written. */
+  private translate(error: unknown, key: string): Error {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `datastore.local_disk.dir ${this.configured}`;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return new ReplibyteError(`${where}: disk full (${code}) while writing ${key}`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new ReplibyteError(`${where}: not writable (${code})`);
+    if (code === 'ELOOP') return new ReplibyteError(`${this.description}: ${key} is a symbolic link: replibyte never follows links out of the datastore`);
+    return error as Error;
+  }
 }

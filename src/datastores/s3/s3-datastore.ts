@@ -14,7 +14,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplibyteError } from '../../errors.js';
-import type { Datastore } from '../datastore.js';
+import type { Datastore, StoredObject } from '../datastore.js';
+import { checkKey, checkPrefix } from '../keys.js';
 import { classifyS3Error, translateS3Error, type S3ErrorPlace } from './s3-errors.js';
 
 /** S3's smallest part (except the last); lib-storage buffers `partSize × queueSize` bytes at most. */
@@ -137,8 +138,13 @@ export class S3Datastore implements Datastore {
     }
   }
 
+  /** Every method goes through here (or `prefixOf`): a key that could leave the prefix is refused. */
   private keyOf(key: string): string {
-    return this.root + key;
+    return this.root + checkKey(key, this.description);
+  }
+
+  private prefixOf(prefix: string): string {
+    return this.root + checkPrefix(prefix, this.description);
   }
 
   private fail(error: unknown, action: string): ReplibyteError {
@@ -197,10 +203,14 @@ export class S3Datastore implements Datastore {
 
   /** Every key under `prefix`, all pages (the original stopped at the first 1,000 keys). */
   async *list(prefix: string): AsyncIterable<string> {
-    for await (const key of this.listAbsolute(this.keyOf(prefix))) yield key.slice(this.root.length);
+    for await (const object of this.listAbsolute(this.prefixOf(prefix))) yield object.key.slice(this.root.length);
   }
 
-  private async *listAbsolute(prefix: string, signal?: AbortSignal): AsyncIterable<string> {
+  async *listDetailed(prefix: string): AsyncIterable<StoredObject> {
+    for await (const object of this.listAbsolute(this.prefixOf(prefix))) yield { ...object, key: object.key.slice(this.root.length) };
+  }
+
+  private async *listAbsolute(prefix: string, signal?: AbortSignal): AsyncIterable<StoredObject> {
     let token: string | undefined;
     do {
       let page;
@@ -212,7 +222,7 @@ export class S3Datastore implements Datastore {
       } catch (error) {
         throw this.fail(error, `list ${prefix || 'the bucket'}`);
       }
-      for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, modifiedAt: object.LastModified ?? new Date(0) };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
@@ -238,12 +248,49 @@ export class S3Datastore implements Datastore {
     return names;
   }
 
+  async listTopLevelOpenUploads(): Promise<string[]> {
+    const names = new Set<string>();
+    try {
+      for await (const upload of this.openUploads(this.root)) {
+        const name = upload.key.slice(this.root.length).split('/')[0];
+        if (name && upload.key.length > this.root.length + name.length) names.add(name);
+      }
+    } catch (error) {
+      // A store without the API, or a policy without s3:ListBucketMultipartUploads: it cannot say.
+      const { failure, code } = classifyS3Error(error);
+      if (code === 'NotImplemented' || failure === 'access-denied') return [];
+      throw this.fail(error, 'list incomplete uploads');
+    }
+    return [...names];
+  }
+
+  private async *openUploads(prefix: string, signal?: AbortSignal): AsyncIterable<{ key: string; uploadId: string }> {
+    const sendOptions = { ...(signal && { abortSignal: signal }) };
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.options.bucket,
+          Prefix: prefix,
+          ...(keyMarker && { KeyMarker: keyMarker }),
+          ...(uploadIdMarker && { UploadIdMarker: uploadIdMarker }),
+        }),
+        sendOptions,
+      );
+      for (const upload of page.Uploads ?? []) if (upload.Key && upload.UploadId) yield { key: upload.Key, uploadId: upload.UploadId };
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+  }
+
   /** Deletes every object under `prefix`, and aborts the multipart uploads still open there. */
   async deletePrefix(prefix: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const absolute = this.keyOf(prefix);
+    if (prefix === '') throw new ReplibyteError(`${this.description}: refused to delete the whole datastore`);
+    const absolute = this.prefixOf(prefix);
     const { signal } = options;
     let batch: string[] = [];
-    for await (const key of this.listAbsolute(absolute, signal)) {
+    for await (const { key } of this.listAbsolute(absolute, signal)) {
       batch.push(key);
       if (batch.length === DELETE_BATCH) {
         await this.deleteKeys(batch, signal);
@@ -299,25 +346,9 @@ export class S3Datastore implements Datastore {
 
   private async abortIncompleteUploadsOnce(prefix: string, signal?: AbortSignal): Promise<void> {
     const sendOptions = { ...(signal && { abortSignal: signal }) };
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({
-          Bucket: this.options.bucket,
-          Prefix: prefix,
-          ...(keyMarker && { KeyMarker: keyMarker }),
-          ...(uploadIdMarker && { UploadIdMarker: uploadIdMarker }),
-        }),
-        sendOptions,
-      );
-      for (const upload of page.Uploads ?? []) {
-        if (!upload.Key || !upload.UploadId) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: upload.Key, UploadId: upload.UploadId }), sendOptions);
-      }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
-    } while (keyMarker);
+    for await (const upload of this.openUploads(prefix, signal)) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: upload.key, UploadId: upload.uploadId }), sendOptions);
+    }
   }
 
   async delete(key: string): Promise<void> {

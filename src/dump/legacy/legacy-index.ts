@@ -1,4 +1,5 @@
 import type { Datastore } from '../../datastores/datastore.js';
+import { segmentProblem } from '../../datastores/keys.js';
 import { ReplibyteError } from '../../errors.js';
 
 /**
@@ -43,12 +44,15 @@ async function readRawIndex(datastore: Datastore): Promise<RawIndex | undefined>
   }
 }
 
-/** The dumps the original's index lists. Entries it could not have written (no name) are ignored. */
+/**
+ * The dumps the original's index lists. Entries it could not have written (no name, or a name that is
+ * not one directory of the store: `.`, `..`, `a/b`) are ignored: such a name must never reach a delete.
+ */
 export async function readLegacyIndex(datastore: Datastore): Promise<LegacyEntry[]> {
   const index = await readRawIndex(datastore);
   const entries = index?.dumps ?? index?.backups ?? [];
   return entries
-    .filter((entry): entry is RawEntry & { directory_name: string } => typeof entry?.directory_name === 'string' && entry.directory_name !== '')
+    .filter((entry): entry is RawEntry & { directory_name: string } => typeof entry?.directory_name === 'string' && segmentProblem(entry.directory_name) === undefined)
     .map((entry) => ({
       name: entry.directory_name,
       size: typeof entry.size === 'number' ? entry.size : 0,

@@ -150,7 +150,9 @@ class SlowDatastore implements Datastore {
   get = (key: string) => this.inner.get(key);
   getSmall = (key: string) => this.inner.getSmall(key);
   list = (prefix: string) => this.inner.list(prefix);
+  listDetailed = (prefix: string) => this.inner.listDetailed(prefix);
   listTopLevel = () => this.inner.listTopLevel();
+  listTopLevelOpenUploads = () => this.inner.listTopLevelOpenUploads();
   deletePrefix = (prefix: string) => this.inner.deletePrefix(prefix);
   delete = (key: string) => this.inner.delete(key);
   close = () => this.inner.close();

@@ -139,7 +139,7 @@ describe('dumps in an S3 bucket', () => {
     for (const result of cli) expect(result.stderr).not.toMatch(/error/);
     expect(cli.map((result) => result.code)).toEqual([0, 0]);
     expect((await listDumps(datastore)).map((dump) => dump.name).sort()).toEqual(['nightly-a', 'nightly-b', 'nightly-c', 'nightly-d']);
-    await datastore.deletePrefix('');
+    for (const name of await datastore.listTopLevel()) await datastore.deletePrefix(`${name}/`);
     await datastore.close();
   });
 
