@@ -2,7 +2,7 @@ import type { Datastore } from '../datastores/datastore.js';
 import { segmentProblem } from '../datastores/keys.js';
 import { ReplibyteError } from '../errors.js';
 import { forgetLegacyEntry, readLegacyIndex } from './legacy/legacy-index.js';
-import { checkStoredDumpName, MANIFEST_KEY, parseManifest, type Manifest } from './manifest.js';
+import { checkStoredDumpName, MANIFEST_KEY, parseManifest, type Manifest, type Provenance } from './manifest.js';
 
 /** What `dump list` shows of a dump, whatever format it was written in. */
 export interface DumpSummary {
@@ -15,6 +15,8 @@ export interface DumpSummary {
   /** The source server's version, when the dump recorded it. */
   engineVersion?: string;
   format: 'replibyte-v1' | 'replibyte-legacy';
+  /** How it was made (fingerprints of the salt and rules, strict mode, scan); `dump show` prints it. */
+  provenance?: Provenance;
 }
 
 /**
@@ -57,6 +59,7 @@ function summarize(manifest: Manifest): DumpSummary {
     engine: manifest.engine.kind,
     ...(manifest.engine.serverVersion && { engineVersion: manifest.engine.serverVersion }),
     format: 'replibyte-v1',
+    ...(manifest.provenance && { provenance: manifest.provenance }),
   };
 }
 

@@ -36,7 +36,7 @@ export interface DumpWriterOptions {
   progress?: ProgressListener;
 }
 
-export type ManifestMetadata = Pick<Manifest, 'engine' | 'source' | 'schemas' | 'transformed'>;
+export type ManifestMetadata = Pick<Manifest, 'engine' | 'source' | 'schemas' | 'transformed' | 'provenance'>;
 
 /**
  * Writes one dump in the order docs/format.md demands: chunks first, the manifest last. Until

@@ -31,6 +31,22 @@ const partSchema = z.object({
   chunks: z.array(chunkSchema),
 });
 
+/** How the dump was made (docs/format.md, "Provenance"): never a secret, only fingerprints of them. */
+const provenanceSchema = z.object({
+  saltFingerprint: z.string(),
+  saltSource: z.string(),
+  planFingerprint: z.string(),
+  strict: z.boolean(),
+  scan: z.object({
+    ran: z.boolean(),
+    mode: z.string().optional(),
+    rowsScanned: z.number().int().nonnegative().optional(),
+    findings: z.number().int().nonnegative().optional(),
+  }),
+});
+
+export type Provenance = z.infer<typeof provenanceSchema>;
+
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   version: z.number().int(),
@@ -50,8 +66,17 @@ export const manifestSchema = z.object({
   schemas: z.array(z.string()),
   parts: z.array(partSchema),
   transformed: z.array(
-    z.object({ schema: z.string(), table: z.string(), column: z.string(), transformer: z.string(), propagatedFrom: z.string().optional() }),
+    z.object({
+      schema: z.string(),
+      table: z.string(),
+      column: z.string(),
+      transformer: z.string(),
+      propagatedFrom: z.string().optional(),
+      options: z.unknown().optional(),
+      algorithm: z.string().optional(),
+    }),
   ),
+  provenance: provenanceSchema.optional(),
   totals: z.object({
     rows: z.number().int().nonnegative(),
     rawBytes: z.number().int().nonnegative(),

@@ -10,6 +10,10 @@ import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import { loadCustomTransformers } from '../transformers/custom-modules.js';
 import { resolveSalt } from '../transformers/salt.js';
+import { buildProvenance } from '../dump/provenance.js';
+import type { ManifestPart, PartDescription } from '../dump/manifest.js';
+import { describeFinding, ResidualScanner, transformedColumns, type ResidualScanReport, type RowSampling } from '../scan/residual-scan.js';
+import type { PartSink } from '../sources/source.js';
 
 export interface CreateDumpOptions extends SourceRequest {
   name?: string;
@@ -18,7 +22,20 @@ export interface CreateDumpOptions extends SourceRequest {
   chunkSize?: number;
   /** Aborts the dump (its chunks are removed) when the signal fires, e.g. on Ctrl-C. */
   signal?: AbortSignal;
+  /**
+   * `--scan`: run the residual scan over a sample of every table's rows as they are written, and refuse
+   * to commit the dump when it finds personal-looking values in a column no transformer rewrote.
+   */
+  scan?: boolean;
+  /** Whether strict mode checked the plan before the dump (recorded in the provenance). */
+  strict?: boolean;
 }
+
+/**
+ * What `dump create --scan` looks at: the first 1,000 rows of every table part, then one row in 50.
+ * A planted value in the first rows is always seen; a full pass is `dump verify --scan`.
+ */
+export const CREATE_SCAN_SAMPLING: RowSampling = { first: 1_000, every: 50 };
 
 /**
  * `dump create`: source → transform → encode → compress → encrypt → datastore, then the manifest.
@@ -48,9 +65,20 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
     const onAbort = () => source.close();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const metadata = await source.dump(writer, { config, registry, salt, reporter });
+      const scanning = options.scan ? new ScanningSink(writer) : undefined;
+      const metadata = await source.dump(scanning ?? writer, { config, registry, salt, reporter });
       if (options.signal?.aborted) throw new ReplibyteError('dump create was interrupted');
-      const manifest = await writer.commit(metadata);
+      const scan = scanning && (await scanning.report(metadata.transformed));
+      if (scan) refuseFindings(scan);
+      const provenance = buildProvenance({
+        salt,
+        saltSource,
+        transformed: metadata.transformed,
+        strict: options.strict === true,
+        ...(scan && { scan: { mode: scan.mode, rowsScanned: scan.rowsScanned, findings: scan.findings.length } }),
+      });
+      const manifest = await writer.commit({ ...metadata, provenance });
+      if (scan) reporter.info(`residual scan: ${scan.rowsScanned} rows scanned (sampled), nothing personal-looking found`);
       reporter.progress?.({
         type: 'end',
         operation: 'dump',
@@ -73,4 +101,46 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
   } finally {
     await datastore.close();
   }
+}
+
+/**
+ * A PartSink that hands every table part to the writer and keeps a copy of its pieces for the residual
+ * scan. The plan's transformed columns are known only once the source has finished, so the rows are
+ * tallied per column as they pass and the transformed ones are left out of the report at the end.
+ */
+class ScanningSink implements PartSink {
+  private readonly scanner: ResidualScanner;
+  private excluded: (schema: string, table: string, column: string) => boolean = () => false;
+
+  constructor(private readonly writer: PartSink) {
+    this.scanner = new ResidualScanner(CREATE_SCAN_SAMPLING, (schema, table, column) => this.excluded(schema, table, column));
+  }
+
+  writePart(description: PartDescription, data: AsyncIterable<Buffer>): Promise<ManifestPart> {
+    if (description.kind !== 'table-data') return this.writer.writePart(description, data);
+    const partScanner = this.scanner.partScanner(description);
+    return this.writer.writePart(
+      description,
+      (async function* () {
+        for await (const piece of data) {
+          partScanner.push(piece);
+          yield piece;
+        }
+        await partScanner.end();
+      })(),
+    );
+  }
+
+  async report(transformed: Parameters<typeof transformedColumns>[0]): Promise<ResidualScanReport> {
+    this.excluded = transformedColumns(transformed);
+    return this.scanner.report('sampled');
+  }
+}
+
+function refuseFindings(scan: ResidualScanReport): void {
+  if (scan.findings.length === 0) return;
+  throw new ReplibyteError(
+    `residual scan: personal-looking values remain in the dump, so it was not stored:\n${scan.findings.map((f) => `  ${describeFinding(f)}`).join('\n')}`,
+    'transform those columns (or declare them safe), then run dump create again',
+  );
 }

@@ -6,6 +6,7 @@ import { openStoredDump, type ReadableDump } from '../dump/dump-opener.js';
 import type { ManifestPart } from '../dump/manifest.js';
 import { readScript } from '../encode/sql-script-reader.js';
 import { errorMessage } from '../errors.js';
+import { ALL_ROWS, ResidualScanner, transformedColumns, type ResidualScanReport, type RowSampling } from '../scan/residual-scan.js';
 
 export interface VerifiedPart {
   label: string;
@@ -37,13 +38,21 @@ export interface VerifyReport {
   parts: VerifiedPart[];
   /** The first fault found; verification stops there. */
   fault?: VerifyFault;
+  /** With `scan`: what the residual scan found in the stored rows (counts, never values). */
+  scan?: ResidualScanReport;
+}
+
+export interface VerifyOptions {
+  value: string;
+  /** Run the residual scan over the rows as they are read back: every row, or the first `sample` of each part. */
+  scan?: { sample?: number };
 }
 
 /**
  * `dump verify`: reads a whole dump back as a restore would (decrypt, decompress, parse) but into no
  * database, and reports what it holds or the first fault. A missing or wrong key is an error, not a fault.
  */
-export async function verifyDump(config: Config, options: { value: string }): Promise<VerifyReport> {
+export async function verifyDump(config: Config, options: VerifyOptions): Promise<VerifyReport> {
   const datastore = await openDatastore(config);
   try {
     const name = await resolveDumpName(datastore, options.value);
@@ -67,11 +76,14 @@ export async function verifyDump(config: Config, options: { value: string }): Pr
       parts: [],
     };
     const tables = new Set<string>();
+    const sampling: RowSampling = options.scan?.sample === undefined ? ALL_ROWS : { first: options.scan.sample, every: 0 };
+    const scanner = options.scan ? new ResidualScanner(sampling, transformedColumns(manifest.transformed)) : undefined;
     for (const part of manifest.parts) {
       const verified: VerifiedPart = { label: part.label, kind: part.kind, rows: 0, statements: 0, bytes: 0 };
       try {
-        if (part.encoding === 'pg-copy-text') await checkCopyPart(part, dump.readPart(part), verified);
-        else await checkSqlPart(dump.readPart(part), verified, dump.format === 'replibyte-legacy' ? tables : undefined);
+        const data = scanner && part.kind === 'table-data' ? scanned(dump.readPart(part), scanner, part) : dump.readPart(part);
+        if (part.encoding === 'pg-copy-text') await checkCopyPart(part, data, verified);
+        else await checkSqlPart(data, verified, dump.format === 'replibyte-legacy' ? tables : undefined);
       } catch (error) {
         report.fault = faultOf(error, part);
       }
@@ -82,10 +94,21 @@ export async function verifyDump(config: Config, options: { value: string }): Pr
       if (report.fault) break;
     }
     report.tables = tables.size;
+    if (scanner && !report.fault) report.scan = scanner.report(options.scan?.sample === undefined ? 'all' : 'sampled');
     return report;
   } finally {
     await datastore.close();
   }
+}
+
+/** The part's bytes, handed on unchanged, each piece also given to the residual scan. */
+async function* scanned(data: AsyncIterable<Buffer>, scanner: ResidualScanner, part: ManifestPart): AsyncGenerator<Buffer> {
+  const partScanner = scanner.partScanner(part);
+  for await (const piece of data) {
+    partScanner.push(piece);
+    yield piece;
+  }
+  await partScanner.end();
 }
 
 /** COPY text: every row ends with a newline and has one tab fewer than it has columns. */

@@ -27,6 +27,10 @@ export interface TransformedColumn {
   transformer: string;
   /** `schema.table.column` of the key whose transformation this referencing column follows (foreign key). */
   propagatedFrom?: string;
+  /** The options it ran with, as validated (provenance: two dumps made with the same rules say so). */
+  options?: unknown;
+  /** `name@version` of the algorithm: the version changes whenever the same input would give another output. */
+  algorithm?: string;
 }
 
 export interface TransformPlan {
@@ -182,9 +186,15 @@ export function checkTransforms(
       column: entry.column.name,
       transformer: entry.definition.name,
       ...(root && { propagatedFrom: `${root.schema}.${root.table}.${root.column.name}` }),
+      options: entry.recipe.options ?? {},
+      algorithm: algorithmOf(entry.definition),
     });
   }
   return { plan, problems };
+}
+
+export function algorithmOf(definition: Pick<TransformerDefinition<unknown>, 'name' | 'version'>): string {
+  return `${definition.name}@${definition.version ?? 1}`;
 }
 
 function refusalOf(definition: TransformerDefinition<unknown>, column: ColumnInfo): string | undefined {

@@ -52,6 +52,11 @@ export interface TransformerDefinition<Options = unknown> {
   options: z.ZodType<Options>;
   /** Same input, options and salt → same output, in every table and every run. */
   deterministic: boolean;
+  /**
+   * The algorithm's version (default 1), recorded in each dump's provenance: raise it whenever the same
+   * input, options and salt would give another output, so a reviewer can tell two dumps' rules apart.
+   */
+  version?: number;
   /** A reason the transformer cannot write into this column, or undefined when it can. */
   refuses?(column: ColumnInfo): string | undefined;
   /**

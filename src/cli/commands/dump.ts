@@ -7,6 +7,7 @@ import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
 import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
 import { registerVerifyCommand } from './dump-verify.js';
+import { registerShowCommand } from './dump-show.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
 import type { SourceType } from '../../sources/open.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
@@ -28,7 +29,8 @@ export function registerDumpCommands(program: Command): void {
     .option('-n, --name <name>', 'name of the dump (default: dump-<epoch ms>)')
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
     .option('-j, --jobs <count>', 'connections reading tables at once (default: the number of cores)')
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string }) => {
+    .option('--scan', 'residual scan: look for personal-looking values in a sample of every table\'s rows as they are written, and store nothing if any is found')
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean }) => {
       const config = await requireConfig(globals());
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
@@ -47,6 +49,7 @@ export function registerDumpCommands(program: Command): void {
           ...(sourceType && { sourceType }),
           ...(input && { input }),
           ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
+          ...(options.scan && { scan: true }),
           reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
           signal: controller.signal,
         });
@@ -102,6 +105,7 @@ export function registerDumpCommands(program: Command): void {
     });
 
   registerVerifyCommand(dump, globals);
+  registerShowCommand(dump, globals);
   registerLocalRestore(restore, globals, (json) => cliReporter({ quiet: globals().quiet, json }));
 
   dump
