@@ -31,9 +31,9 @@ describe('planTransforms', () => {
   it('gives every referencing column, transitively, the very function of its key, and says so', () => {
     const result = plan(`    - database: public\n      table: customers\n      columns:\n        - { name: email, transformer_name: email }\n`);
     expect(result.transformed).toEqual([
-      { schema: 'public', table: 'customers', column: 'email', transformer: 'email' },
-      { schema: 'public', table: 'orders', column: 'customer_email', transformer: 'email', propagatedFrom: 'public.customers.email' },
-      { schema: 'public', table: 'refunds', column: 'order_email', transformer: 'email', propagatedFrom: 'public.customers.email' },
+      { schema: 'public', table: 'customers', column: 'email', transformer: 'email', options: { deterministic: true }, algorithm: 'email@1' },
+      { schema: 'public', table: 'orders', column: 'customer_email', transformer: 'email', propagatedFrom: 'public.customers.email', options: { deterministic: true }, algorithm: 'email@1' },
+      { schema: 'public', table: 'refunds', column: 'order_email', transformer: 'email', propagatedFrom: 'public.customers.email', options: { deterministic: true }, algorithm: 'email@1' },
     ]);
     const key = result.tables.get(tableKey('public', 'customers'))!.transforms[0]!.apply('jane@acme.com', row);
     const order = result.tables.get(tableKey('public', 'orders'))!.transforms[0]!.apply('jane@acme.com', row);

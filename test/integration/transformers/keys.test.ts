@@ -64,7 +64,7 @@ describe('transformed keys', () => {
   it('gives the referencing column its key\'s transformation, says so, and the email still joins', async () => {
     expect(reporter.lines).toContain('public.orders.customer_email: email, as its key public.customers.email (foreign key)');
     const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(`${workspace.storeDir}/keys/manifest.json`, 'utf8')) as { transformed: unknown[] };
-    expect(manifest.transformed).toContainEqual({ schema: 'public', table: 'orders', column: 'customer_email', transformer: 'email', propagatedFrom: 'public.customers.email' });
+    expect(manifest.transformed).toContainEqual({ schema: 'public', table: 'orders', column: 'customer_email', transformer: 'email', propagatedFrom: 'public.customers.email', options: { deterministic: true }, algorithm: 'email@1' });
 
     expect(await restored.sql(JOIN_SHAPE)).toEqual(await source.sql(JOIN_SHAPE));
     expect(await restored.sql(`SELECT count(*)::int AS joined FROM orders o JOIN customers c ON c.email = o.customer_email`)).toEqual([{ joined: 6000 }]);
