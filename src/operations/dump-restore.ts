@@ -14,6 +14,7 @@ import { ReplibyteError } from '../errors.js';
 import { redactUri } from '../sources/postgres/connection.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { isMongoUri, isMysqlUri } from '../sources/uri-schemes.js';
+import { refuseStatementsOutsideDestination } from './script-dump-check.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -53,6 +54,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   if (!uri) throw new ReplibyteError('destination.connection_uri is required for `dump restore remote` (or use -o to print the dump)');
   const dump = await openDump(config, options.value);
   try {
+    await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
     const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs);
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
@@ -87,6 +89,7 @@ async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jo
 export async function restoreToScript(config: Config, options: RestoreOptions & { output: Writable }): Promise<Manifest> {
   const dump = await openDump(config, options.value);
   try {
+    await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     if (dump.manifest.engine.kind === 'mongodb') {
       const { writeMongoArchive } = await import('../destinations/mongodb/mongo-archive-writer.js');
       await writeMongoArchive(dump.manifest, dump.readPart, options.output);

@@ -16,6 +16,8 @@ export interface InsertHeader {
   /** `INSERT`, `INSERT IGNORE`, `REPLACE` … as written (upper-cased, single spaces). */
   verb: string;
   table: string;
+  /** The database the table name is qualified with (`INSERT INTO other.t`), if any. */
+  database?: string;
   /** The column list, or undefined when the statement has none (mysqldump's default). */
   columns: string[] | undefined;
   /** Where the first tuple starts. */
@@ -41,7 +43,7 @@ export function parseInsertHeader(text: Buffer): InsertHeader | undefined {
   if (!match) return undefined;
   const names = [...match[2]!.matchAll(new RegExp(IDENT, 'g'))].map((m) => unquoteIdentifier(m[0]));
   const columns = match[3] ? [...match[3].slice(1, -1).matchAll(new RegExp(IDENT, 'g'))].map((m) => unquoteIdentifier(m[0])) : undefined;
-  return { verb: match[1]!.toUpperCase().replace(/\s+/g, ' '), table: names.at(-1)!, columns, valuesOffset: match[0].length };
+  return { verb: match[1]!.toUpperCase().replace(/\s+/g, ' '), table: names.at(-1)!, ...(names.length > 1 && { database: names[0]! }), columns, valuesOffset: match[0].length };
 }
 
 const OPEN = 0x28;

@@ -3,6 +3,7 @@ import { formatKeyPath, type Config } from '../../config/load.js';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import type { ColumnTransform, RowView } from '../../encode/copy-row-transform.js';
 import { ByteBuilder } from '../../encode/mysql/byte-builder.js';
+import { databaseScope, statementExcerpt } from '../../encode/mysql/database-scope.js';
 import { InsertBatcher } from '../../encode/mysql/insert-batcher.js';
 import { parseInsertHeader, rowTuples, type InsertHeader, type RowTuple } from '../../encode/mysql/insert-statement.js';
 import { decodeLiteral, textOf, writeText } from '../../encode/mysql/sql-literal.js';
@@ -44,6 +45,8 @@ export class MysqlScriptSource implements DumpSource {
   private readonly plans = new Map<string, TablePlan>();
   private readonly transformed: TransformedColumn[] = [];
   private readonly origin: ScriptOrigin = { engine: 'mysql' };
+  /** The database the script's USE / CREATE DATABASE selects. */
+  private selected: string | undefined;
   private statements: AsyncGenerator<ScriptStatement>;
   private lookahead: ScriptStatement | undefined;
   private finished = false;
@@ -77,6 +80,9 @@ export class MysqlScriptSource implements DumpSource {
     let dataSeen = false;
     for (let next = await this.peek(); next; next = await this.peek()) {
       const header = next.kind === 'statement' ? parseInsertHeader(next.text) : undefined;
+      if (header?.database !== undefined) {
+        throw new ReplibyteError(`${WHERE}, line ${next.line}: \`${statementExcerpt(next.text.toString('utf8', 0, 200))}\` names ${header.database}.${header.table}, in the database ${header.database}: a restore writes only into the destination database (remove the database name); nothing was stored`);
+      }
       if (header) {
         dataSeen = true;
         await this.writeTableData(header, sink, context);
@@ -108,11 +114,7 @@ export class MysqlScriptSource implements DumpSource {
       const statement = this.take();
       if (statement.kind === 'statement') {
         const head = statement.text.toString('utf8', 0, Math.min(statement.text.length, 1 << 20));
-        if (/^(?:\s+|--[^\n]*\n|#[^\n]*\n|\/\*(?!!)[\s\S]*?\*\/)*(USE\s|CREATE\s+(DATABASE|SCHEMA)\b)/i.test(head)) {
-          this.learnDatabase(head);
-          context.reporter.warn(`line ${statement.line}: dropped \`${head.trim().split('\n').at(-1)!.slice(0, 60)}\`: a restore goes into the destination's database`);
-          continue;
-        }
+        if (this.leftOut(statement.text.toString('utf8'), statement.line, context)) continue;
         const table = parseCreateTable(head, this.origin.database ?? '');
         if (table) this.tables.set(table.name, table);
       }
@@ -137,9 +139,26 @@ export class MysqlScriptSource implements DumpSource {
     }
   }
 
-  private learnDatabase(head: string): void {
-    const name = /(?:USE|DATABASE|SCHEMA)\s+(?:\/\*!\d+\s*IF NOT EXISTS\s*\*\/\s*|IF NOT EXISTS\s+)?(`(?:[^`]|``)*`|[\w$]+)/i.exec(head)?.[1];
-    if (name) this.origin.database = name.startsWith('`') ? name.slice(1, -1).replaceAll('``', '`') : name;
+  /**
+   * A statement that reaches outside the destination database (docs/mysql.md): USE, CREATE/DROP/ALTER
+   * DATABASE and mysqldump's GTID lines are left out, with a warning; anything else (another
+   * database's table, a client command, a server-wide statement) refuses the script. Also reads the
+   * script's database from USE / CREATE DATABASE; a second database refuses the script.
+   */
+  private leftOut(sql: string, line: number, context: DumpContext): boolean {
+    const scope = databaseScope(sql);
+    if (!scope) return false;
+    const where = `${WHERE}, line ${line}: \`${statementExcerpt(sql)}\``;
+    if (scope.action === 'refuse') throw new ReplibyteError(`${where} ${scope.what}: a restore writes only into the destination database; nothing was stored`);
+    if (scope.selects !== undefined) {
+      if (this.selected !== undefined && this.selected !== scope.selects) {
+        throw new ReplibyteError(`${where} switches from the database ${this.selected} to ${scope.selects}: the script holds several databases (--all-databases?); dump one database; nothing was stored`);
+      }
+      this.selected = scope.selects;
+      this.origin.database = scope.selects;
+    }
+    context.reporter.warn(`${where}: left out (it ${scope.what}): a restore goes into the destination database only`);
+    return true;
   }
 
   private async writeTableData(header: InsertHeader, sink: PartSink, context: DumpContext): Promise<void> {

@@ -11,6 +11,7 @@ import { readInsertTable, rewriteInsert, type ColumnRewrite } from './insert-sta
 import { ScriptCatalog } from './script-catalog.js';
 import { ScriptCursor } from './script-cursor.js';
 import { ScriptSelection } from './script-selection.js';
+import { connectTarget, pgDatabaseScope } from './database-scope.js';
 import { SkipFilter } from './skip-filter.js';
 import { SqlSyntaxError } from './sql-lexer.js';
 import { sameTable, tableLabel, type TableName } from './table-name.js';
@@ -37,6 +38,9 @@ export class PgScriptSource implements DumpSource {
   private filter: SkipFilter | undefined;
   private serverVersion: string | undefined;
   private dumpTool: string | undefined;
+  /** The database the script names (CREATE DATABASE, \\connect): a script of pg_dump -C. */
+  private database: string | undefined;
+  private reporter: DumpContext['reporter'] | undefined;
 
   constructor(
     private readonly input: Readable,
@@ -46,6 +50,7 @@ export class PgScriptSource implements DumpSource {
   }
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
+    this.reporter = context.reporter;
     const selection = new ScriptSelection(context.config);
     const source = context.config.source;
     this.filter = new SkipFilter(selection, [source?.skip, source?.skip_data, source?.only_tables].some((list) => (list ?? []).length > 0));
@@ -84,7 +89,7 @@ export class PgScriptSource implements DumpSource {
     if (pending.length > 0 || !wrotePostData) await sink.writePart({ kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' }, Readable.from(pending.map((s) => Buffer.from(s))));
     return {
       engine: { kind: 'postgresql', ...(this.serverVersion && { serverVersion: this.serverVersion }), ...(this.dumpTool && { dumpTool: this.dumpTool }) },
-      source: { kind: 'script' },
+      source: { kind: 'script', ...(this.database && { database: this.database }) },
       schemas: [...this.catalog.schemas].sort(),
       transformed: prepared.plan.transformed,
     };
@@ -105,6 +110,11 @@ export class PgScriptSource implements DumpSource {
     if (!event) return undefined;
     const where = `${this.where}, line ${event.lineNumber ?? '?'}`;
     if (event.kind === 'meta') {
+      const connect = connectTarget(event.line);
+      if (connect !== undefined) {
+        this.selectDatabase(connect, where, event.line);
+        return undefined;
+      }
       if (!IGNORED_META.test(event.line)) {
         throw new ReplibyteError(`${where}: the psql meta-command ${event.line.split(/\s/)[0]} is not supported in a dump script (a restore runs without psql)`);
       }
@@ -113,6 +123,13 @@ export class PgScriptSource implements DumpSource {
     if (event.kind !== 'statement') throw new ReplibyteError(`${where}: unexpected COPY data`);
     const sql = event.sql;
     this.readHeader(sql);
+    const scope = pgDatabaseScope(sql);
+    if (scope?.action === 'refuse') throw new ReplibyteError(`${where}: \`${excerpt(sql)}\` ${scope.what}: a restore writes only into the destination database; nothing was stored`);
+    if (scope) {
+      if (scope.selects !== undefined) this.selectDatabase(scope.selects, where, sql);
+      else this.reporter?.warn(`${where}: left out \`${excerpt(sql)}\` (it ${scope.what}): a restore goes into the destination database only`);
+      return undefined;
+    }
     const encoding = /^\s*SET\s+client_encoding\s*=\s*'([^']*)'/im.exec(sql)?.[1];
     if (encoding && !/^utf-?8$/i.test(encoding)) {
       throw new ReplibyteError(`${where}: the script is in ${encoding}; only UTF8 scripts are supported (pg_dump -E UTF8)`);
@@ -124,6 +141,19 @@ export class PgScriptSource implements DumpSource {
     }
     if (!this.filter!.keeps(sql, where)) return undefined;
     return `${sql}\n\n`;
+  }
+
+  /**
+   * CREATE DATABASE and \\connect of a `pg_dump -C` script are left out (a restore goes into the
+   * destination database); the name is recorded. A script that goes on to a second database
+   * (pg_dumpall) is refused: its tables would all land in one.
+   */
+  private selectDatabase(name: string, where: string, statement: string): void {
+    if (this.database !== undefined && this.database !== name) {
+      throw new ReplibyteError(`${where}: \`${excerpt(statement)}\` switches from the database ${this.database} to ${name}: the script holds several databases (pg_dumpall?); dump one database with pg_dump; nothing was stored`);
+    }
+    if (this.database === undefined) this.reporter?.warn(`${where}: left out \`${excerpt(statement)}\`: a restore goes into the destination database; the script's database ${name} is recorded`);
+    this.database = name;
   }
 
   private readHeader(sql: string): void {
@@ -255,6 +285,12 @@ export class PgScriptSource implements DumpSource {
   async close(): Promise<void> {
     this.input.destroy();
   }
+}
+
+/** The statement's first line past its leading comments, for messages. */
+function excerpt(sql: string): string {
+  const text = sql.replace(/^(?:\s+|--[^\n]*\n)*/, '').replace(/\s+/g, ' ').trim();
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** The statement, past its leading comments, is an INSERT. */
