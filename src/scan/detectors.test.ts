@@ -15,6 +15,8 @@ describe('content detectors', () => {
     expect(isValidIban('GB82 WEST 1234 5698 7654 32')).toBe(true);
     expect(isValidIban('DE89370400440532013000')).toBe(true);
     expect(isValidIban('DE89370400440532013001')).toBe(false);
+    // A hex digest that passes mod-97 (as one in 97 do) but is not a German IBAN's 22 characters.
+    expect(isValidIban('de3644a684f98ea8fe22')).toBe(false);
   });
 
   it('tells emails, IPs, phones and tokens apart, and leaves ordinary values alone', () => {
