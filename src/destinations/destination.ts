@@ -12,5 +12,11 @@ export interface RestoreSummary {
 }
 
 export interface RestoreTarget {
+  /**
+   * True when the whole restore, the wipe included, runs in one transaction, so damage found while
+   * reading rolls everything back. A target that commits as it goes (PostgreSQL with --jobs > 1, MySQL,
+   * MongoDB) gets every chunk checked before it is called.
+   */
+  readonly atomic: boolean;
   restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary>;
 }

@@ -1,7 +1,7 @@
 import type { Datastore } from '../datastores/datastore.js';
 import { ReplibyteError } from '../errors.js';
 import { readManifest } from './catalog.js';
-import { readPart } from './dump-reader.js';
+import { readPart, verifyStoredChunks } from './dump-reader.js';
 import { DumpFault } from './dump-fault.js';
 import { cipherForReading, type ChunkCipher } from './encryption.js';
 import { manifestSigningBytes } from './encryption/canonical-json.js';
@@ -14,6 +14,12 @@ export interface ReadableDump {
   format: 'replibyte-v1' | 'replibyte-legacy';
   encrypted: boolean;
   readPart: (part: ManifestPart) => AsyncIterable<Buffer>;
+  /**
+   * Reads every chunk once and checks it against the manifest (size, SHA-256), before a restore that
+   * commits as it goes touches its destination. The original format has nothing more to check here: an
+   * encrypted legacy dump was authenticated when it was opened, an unencrypted one has no checksums.
+   */
+  verifyChunks: () => Promise<void>;
 }
 
 /**
@@ -28,7 +34,13 @@ export async function openStoredDump(datastore: Datastore, name: string, passphr
     const legacy = await findLegacyEntry(datastore, name);
     if (legacy) {
       const dump = await openLegacyDump(datastore, legacy, passphrase);
-      return { manifest: dump.manifest, format: 'replibyte-legacy', encrypted: legacy.encrypted, readPart: dump.readPart };
+      return {
+        manifest: dump.manifest,
+        format: 'replibyte-legacy',
+        encrypted: legacy.encrypted,
+        readPart: dump.readPart,
+        verifyChunks: () => Promise.resolve(),
+      };
     }
   }
   const manifest = await readManifest(datastore, name);
@@ -47,7 +59,13 @@ export async function openStoredDump(datastore: Datastore, name: string, passphr
     }
   }
   await checkChunksPresent(datastore, manifest);
-  return { manifest, format: 'replibyte-v1', encrypted: cipher !== undefined, readPart: (part) => readPart(datastore, manifest, part, cipher) };
+  return {
+    manifest,
+    format: 'replibyte-v1',
+    encrypted: cipher !== undefined,
+    readPart: (part) => readPart(datastore, manifest, part, cipher),
+    verifyChunks: () => verifyStoredChunks(datastore, manifest),
+  };
 }
 
 async function checkChunksPresent(datastore: Datastore, manifest: Manifest): Promise<void> {

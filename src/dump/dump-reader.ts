@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Datastore } from '../datastores/datastore.js';
 import { errorMessage } from '../errors.js';
@@ -47,6 +47,32 @@ export async function* readPart(
     }
     await decoding;
   }
+}
+
+/**
+ * Reads every chunk of a dump once, checking its size and SHA-256 against the manifest, without
+ * decrypting or decompressing it: the first pass of a restore that cannot take back what it commits
+ * (docs/decisions/0012-check-chunks-before-a-restore-that-commits-as-it-goes.md). An encrypted dump's manifest is
+ * authenticated by its tag, so a chunk that matches the SHA-256 it lists is authenticated too.
+ */
+export async function verifyStoredChunks(datastore: Datastore, manifest: Manifest): Promise<void> {
+  for (const part of manifest.parts) {
+    for (const chunk of part.chunks) {
+      const where = `dump ${manifest.name}, chunk ${chunk.key} (${part.label})`;
+      const stored = await datastore.get(`${manifest.name}/${chunk.key}`).catch((error: unknown) => {
+        throw new DumpFault(`${where}: ${errorMessage(error).includes('missing') ? 'the chunk is missing from the datastore' : errorMessage(error)}`, chunk.key);
+      });
+      const verifier = new ChunkVerifier(chunk, where);
+      await pipeline(stored, verifier, discard()).catch((error: unknown) => {
+        throw new DumpFault(`${where}: ${errorMessage(error)}`, chunk.key);
+      });
+      if (verifier.failure) throw verifier.failure;
+    }
+  }
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
 
 function rename(error: Error, where: string, chunk: string): Error {

@@ -2,15 +2,15 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
-import type { PartReader, RestoreSummary, RestoreTarget } from '../destinations/destination.js';
+import type { RestoreSummary, RestoreTarget } from '../destinations/destination.js';
 import { MYSQL_ENGINES } from '../sources/mysql/identifiers.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
 import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
 import { resolveDumpName } from '../dump/catalog.js';
-import { openStoredDump } from '../dump/dump-opener.js';
+import { openStoredDump, type ReadableDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
-import { ReplibyteError } from '../errors.js';
+import { ReplibyteError, withContext } from '../errors.js';
 import { redactUri } from '../sources/postgres/connection.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { isMongoUri, isMysqlUri } from '../sources/uri-schemes.js';
@@ -24,12 +24,8 @@ export interface RestoreOptions {
   jobs?: number;
 }
 
-export interface OpenedDump {
+export interface OpenedDump extends ReadableDump {
   datastore: Datastore;
-  manifest: Manifest;
-  readPart: PartReader;
-  format: 'replibyte-v1' | 'replibyte-legacy';
-  encrypted: boolean;
 }
 
 /**
@@ -57,12 +53,27 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
     const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs);
+    if (!destination.atomic) await verifyBeforeCommitting(dump, uri, reporter);
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
     reporter.info(summary.outcome);
     return summary;
   } finally {
     await dump.datastore.close();
   }
+}
+
+/**
+ * A restore that commits as it goes (--jobs > 1, MySQL, MongoDB) could commit the wipe and whole tables
+ * before it reads a damaged chunk of the last one: every chunk is read and checked first, so no row of a
+ * dump that fails its checks is committed (docs/decisions/0012-check-chunks-before-a-restore-that-commits-as-it-goes.md).
+ * A restore in one transaction needs no first pass: damage rolls it back.
+ */
+async function verifyBeforeCommitting(dump: OpenedDump, uri: string, reporter: Reporter): Promise<void> {
+  const { chunks, storedBytes } = dump.manifest.totals;
+  reporter.info(`checking the ${chunks} chunks (${storedBytes} bytes) of dump ${dump.manifest.name} before the restore commits anything`);
+  await dump.verifyChunks().catch((error: unknown) => {
+    throw withContext(`restore refused, nothing was changed in destination ${redactUri(uri)}`, error);
+  });
 }
 
 /** The destination by URI scheme; a dump of another engine is refused before anything is touched. */

@@ -28,6 +28,9 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 export class MongoDestination implements RestoreTarget {
   constructor(private readonly options: MongoDestinationOptions) {}
 
+  /** Commits as it goes (no transaction over DDL): the restore checks every chunk before calling it. */
+  readonly atomic = false;
+
   async restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary> {
     if (manifest.engine.kind !== 'mongodb') {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into MongoDB`);

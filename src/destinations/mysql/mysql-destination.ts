@@ -25,6 +25,9 @@ export interface MysqlDestinationOptions {
 export class MysqlDestination implements RestoreTarget {
   constructor(private readonly options: MysqlDestinationOptions) {}
 
+  /** Commits as it goes (no transaction over DDL): the restore checks every chunk before calling it. */
+  readonly atomic = false;
+
   async restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary> {
     const where = `destination ${redactUri(this.options.uri)}`;
     if (!MYSQL_ENGINES.has(manifest.engine.kind)) {

@@ -27,6 +27,10 @@ export interface PostgresDestinationOptions {
 export class PostgresDestination implements RestoreTarget {
   constructor(private readonly options: PostgresDestinationOptions) {}
 
+  get atomic(): boolean {
+    return (this.options.jobs ?? 1) <= 1;
+  }
+
   async restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary> {
     if (manifest.engine.kind !== 'postgresql') {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into PostgreSQL`);

@@ -110,18 +110,19 @@ describe('PostgreSQL parallel dump and restore (--jobs)', () => {
   it('says what a failed parallel restore left behind', async () => {
     const config = workspace.config(configYaml(source, broken, workspace.storeDir));
     const manifest = await createDump(config, { name: 'to-break', jobs: 2 });
+    // A dump whose chunks all pass their checks (a damaged one is refused before the wipe, decision 0012)
+    // but whose largest table fails to load: the manifest (not authenticated without encryption_key)
+    // announces one row more than its chunks hold.
     const big = [...manifest.parts].filter((p) => p.kind === 'table-data' && p.chunks.length > 0).sort((a, b) => b.rawBytes - a.rawBytes)[0]!;
-    const file = join(workspace.storeDir, 'to-break', big.chunks[0]!.key);
-    const bytes = await readFile(file);
-    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
-    await writeFile(file, bytes);
+    const path = join(workspace.storeDir, 'to-break', 'manifest.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as typeof manifest;
+    stored.parts.find((part) => part.label === big.label)!.rows = big.rows! + 1;
+    await writeFile(path, JSON.stringify(stored));
     const error = await restoreDump(config, { value: 'to-break', jobs: 2 }).then(
       () => undefined,
       (e: Error) => e,
     );
-    // An unencrypted chunk's checksum is checked at its end: depending on the byte, either that check or the
-    // server (rejecting a garbled value) stops the load first. Either way the restore fails and says what it left.
-    expect(error?.message).toMatch(/checksum|altered|damaged|out of range|invalid input|extra data|missing data/);
+    expect(error?.message).toContain(`${big.label}: loaded ${big.rows} rows, the manifest says ${big.rows! + 1}`);
     expect(error?.message).toMatch(/partly restored \(--jobs 2 does not run in one transaction\): the schema is in place, \d+ of \d+ tables hold their rows/);
   });
 });
