@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import { analyzeConfig, formatKeyPath, type Config, type ConfigProblem } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
-import { selectTables } from '../selection/table-selection.js';
+import { selectTables, type NamedTable, type TableSelection } from '../selection/table-selection.js';
+import { isMysqlUri } from '../sources/uri-schemes.js';
+import type { ProposalSources, StrictCheck } from './strict.js';
 import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../sources/postgres/catalog.js';
 import { connectPostgres, isPostgresUri, redactUri } from '../sources/postgres/connection.js';
 import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
@@ -26,6 +28,8 @@ export interface CheckReport {
   /** The source the config was checked against (redacted), when it could be reached. */
   checkedAgainst?: string;
   previews: TablePreview[];
+  /** Strict mode: the scan's proposal for the undecided columns, a `source:` block to merge. */
+  strictProposal?: string;
 }
 
 export interface CheckOptions {
@@ -33,6 +37,8 @@ export interface CheckOptions {
   env?: NodeJS.ProcessEnv;
   /** Sample rows of each transformed table, before and after (only when the config has no problem). */
   previewRows?: number;
+  /** `--strict`: every dumped column must be transformed or kept (as `source.strict: true`). */
+  strict?: boolean;
 }
 
 /**
@@ -47,38 +53,96 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
   const { config, problems } = analyzeConfig(text, path, options.env ?? process.env);
   const report: CheckReport = { origin: path, problems, previews: [] };
   const uri = config?.source?.connection_uri;
+  const strict = options.strict === true || config?.source?.strict === true;
   if (config && uri && isPostgresUri(uri)) {
     const client = await connectPostgres(uri, 'source');
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const catalog = await readCatalog(client);
       report.checkedAgainst = redactUri(uri);
-      problems.push(...checkSelection(config, catalog));
+      const selection = checkSelection(config, catalog, problems);
       const { salt } = resolveSalt(config);
       const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns, catalog.foreignKeys);
       problems.push(...transformProblems);
       problems.push(...(await checkSubset(client, config, catalog)));
+      if (strict && selection && transformProblems.length === 0) {
+        const { readPartitionRoots, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
+        const roots = await readPartitionRoots(client);
+        await checkStrict(report, {
+          config,
+          tables: catalog.tables,
+          dataTables: catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
+          transformed: plan.transformed,
+          rootOf: (table) => roots.get(JSON.stringify([table.schema, table.name])),
+          hasData: (table) => selection.hasData(table),
+        }, { registry: options.registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readPrimaryKeys(client), sampler: postgresSampler(client) });
+      }
       if (options.previewRows && problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
       await client.end().catch(() => undefined);
     }
+  } else if (config && uri && isMysqlUri(uri)) {
+    await checkMysql(report, config, uri, options.registry, strict);
   }
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   return report;
 }
 
 /** skip, skip_data and only_tables entries that match no table (selectTables reports them as text). */
-function checkSelection(config: Config, catalog: Catalog): ConfigProblem[] {
+function checkSelection(config: Config, catalog: { database: string; tables: NamedTable[] }, problems: ConfigProblem[]): TableSelection | undefined {
   try {
-    selectTables(config, catalog.tables, `the source database ${catalog.database}`);
-    return [];
+    return selectTables(config, catalog.tables, `the source database ${catalog.database}`);
   } catch (error) {
     if (!(error instanceof ReplibyteError)) throw error;
-    return error.message.split('\n').map((line) => {
+    problems.push(...error.message.split('\n').map((line) => {
       const match = /^.*?:(\d+):(\d+): (\S+): (.*)$/.exec(line);
       return match ? { keyPath: match[3]!, message: match[4]!, line: Number(match[1]), column: Number(match[2]) } : { keyPath: '', message: line };
-    });
+    }));
+    return undefined;
+  }
+}
+
+/** Strict mode: each table with undecided columns is a problem; the scan's proposal decides them. */
+async function checkStrict(report: CheckReport, check: StrictCheck, sources: ProposalSources): Promise<void> {
+  const { findUndecided, describeUndecided, proposeForUndecided } = await import('./strict.js');
+  const undecided = findUndecided(check);
+  if (undecided.length === 0) return;
+  const path = check.config.source?.keep ? ['source', 'keep'] : ['source'];
+  const at = { keyPath: formatKeyPath(path), ...check.config.locate(path) };
+  describeUndecided(undecided).forEach((line, i) => {
+    const count = undecided[i]!.columns.length;
+    report.problems.push({ ...at, message: `strict mode: ${line} ${count === 1 ? 'is' : 'are'} neither transformed nor declared safe in source.keep` });
+  });
+  report.strictProposal = await proposeForUndecided(undecided, sources);
+}
+
+/** MySQL/MariaDB: the tables, columns and transformers the config names, and strict mode, in one snapshot. */
+async function checkMysql(report: CheckReport, config: Config, uri: string, registry: TransformerRegistry, strict: boolean): Promise<void> {
+  const { connectMysql } = await import('../sources/mysql/connection.js');
+  const { readMysqlCatalog } = await import('../sources/mysql/catalog.js');
+  const connection = await connectMysql(uri, 'source');
+  try {
+    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const catalog = await readMysqlCatalog(connection);
+    report.checkedAgainst = redactUri(uri);
+    const selection = checkSelection(config, catalog, report.problems);
+    const { salt } = resolveSalt(config);
+    const columnsOf = (table: TableColumns) => dumpedColumns(table);
+    const { plan, problems } = checkTransforms(config, catalog.tables, registry, salt, columnsOf, catalog.foreignKeys);
+    report.problems.push(...problems);
+    if (strict && selection && problems.length === 0) {
+      const { readMysqlPrimaryKeys, mysqlSampler } = await import('../scan/source-scan.js');
+      await checkStrict(report, {
+        config,
+        tables: catalog.tables,
+        dataTables: catalog.tables.filter((table) => table.kind === 'table' && selection.hasData(table)),
+        transformed: plan.transformed,
+      }, { registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readMysqlPrimaryKeys(connection), sampler: mysqlSampler(connection) });
+    }
+  } finally {
+    await connection.query('ROLLBACK').catch(() => undefined);
+    connection.destroy();
   }
 }
 

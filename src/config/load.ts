@@ -96,13 +96,14 @@ export function analyzeConfig(text: string, origin: string, env: NodeJS.ProcessE
     problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, locate)));
     // Without its unknown keys, the rest of the config may still be readable (for `config check` only).
     // A misspelt `transformer_name` leaves it missing: a placeholder that fits any column lets the
-    // entry's table and column still be checked.
+    // entry's table and column still be checked; so does a placeholder for a keep entry's missing reason.
+    const keepReason = (issue: core.$ZodIssue) => issue.path[1] === 'keep' && issue.path[issue.path.length - 1] === 'reason';
     const salvageable = (issue: core.$ZodIssue) =>
-      issue.code === 'unrecognized_keys' || (issue.code === 'invalid_type' && issue.path[issue.path.length - 1] === 'transformer_name');
+      issue.code === 'unrecognized_keys' || (issue.code === 'invalid_type' && issue.path[issue.path.length - 1] === 'transformer_name') || keepReason(issue);
     if (parsed.error.issues.every(salvageable)) {
       for (const issue of parsed.error.issues) {
         if (issue.code === 'unrecognized_keys') dropKeys(substituted, issue.path, issue.keys);
-        else setKey(substituted, issue.path, 'transient');
+        else setKey(substituted, issue.path, keepReason(issue) ? '(missing)' : 'transient');
       }
       parsed = configSchema.safeParse(substituted);
     }

@@ -24,6 +24,17 @@ const transformerTable = z.strictObject({
 });
 
 /** A relation the schema does not declare (kept by the application, or inside a json column). */
+/**
+ * Columns declared safe as they are (strict mode: every dumped column is transformed or kept). One entry
+ * per table; the reason is required, so that the review that decided it is on record in the config.
+ */
+const keepTable = z.strictObject({
+  database: z.string().min(1),
+  table: z.string().min(1),
+  columns: z.array(z.string().min(1)).min(1),
+  reason: z.string().trim().min(1, 'say why these columns are safe to copy as they are'),
+});
+
 const virtualForeignKey = z.strictObject({
   database: z.string().min(1).optional(),
   table: z.string().min(1),
@@ -57,6 +68,9 @@ const source = z.strictObject({
   skip_data: z.array(tableRef).optional(),
   only_tables: z.array(tableRef).optional(),
   database_subset: databaseSubset.optional(),
+  /** Refuse to dump while a column of a dumped table is neither transformed nor in `keep`. */
+  strict: z.boolean().optional(),
+  keep: z.array(keepTable).optional(),
 });
 
 const endpoint = z.union([z.literal('default'), z.strictObject({ custom: z.string().min(1) })]);
@@ -112,6 +126,7 @@ export type RawConfig = z.infer<typeof configSchema>;
 export type TableRef = z.infer<typeof tableRef>;
 export type TransformerTableConfig = z.infer<typeof transformerTable>;
 export type TransformerColumnConfig = z.infer<typeof transformerColumn>;
+export type KeepTableConfig = z.infer<typeof keepTable>;
 export type DatabaseSubsetConfig = z.infer<typeof databaseSubset>;
 export type VirtualForeignKeyConfig = z.infer<typeof virtualForeignKey>;
 export type AwsDatastoreConfig = z.infer<typeof aws>;

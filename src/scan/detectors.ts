@@ -8,6 +8,7 @@ export type SensitiveKind =
   | 'first-name'
   | 'last-name'
   | 'full-name'
+  | 'username'
   | 'address'
   | 'postcode'
   | 'card'
@@ -139,7 +140,9 @@ export const NAME_RULES: Array<{ kind: SensitiveKind; pattern: RegExp }> = [
   { kind: 'phone', pattern: /phone|mobile|(^|_)cell(_|$)|(^|_)fax(_|$)|(^|_)tel(_|$)|telephone|msisdn/ },
   { kind: 'first-name', pattern: /first_?name|given_?name|(^|_)fname(_|$)|forename/ },
   { kind: 'last-name', pattern: /last_?name|surname|family_?name|(^|_)lname(_|$)|maiden_?name/ },
-  { kind: 'full-name', pattern: /full_?name|(customer|contact|person|client|holder|user|patient|employee|owner)_?name|display_?name/ },
+  // Before full-name: a user name is a login, not a person's name ("Dereck Farrell" is no username).
+  { kind: 'username', pattern: /(^|_)user_?name$|^login(_?name)?$|nick_?name$|screen_?name$/ },
+  { kind: 'full-name', pattern: /full_?name|(customer|contact|person|client|holder|patient|employee|owner)_?name|display_?name/ },
   { kind: 'card', pattern: /card_?(number|num|no)|credit_?card|(^|_)cc_?(number|num|no)(_|$)|(^|_)pan(_|$)/ },
   { kind: 'iban', pattern: /iban|bank_?account|account_?number|routing_?number/ },
   { kind: 'ip', pattern: /(^|_)ip(_|$)|ip_?addr|remote_?addr|client_?ip/ },
@@ -149,6 +152,23 @@ export const NAME_RULES: Array<{ kind: SensitiveKind; pattern: RegExp }> = [
   { kind: 'national-id', pattern: /(^|_)ssn(_|$)|social_?security|national_?id|tax_?id|passport|driver_?licen[cs]e|(^|_)nin(_|$)/ },
   { kind: 'birth-date', pattern: /birth|(^|_)dob(_|$)/ },
 ];
+
+const NUMERIC_TYPES = /^(u?int\d|numeric|float4|float8|money|oid|bool|bit|varbit|year)$/;
+const TEMPORAL_TYPES = /^(date|time|timetz|timestamp|timestamptz|interval)$/;
+
+/**
+ * Whether a name rule may flag a column of this type: keys, ids and numbers are never personal by name
+ * alone (`address_id` is an integer that joins to an address; flagging it proposed dropping every row),
+ * and a date is personal only as a birth date. Content detectors still read what the name rules skip.
+ */
+export function nameRuleFits(kind: SensitiveKind, column: { baseType: string }, isKey: boolean): boolean {
+  if (isKey) return false;
+  const base = column.baseType;
+  if (NUMERIC_TYPES.test(base)) return false;
+  if (TEMPORAL_TYPES.test(base)) return kind === 'birth-date';
+  if (base === 'uuid') return kind === 'token';
+  return true;
+}
 
 /** `firstName`, `First-Name` and `first_name` all become `first_name`. */
 export function normalizeColumnName(name: string): string {

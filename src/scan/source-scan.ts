@@ -1,27 +1,23 @@
 import type pg from 'pg';
-import { readCatalog, qualifiedName, quoteIdentifier, type TableInfo } from '../sources/postgres/catalog.js';
+import type { ClientBase } from 'pg';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { readCatalog, qualifiedName, quoteIdentifier } from '../sources/postgres/catalog.js';
 import { connectPostgres } from '../sources/postgres/connection.js';
+import { isMysqlUri } from '../sources/uri-schemes.js';
+import type { ForeignKey } from '../selection/foreign-key.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import type { ColumnInfo } from '../transformers/transformer.js';
-import { CONTENT_DETECTORS, NAME_RULES, normalizeColumnName, type SensitiveKind } from './detectors.js';
+import { proposeDecisions, type ColumnSampler, type ScanFinding, type ScanKeep, type ScanTable } from './proposal.js';
 
-export interface ScanFinding {
-  schema: string;
-  table: string;
-  column: string;
-  type: string;
-  kind: SensitiveKind;
-  /** Why, in words: the name rule and/or the share of sampled values that matched. */
-  reason: string;
-  /** The proposed transformer, or undefined when no transformer of this build can write the column. */
-  transformer?: string;
-}
+export type { ScanFinding, ScanKeep } from './proposal.js';
 
 export interface ScanResult {
   tables: number;
   columns: number;
   sampleRows: number;
   findings: ScanFinding[];
+  /** Every other column, with why it looks safe as it is (what `init` writes under `source.keep`). */
+  kept: ScanKeep[];
 }
 
 export interface ScanOptions {
@@ -32,84 +28,125 @@ export interface ScanOptions {
   threshold?: number;
 }
 
-/** Transformers to propose per kind, best first; each is checked against the column's type. */
-const PREFERENCES: Record<SensitiveKind, string[]> = {
-  email: ['email', 'redacted'],
-  phone: ['phone-number', 'redacted'],
-  'first-name': ['first-name', 'redacted'],
-  'last-name': ['last-name', 'redacted'],
-  'full-name': ['full-name', 'name', 'redacted'],
-  address: ['street-address', 'address', 'redacted'],
-  postcode: ['postcode', 'zip-code', 'redacted'],
-  card: ['credit-card', 'redacted'],
-  iban: ['iban', 'redacted'],
-  ip: ['ip-address', 'redacted'],
-  token: ['redacted'],
-  'national-id': ['redacted'],
-  'birth-date': ['random-date', 'date', 'redacted'],
-};
-
-/** Types whose values can never hold the kinds above as text (and are not worth reading). */
-const SKIPPED_TYPES = new Set(['bool', 'bytea', 'json', 'jsonb', 'xml', 'tsvector', 'uuid', 'float4', 'float8', 'int2', 'int4', 'oid', 'interval', 'timestamp', 'timestamptz', 'date', 'time', 'timetz', 'money', 'point']);
-
 /**
  * `source scan`: reads the live schema and the first rows of every table, and flags columns that look
- * sensitive by their name or by their content. Read-only, in one READ ONLY transaction.
+ * sensitive by their name or by their content. Read-only, in one READ ONLY transaction. PostgreSQL, and
+ * MySQL/MariaDB for a mysql:// URI.
  */
 export async function scanSource(uri: string, options: ScanOptions): Promise<ScanResult> {
-  const sampleRows = options.sampleRows ?? 200;
-  const threshold = options.threshold ?? 0.6;
+  if (isMysqlUri(uri)) return scanMysql(uri, options);
   const client = await connectPostgres(uri, 'source');
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const catalog = await readCatalog(client);
-    const tables = catalog.tables.filter((t) => t.kind === 'r' || t.kind === 'p' || t.kind === 'm');
-    const findings: ScanFinding[] = [];
-    let columns = 0;
-    for (const table of tables) {
-      const candidates = table.columns.filter((c) => !c.generated);
-      columns += candidates.length;
-      const samples = await sampleTable(client, table, candidates.filter((c) => !SKIPPED_TYPES.has(c.baseType) && !c.baseType.startsWith('_')), sampleRows);
-      for (const column of candidates) {
-        const finding = classify(column, samples.get(column.name), threshold);
-        if (!finding) continue;
-        const transformer = PREFERENCES[finding.kind].find((name) => {
-          const definition = options.registry.get(name);
-          return definition && !definition.refuses?.(column);
-        });
-        findings.push({ schema: table.schema, table: table.name, column: column.name, type: column.type, ...finding, ...(transformer && { transformer }) });
-      }
-    }
-    return { tables: tables.length, columns, sampleRows, findings };
+    const roots = await readPartitionRoots(client);
+    // A partition is decided by its parent: the scan proposes for the parent (the name the config uses).
+    const relations = catalog.tables.filter((t) => (t.kind === 'r' || t.kind === 'p' || t.kind === 'm') && !roots.has(JSON.stringify([t.schema, t.name])));
+    const tables = scanTables(relations, catalog.foreignKeys, await readPrimaryKeys(client));
+    return summarize(tables, await proposeDecisions(tables, { ...options, sampler: postgresSampler(client) }));
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 }
 
-async function sampleTable(client: pg.Client, table: TableInfo, columns: ColumnInfo[], limit: number): Promise<Map<string, string[]>> {
-  const samples = new Map<string, string[]>();
-  if (columns.length === 0) return samples;
-  const list = columns.map((c, i) => `${quoteIdentifier(c.name)}::text AS c${i}`).join(', ');
-  const { rows } = await client.query<Record<string, string | null>>(`SELECT ${list} FROM ${qualifiedName(table.schema, table.name)} LIMIT ${Math.max(1, Math.floor(limit))}`);
-  columns.forEach((column, i) => {
-    samples.set(column.name, rows.map((row) => row[`c${i}`]).filter((v): v is string => v !== null && v !== undefined && v.trim() !== ''));
-  });
-  return samples;
+async function scanMysql(uri: string, options: ScanOptions): Promise<ScanResult> {
+  const { connectMysql } = await import('../sources/mysql/connection.js');
+  const { readMysqlCatalog } = await import('../sources/mysql/catalog.js');
+  const connection = await connectMysql(uri, 'source');
+  try {
+    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const catalog = await readMysqlCatalog(connection);
+    const tables = scanTables(catalog.tables.filter((t) => t.kind === 'table'), catalog.foreignKeys, await readMysqlPrimaryKeys(connection));
+    return summarize(tables, await proposeDecisions(tables, { ...options, sampler: mysqlSampler(connection) }));
+  } finally {
+    await connection.query('ROLLBACK').catch(() => undefined);
+    connection.destroy();
+  }
 }
 
-function classify(column: ColumnInfo, values: string[] | undefined, threshold: number): Pick<ScanFinding, 'kind' | 'reason'> | undefined {
-  const normalized = normalizeColumnName(column.name);
-  const byName = NAME_RULES.find((rule) => rule.pattern.test(normalized));
-  const sampled = values ?? [];
-  const byContent = sampled.length === 0 ? undefined : CONTENT_DETECTORS.map((detector) => ({ detector, hits: sampled.filter((v) => detector.matches(v)).length })).find(
-    ({ hits }) => hits / sampled.length >= threshold,
-  );
-  const contentReason = byContent && `${byContent.hits}/${sampled.length} sampled values look like ${byContent.detector.describes}`;
-  if (byName) {
-    const agrees = byContent && byContent.detector.kind === byName.kind;
-    return { kind: byName.kind, reason: `column name "${column.name}" suggests ${byName.kind}${agrees ? `; ${contentReason}` : ''}` };
+function summarize(tables: ScanTable[], proposal: Awaited<ReturnType<typeof proposeDecisions>>): ScanResult {
+  return {
+    tables: tables.length,
+    columns: tables.reduce((sum, table) => sum + table.columns.filter((c) => !c.generated).length, 0),
+    ...proposal,
+  };
+}
+
+/** The tables with their key columns: a column of a primary or foreign key is never flagged by name. */
+export function scanTables(
+  tables: ReadonlyArray<{ schema: string; name: string; columns: Array<ColumnInfo & { generated?: boolean }> }>,
+  foreignKeys: readonly ForeignKey[],
+  primaryKeys: ReadonlySet<string>,
+): ScanTable[] {
+  const keys = new Map<string, Map<string, string>>();
+  const mark = (schema: string, table: string, column: string, role: string) => {
+    const id = JSON.stringify([schema, table]);
+    const map = keys.get(id) ?? new Map<string, string>();
+    if (!map.has(column)) map.set(column, role);
+    keys.set(id, map);
+  };
+  for (const key of primaryKeys) {
+    const [schema, table, column] = JSON.parse(key) as [string, string, string];
+    mark(schema, table, column, 'primary key');
   }
-  if (byContent) return { kind: byContent.detector.kind, reason: contentReason! };
-  return undefined;
+  for (const fk of foreignKeys) {
+    fk.columns.forEach((column) => mark(fk.schema, fk.table, column, `foreign key to ${fk.referencedTable}`));
+    fk.referencedColumns.forEach((column) => mark(fk.referencedSchema, fk.referencedTable, column, 'a referenced key'));
+  }
+  return tables.map((t) => ({ schema: t.schema, name: t.name, columns: t.columns, keys: keys.get(JSON.stringify([t.schema, t.name])) ?? new Map() }));
+}
+
+/** `["schema","table","column"]` of every primary-key column. */
+export async function readPrimaryKeys(client: ClientBase): Promise<Set<string>> {
+  const { rows } = await client.query<{ schema: string; table: string; column: string }>(`
+    SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+    WHERE i.indisprimary`);
+  return new Set(rows.map((r) => JSON.stringify([r.schema, r.table, r.column])));
+}
+
+/** Every partition (`["schema","name"]`) → its root partitioned table, the one the config names. */
+export async function readPartitionRoots(client: ClientBase): Promise<Map<string, { schema: string; name: string }>> {
+  const { rows } = await client.query<{ schema: string; name: string; root_schema: string; root_name: string }>(`
+    SELECT n.nspname AS schema, c.relname AS name, rn.nspname AS root_schema, r.relname AS root_name
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_class r ON r.oid = pg_partition_root(c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace
+    WHERE c.relispartition`);
+  return new Map(rows.map((r) => [JSON.stringify([r.schema, r.name]), { schema: r.root_schema, name: r.root_name }]));
+}
+
+export async function readMysqlPrimaryKeys(connection: Connection): Promise<Set<string>> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\` FROM information_schema.STATISTICS
+     WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = 'PRIMARY'`,
+  );
+  return new Set((rows as Array<{ schema: string; table: string; column: string }>).map((r) => JSON.stringify([r.schema, r.table, r.column])));
+}
+
+/** The first rows of a table, each column as text, in the caller's (read-only) transaction. */
+export function postgresSampler(client: pg.ClientBase): ColumnSampler {
+  return async (table, columns, limit) => {
+    const list = columns.map((c, i) => `${quoteIdentifier(c.name)}::text AS c${i}`).join(', ');
+    const { rows } = await client.query<Record<string, string | null>>(`SELECT ${list} FROM ${qualifiedName(table.schema, table.name)} LIMIT ${Math.max(1, Math.floor(limit))}`);
+    return samplesOf(columns, rows);
+  };
+}
+
+export function mysqlSampler(connection: Connection): ColumnSampler {
+  const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+  return async (table, columns, limit) => {
+    const list = columns.map((c, i) => `CAST(${quote(c.name)} AS CHAR) AS c${i}`).join(', ');
+    const [rows] = await connection.query<RowDataPacket[]>(`SELECT ${list} FROM ${quote(table.name)} LIMIT ${Math.max(1, Math.floor(limit))}`);
+    return samplesOf(columns, rows as Array<Record<string, string | null>>);
+  };
+}
+
+function samplesOf(columns: ColumnInfo[], rows: Array<Record<string, string | null>>): Map<string, string[]> {
+  const samples = new Map<string, string[]>();
+  columns.forEach((column, i) => {
+    samples.set(column.name, rows.map((row) => row[`c${i}`]).filter((v): v is string => v !== null && v !== undefined && String(v).trim() !== '').map(String));
+  });
+  return samples;
 }

@@ -18,6 +18,13 @@ export interface SourceRequest {
 
 /** The source of a `dump create`: the live database of `source.connection_uri`, or a script. */
 export async function openSource(config: Config, request: SourceRequest): Promise<DumpSource> {
+  const mongo = request.input ? request.sourceType === 'mongodb' : isMongoUri(config.source?.connection_uri ?? '');
+  if (mongo && config.source?.strict) {
+    throw new ReplibyteError(
+      'strict mode (--strict, source.strict) is not available for MongoDB: documents have no fixed columns, so no list of fields can be complete',
+      'transform the paths you know hold personal data; see README "Strict mode"',
+    );
+  }
   if (request.input) {
     if (config.source?.database_subset) throw new ReplibyteError('source.database_subset needs a live source (connection_uri); it cannot be applied to a script read with -i');
     const { openScriptSource } = await import('./script-sources.js');

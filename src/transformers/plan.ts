@@ -3,6 +3,7 @@ import { formatKeyPath } from '../config/load.js';
 import type { ColumnTransform, TransformRecipe, ValueTransform } from '../encode/copy-row-transform.js';
 import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
+import { checkKeepEntries } from './keep.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition } from './transformer.js';
 import type { ForeignKey } from '../selection/foreign-key.js';
@@ -170,6 +171,7 @@ export function checkTransforms(
   });
 
   propagateAlongForeignKeys(planned, tables, foreignKeys, report);
+  problems.push(...checkKeepEntries(config, tables));
 
   const plan: TransformPlan = { tables: new Map(), transformed: [] };
   for (const entry of planned.values()) {

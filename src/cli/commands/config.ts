@@ -14,15 +14,21 @@ export function registerConfigCommands(program: Command): void {
     .description('validate the config against the live source schema; report every problem with its line')
     .option('--preview <rows>', 'show N sample rows of each transformed table, before and after')
     .option('--json', 'print the report as JSON')
-    .action(async (options: { preview?: string; json?: boolean }) => {
+    .option('--strict', 'also require every dumped column to be transformed or in source.keep (as source.strict: true)')
+    .action(async (options: { preview?: string; json?: boolean; strict?: boolean }) => {
       const path = program.opts<GlobalOptions>().config;
       if (!path) throw new ReplibyteError('this command needs a config file: replibyte -c conf.yaml config check');
       if (options.preview !== undefined && !/^\d+$/.test(options.preview)) throw new ReplibyteError(`--preview takes a number of rows, not '${options.preview}'`);
-      const report = await checkConfig(path, { registry: builtinTransformers(), ...(options.preview && { previewRows: Number(options.preview) }) });
+      const report = await checkConfig(path, {
+        registry: builtinTransformers(),
+        ...(options.preview && { previewRows: Number(options.preview) }),
+        ...(options.strict && { strict: true }),
+      });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         for (const problem of report.problems) process.stderr.write(`${formatPlanProblem(report.origin, problem)}\n`);
+        if (report.strictProposal) process.stderr.write(`the scan proposes (review every line, then merge it into your config):\n${report.strictProposal}\n`);
         for (const table of report.previews) process.stdout.write(`${renderPreview(table)}\n\n`);
       }
       const against = report.checkedAgainst ? `against ${report.checkedAgainst}` : 'without a live source (no source.connection_uri)';

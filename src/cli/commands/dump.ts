@@ -30,8 +30,10 @@ export function registerDumpCommands(program: Command): void {
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
     .option('-j, --jobs <count>', 'connections reading tables at once (default: the number of cores)')
     .option('--scan', 'residual scan: look for personal-looking values in a sample of every table\'s rows as they are written, and store nothing if any is found')
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean }) => {
-      const config = await requireConfig(globals());
+    .option('--strict', 'refuse to start while a dumped column is neither transformed nor in source.keep (as source.strict: true)')
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean }) => {
+      const loaded = await requireConfig(globals());
+      const config = options.strict ? { ...loaded, source: { ...loaded.source, strict: true } } : loaded;
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
       if (sourceType && !options.input && !options.file) throw new ReplibyteError('-s needs -i (stdin) or -f FILE');

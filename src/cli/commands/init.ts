@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
-import { renderTransformersYaml } from '../../scan/scan-yaml.js';
+import { renderDecisionsYaml } from '../../scan/scan-yaml.js';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
 
 /** `replibyte init`: a commented starter config, its transformers proposed by `source scan`. */
@@ -23,9 +23,15 @@ export function registerInitCommand(program: Command): void {
         '# Secrets stay in the environment: $NAME is replaced by the variable NAME.',
         'salt: $TRANSFORMER_SALT   # the secret behind deterministic transformers (same input, same output)',
         '# encryption_key: $REPLIBYTE_ENCRYPTION_KEY   # encrypt the dumps',
-        renderTransformersYaml(result, {
-          sourceLines: ['  connection_uri: $SOURCE_DATABASE_URL', '  compression: true', '  # skip_data: [{ database: public, table: sessions }]   # keep a table, leave its rows out'],
-        }).trimEnd(),
+        `# source scan: ${result.findings.length} of ${result.columns} columns in ${result.tables} tables look sensitive (by name, type and up to`,
+        `# ${result.sampleRows} sampled rows per table): each gets a transformer; every other column is under keep, with why.`,
+        '# Review both lists: strict mode refuses to dump a column that is in neither (a new column in the source too).',
+        'source:',
+        '  connection_uri: $SOURCE_DATABASE_URL',
+        '  compression: true',
+        '  strict: true   # refuse to dump while a column is neither transformed nor kept (see README "Strict mode")',
+        '  # skip_data: [{ database: public, table: sessions }]   # keep a table, leave its rows out',
+        ...renderDecisionsYaml(result.findings, result.kept),
         'datastore:',
         '  local_disk:',
         '    dir: ./dumps   # must exist',
@@ -37,6 +43,6 @@ export function registerInitCommand(program: Command): void {
         if (error.code === 'EEXIST') throw new ReplibyteError(`${options.output} exists`, 'use --force to overwrite it, or -o another file');
         throw error;
       });
-      process.stderr.write(`wrote ${options.output}: ${result.findings.length} sensitive-looking columns with a proposed transformer or a note\n`);
+      process.stderr.write(`wrote ${options.output}: ${result.findings.length} sensitive-looking columns with a proposed transformer, ${result.kept.length} kept as they are\n`);
     });
 }

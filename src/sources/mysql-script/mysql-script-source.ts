@@ -162,6 +162,7 @@ export class MysqlScriptSource implements DumpSource {
   }
 
   private async writeTableData(header: InsertHeader, sink: PartSink, context: DumpContext): Promise<void> {
+    if (context.config.source?.strict) await this.enforceStrict(header.table, context);
     const plan = this.planFor(header, context);
     const label = `${this.origin.database ? `${this.origin.database}.` : ''}${header.table}`;
     const part = await sink.writePart(
@@ -272,7 +273,7 @@ export class MysqlScriptSource implements DumpSource {
     const kinds = columns.map((name) => (info(name) ? literalKindOf(info(name)!) : 'string'));
     let transforms: ColumnTransform[] = [];
     if (table && schemas.size > 0) {
-      const config: Config = { ...context.config, source: { ...context.config.source, transformers: sparse } };
+      const config: Config = { ...context.config, source: { ...context.config.source, transformers: sparse, keep: [] } };
       const tables = [...schemas].map((schema) => ({ schema, name: table.name, columns: table.columns.map((c) => ({ ...c, schema })) }));
       const plan = planTransforms(config, tables, context.registry, context.salt, () => columns);
       transforms = [...plan.tables.values()].flatMap((p) => p.transforms);
@@ -296,6 +297,40 @@ export class MysqlScriptSource implements DumpSource {
       problems.push(`${place ? `${config.origin}:${place.line}:${place.column}: ` : ''}${formatKeyPath(path)}: no table ${name} in ${WHERE}`);
     });
     if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
+  }
+
+  /**
+   * Strict mode, at the first row of each table (the script shows its tables one at a time): when a column
+   * of this table is undecided, the rest of the script is read without writing anything, to name every
+   * undecided column of every table that has rows, and the dump is refused (what was written is removed).
+   * MySQL entries match on the table name, as transformers do.
+   */
+  private async enforceStrict(tableName: string, context: DumpContext): Promise<void> {
+    if (this.plans.has(tableName)) return;
+    const source = context.config.source;
+    const decided = (table: string, column: string) =>
+      (source?.transformers ?? []).some((e) => unquote(e.table) === table && e.columns.some((c) => unquote(c.name) === column)) ||
+      (source?.keep ?? []).some((e) => unquote(e.table) === table && e.columns.some((c) => unquote(c) === column));
+    const undecidedOf = (name: string) => (this.tables.get(name)?.columns ?? []).filter((c) => !c.generated && !decided(name, c.name));
+    if (undecidedOf(tableName).length === 0) return;
+    const withRows = [tableName];
+    for (let next = await this.peek(); next; next = await this.peek()) {
+      const statement = this.take();
+      if (statement.kind !== 'statement') continue;
+      const header = parseInsertHeader(statement.text);
+      if (header) {
+        if (!withRows.includes(header.table)) withRows.push(header.table);
+        continue;
+      }
+      const table = parseCreateTable(statement.text.toString('utf8', 0, Math.min(statement.text.length, 1 << 20)), this.origin.database ?? '');
+      if (table) this.tables.set(table.name, table);
+    }
+    const schema = this.origin.database ?? 'database';
+    const undecided = withRows
+      .map((name) => ({ schema, name, columns: undecidedOf(name).map((c) => ({ ...c, schema, table: name })) }))
+      .filter((table) => table.columns.length > 0);
+    const { StrictRefusal, proposeForUndecided } = await import('../../check/strict.js');
+    throw new StrictRefusal(undecided, await proposeForUndecided(undecided, { registry: context.registry }));
   }
 
   async close(): Promise<void> {

@@ -63,6 +63,7 @@ export class MysqlSource implements DumpSource {
     const selection = selectTables(context.config, catalog.tables, `the source database ${catalog.database}`);
     this.checkDependencies(selection);
     const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
+    if (context.config.source?.strict) await this.enforceStrict(selection, plan, context);
     const kept = catalog.tables.filter((t) => !selection.isExcluded(t));
     context.reporter.info(`dumping ${catalog.database} (${catalog.engine === 'mariadb' ? 'MariaDB' : 'MySQL'} ${catalog.serverVersion})`);
     let subset: MysqlSubset | undefined;
@@ -89,6 +90,18 @@ export class MysqlSource implements DumpSource {
       schemas: [catalog.database],
       transformed: plan.transformed,
     };
+  }
+
+  /** Strict mode: refuses, before anything is written, while a dumped column is undecided. */
+  private async enforceStrict(selection: TableSelection, plan: TransformPlan, context: DumpContext): Promise<void> {
+    // Loaded on use: the scan's proposals need faker's name lists, which a plain dump does not.
+    const { enforceStrict } = await import('../../check/strict.js');
+    const { mysqlSampler, readMysqlPrimaryKeys } = await import('../../scan/source-scan.js');
+    const { tables, foreignKeys } = this.catalog;
+    await enforceStrict(
+      { config: context.config, tables, dataTables: tables.filter((table) => table.kind === 'table' && selection.hasData(table)), transformed: plan.transformed },
+      { registry: context.registry, foreignKeys, primaryKeys: await readMysqlPrimaryKeys(this.connection), sampler: mysqlSampler(this.connection) },
+    );
   }
 
   private async dumpTable(table: MysqlTableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: MysqlSubset): Promise<void> {

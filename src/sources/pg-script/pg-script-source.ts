@@ -56,7 +56,7 @@ export class PgScriptSource implements DumpSource {
     this.filter = new SkipFilter(selection, [source?.skip, source?.skip_data, source?.only_tables].some((list) => (list ?? []).length > 0));
     context.reporter.info(`reading the PostgreSQL script ${this.where}`);
     await sink.writePart({ kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' }, this.schemaStatements());
-    const prepared = this.prepare(selection, context);
+    const prepared = await this.prepare(selection, context);
     let pending: string[] = [];
     let pendingBytes = 0;
     let wrotePostData = false;
@@ -168,10 +168,17 @@ export class PgScriptSource implements DumpSource {
   }
 
   /** Runs once, at the first data statement (or the end): the config is checked against the script's tables. */
-  private prepare(selection: ScriptSelection, context: DumpContext): Prepared {
+  private async prepare(selection: ScriptSelection, context: DumpContext): Promise<Prepared> {
     if (this.prepared) return this.prepared;
     selection.check(this.catalog.tables);
     const plan = planTransforms(context.config, this.catalog.tables, context.registry, context.salt, (table) => table.columns.map((c) => c.name));
+    if (context.config.source?.strict) {
+      // Loaded on use: the scan's proposals need faker's name lists. A script has no rows to sample
+      // before its data, so the proposal goes by column names and types.
+      const { enforceStrict } = await import('../../check/strict.js');
+      const tables = this.catalog.tables;
+      await enforceStrict({ config: context.config, tables, dataTables: tables.filter((table) => selection.keepsRows(table)), transformed: plan.transformed }, { registry: context.registry });
+    }
     this.prepared = { selection, plan };
     return this.prepared;
   }

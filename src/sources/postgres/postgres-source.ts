@@ -82,6 +82,7 @@ export class PostgresSource implements DumpSource {
       () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns, catalog.foreignKeys),
     );
     await this.checkDependencies(selection);
+    if (context.config.source?.strict) await this.enforceStrict(selection, plan, context);
     for (const column of plan.transformed) {
       if (column.propagatedFrom) {
         context.reporter.info(`${column.schema}.${column.table}.${column.column}: ${column.transformer}, as its key ${column.propagatedFrom} (foreign key)`);
@@ -150,6 +151,26 @@ export class PostgresSource implements DumpSource {
       schemas: catalog.schemas,
       transformed: plan.transformed,
     };
+  }
+
+  /** Strict mode: refuses, before anything is written, while a dumped column is undecided. */
+  private async enforceStrict(selection: TableSelection, plan: TransformPlan, context: DumpContext): Promise<void> {
+    // Loaded on use: the scan's proposals need faker's name lists, which a plain dump does not.
+    const { enforceStrict } = await import('../../check/strict.js');
+    const { postgresSampler, readPartitionRoots, readPrimaryKeys } = await import('../../scan/source-scan.js');
+    const roots = await readPartitionRoots(this.client);
+    const { tables, foreignKeys } = this.catalog;
+    await enforceStrict(
+      {
+        config: context.config,
+        tables,
+        dataTables: tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
+        transformed: plan.transformed,
+        rootOf: (table) => roots.get(JSON.stringify([table.schema, table.name])),
+        hasData: (table) => selection.hasData(table),
+      },
+      { registry: context.registry, foreignKeys, primaryKeys: await readPrimaryKeys(this.client), sampler: postgresSampler(this.client) },
+    );
   }
 
   /** Bytes on disk per table (heap and TOAST), to start the largest first. */
