@@ -347,6 +347,7 @@ const DETECTOR_WORDS: Record<ResidualDetector, string> = {
   'first-name': 'first names',
   'last-name': 'last names',
   'full-name': "people's full names",
+  username: 'user names',
   address: 'street addresses',
   postcode: 'postcodes',
   card: 'card numbers (Luhn checksum)',
