@@ -7,6 +7,7 @@ import { isMysqlUri } from '../sources/uri-schemes.js';
 import type { ProposalSources, StrictCheck } from './strict.js';
 import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../sources/postgres/catalog.js';
 import { connectPostgres, isPostgresUri, redactUri } from '../sources/postgres/connection.js';
+import { loadCustomModule, rememberCustomModule, resolveModulePath } from '../transformers/custom-modules.js';
 import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import { resolveSalt } from '../transformers/salt.js';
@@ -52,6 +53,8 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
   });
   const { config, problems } = analyzeConfig(text, path, options.env ?? process.env);
   const report: CheckReport = { origin: path, problems, previews: [] };
+  // The same modules `dump create` loads, so a config that dumps also checks (and a broken module is a problem with its line).
+  if (config) problems.push(...(await loadCustomModules(config)));
   const uri = config?.source?.connection_uri;
   const strict = options.strict === true || config?.source?.strict === true;
   if (config && uri && isPostgresUri(uri)) {
@@ -87,6 +90,25 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
   }
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   return report;
+}
+
+/** Imports every custom transformer module the config names; one that fails is a problem at its `module` option. */
+async function loadCustomModules(config: Config): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  for (const [tableIndex, table] of (config.source?.transformers ?? []).entries()) {
+    for (const [columnIndex, column] of table.columns.entries()) {
+      const module = column.transformer_options?.module;
+      if (column.transformer_name !== 'custom' || typeof module !== 'string') continue;
+      try {
+        rememberCustomModule(module, await loadCustomModule(resolveModulePath(module, config.origin)));
+      } catch (error) {
+        if (!(error instanceof ReplibyteError)) throw error;
+        const at = ['source', 'transformers', tableIndex, 'columns', columnIndex, 'transformer_options', 'module'];
+        problems.push({ keyPath: formatKeyPath(at), message: error.message, ...config.locate(at) });
+      }
+    }
+  }
+  return problems;
 }
 
 /** skip, skip_data and only_tables entries that match no table (selectTables reports them as text). */

@@ -44,7 +44,7 @@ export async function loadCustomTransformers(config: { origin: string; source?: 
       if (column.transformer_name !== 'custom') continue;
       const path = column.transformer_options?.module;
       if (typeof path !== 'string') continue; // the options check reports it
-      byConfigPath.set(path, await loadCustomModule(resolveModulePath(path, config.origin)));
+      rememberCustomModule(path, await loadCustomModule(resolveModulePath(path, config.origin)));
     }
   }
 }
@@ -71,6 +71,11 @@ export async function loadCustomModule(path: string): Promise<CustomTransformerM
   }
   loaded.set(path, candidate as CustomTransformerModule);
   return candidate as CustomTransformerModule;
+}
+
+/** Records the module a config's `module:` text points to, for the synchronous plan to find. */
+export function rememberCustomModule(configPath: string, module: CustomTransformerModule): void {
+  byConfigPath.set(configPath, module);
 }
 
 export function loadedCustomModule(path: string): CustomTransformerModule | undefined {

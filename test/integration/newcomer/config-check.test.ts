@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -98,5 +99,35 @@ describe('config check', () => {
     expect(first).not.toMatch(/\| ada@example\.com/);
     expect(second).toMatch(/^grace@example\.org/);
     expect(third).toBeUndefined();
+  });
+
+  it('loads custom transformer modules as dump create does: a valid one passes and previews, a missing one is a problem at its line', async () => {
+    const module = fileURLToPath(new URL('../../fixtures/transformers/domain-keeper.mjs', import.meta.url));
+    const config = (path: string) =>
+      [
+        'salt: fixed-salt-for-the-test',
+        'source:',
+        `  connection_uri: ${db.uri}`,
+        '  transformers:',
+        '    - database: public',
+        '      table: customers',
+        '      columns:',
+        '        - name: email',
+        '          transformer_name: custom',
+        `          transformer_options: { module: ${JSON.stringify(path)}, options: { domain: dev.test } }`, // 10
+        'datastore:',
+        `  local_disk: { dir: ${ws.storeDir} }`,
+        '',
+      ].join('\n');
+    const good = await ws.writeConfig(config(module));
+    const passed = await runCli(['-c', good, 'config', 'check', '--preview', '1']);
+    expect(passed.stderr).toMatch(/is ready/);
+    expect(passed.code).toBe(0);
+    expect(passed.stdout).toMatch(/ada@example\.com +\| [0-9a-f]{10}@dev\.test/);
+
+    const missing = await ws.writeConfig(config(`${module}.gone`));
+    const refused = await runCli(['-c', missing, 'config', 'check']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/conf\.yaml:10:\d+: source\.transformers\[0\]\.columns\[0\]\.transformer_options\.module: custom transformer .*domain-keeper\.mjs\.gone could not be loaded/);
   });
 });
