@@ -74,7 +74,7 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
         salt,
         saltSource,
         transformed: metadata.transformed,
-        strict: options.strict === true,
+        strict: options.strict === true || config.source?.strict === true,
         ...(scan && { scan: { mode: scan.mode, rowsScanned: scan.rowsScanned, findings: scan.findings.length } }),
       });
       const manifest = await writer.commit({ ...metadata, provenance });

@@ -171,6 +171,13 @@ ${extra}datastore:
     const usernames = customerRows.map((row) => row.split('\t')[6]!);
     expect(new Set(usernames).size).toBe(40);
     for (const name of usernames) expect(name).not.toMatch(/^user_\d+$|\s/);
+
+    // The config init wrote is scan-clean on the data it was written from, and the dump says strict mode ran.
+    const scanned = await runCli(['-c', path, 'dump', 'verify', '-v', 'from-init', '--scan'], { env });
+    expect(scanned.stdout).toContain('nothing personal-looking found');
+    expect(scanned.code).toBe(0);
+    const shown = await runCli(['-c', path, 'dump', 'show', 'from-init', '--json'], { env });
+    expect((JSON.parse(shown.stdout) as { provenance: { strict: boolean } }).provenance.strict).toBe(true);
   });
 
   it('--strict refuses naming every undecided column by table, stores nothing, and the proposed block makes it pass', async () => {
