@@ -22,17 +22,35 @@ export interface ReadableDump {
   verifyChunks: () => Promise<void>;
 }
 
+export interface OpenDumpOptions {
+  /**
+   * With an encryption key, read a dump that the key does not protect (an unencrypted one, or one in
+   * the original Replibyte's format) anyway: the user said so (`--allow-unencrypted`).
+   */
+  allowUnencrypted?: boolean;
+}
+
 /**
  * Everything that can be checked before the first row is read, is checked here: the manifest's
  * version and tag, the key (its check value), the presence of every chunk. A restore calls this before
  * it touches its destination, so a missing key, a wrong key, a forged manifest or a deleted chunk
- * leaves the destination alone.
+ * leaves the destination alone. Every command that reads a dump (restore, -o, verify) opens it here.
+ *
+ * With a passphrase, a dump the key does not authenticate is refused unless `allowUnencrypted`:
+ * anyone who can write to the datastore can make one, with any SQL in it (docs/format.md, "Threat
+ * model"), so the key would otherwise protect nothing against a forger.
  */
-export async function openStoredDump(datastore: Datastore, name: string, passphrase: string | undefined): Promise<ReadableDump> {
+export async function openStoredDump(
+  datastore: Datastore,
+  name: string,
+  passphrase: string | undefined,
+  options: OpenDumpOptions = {},
+): Promise<ReadableDump> {
   const raw = await datastore.getSmall(`${name}/${MANIFEST_KEY}`);
   if (!raw) {
     const legacy = await findLegacyEntry(datastore, name);
     if (legacy) {
+      if (passphrase && !options.allowUnencrypted) throw unprotectedDump(datastore, name, 'is in the original Replibyte format');
       const dump = await openLegacyDump(datastore, legacy, passphrase);
       return {
         manifest: dump.manifest,
@@ -47,6 +65,7 @@ export async function openStoredDump(datastore: Datastore, name: string, passphr
   if (manifest.name !== name) {
     throw new ReplibyteError(`dump ${name}: its manifest names another dump (${manifest.name}); it was moved or replaced`);
   }
+  if (!manifest.encryption && passphrase && !options.allowUnencrypted) throw unprotectedDump(datastore, name, 'is not encrypted');
   let cipher: ChunkCipher | undefined;
   if (manifest.encryption) {
     cipher = await cipherForReading(manifest.encryption, passphrase, name);
@@ -66,6 +85,14 @@ export async function openStoredDump(datastore: Datastore, name: string, passphr
     readPart: (part) => readPart(datastore, manifest, part, cipher),
     verifyChunks: () => verifyStoredChunks(datastore, manifest),
   };
+}
+
+/** The refusal of a dump that the configured key cannot authenticate. */
+function unprotectedDump(datastore: Datastore, name: string, what: string): ReplibyteError {
+  return new ReplibyteError(
+    `dump ${name} ${what}, but the config has encryption_key: the key cannot authenticate it, and anyone who can write to ${datastore.description} could have made it`,
+    'if you trust every writer of the datastore, pass --allow-unencrypted to read it anyway',
+  );
 }
 
 async function checkChunksPresent(datastore: Datastore, manifest: Manifest): Promise<void> {

@@ -14,6 +14,8 @@ export interface RestoreLocalOptions extends LocalPostgresOptions {
   database?: string;
   /** Called as soon as the server runs, so that a Ctrl-C during the restore can stop it. */
   onStarted?: (server: LocalPostgres) => void;
+  /** With encryption_key, restore a dump the key does not protect anyway (`--allow-unencrypted`). */
+  allowUnencrypted?: boolean;
 }
 
 export interface LocalRestore {
@@ -30,7 +32,7 @@ export interface LocalRestore {
  */
 export async function restoreLocal(config: Config, options: RestoreLocalOptions): Promise<LocalRestore> {
   const reporter = options.reporter ?? silentReporter;
-  const dump = await openDump(config, options.value);
+  const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     if (dump.manifest.engine.kind !== 'postgresql') {
       throw new ReplibyteError(`dump ${dump.manifest.name} holds a ${dump.manifest.engine.kind} database; the local server is PostgreSQL`);

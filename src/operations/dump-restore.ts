@@ -8,7 +8,7 @@ import { PostgresDestination } from '../destinations/postgres/postgres-destinati
 import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
 import { resolveDumpName } from '../dump/catalog.js';
-import { openStoredDump, type ReadableDump } from '../dump/dump-opener.js';
+import { openStoredDump, type OpenDumpOptions, type ReadableDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError, withContext } from '../errors.js';
 import { redactUri } from '../sources/postgres/connection.js';
@@ -22,6 +22,8 @@ export interface RestoreOptions {
   reporter?: Reporter;
   /** Connections restoring at once; 1 (the default) restores in one transaction. */
   jobs?: number;
+  /** With encryption_key, restore a dump the key does not protect anyway (`--allow-unencrypted`). */
+  allowUnencrypted?: boolean;
 }
 
 export interface OpenedDump extends ReadableDump {
@@ -32,11 +34,11 @@ export interface OpenedDump extends ReadableDump {
  * Finds a dump (ours or the original Replibyte's) and prepares to read it: the key, the manifest's tag
  * and the chunks' presence are checked here, before any destination is touched.
  */
-export async function openDump(config: Config, value: string): Promise<OpenedDump> {
+export async function openDump(config: Config, value: string, options: OpenDumpOptions = {}): Promise<OpenedDump> {
   const datastore = await openDatastore(config);
   try {
     const name = await resolveDumpName(datastore, value);
-    return { datastore, ...(await openStoredDump(datastore, name, config.encryption_key)) };
+    return { datastore, ...(await openStoredDump(datastore, name, config.encryption_key, options)) };
   } catch (error) {
     await datastore.close();
     throw error;
@@ -48,7 +50,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const reporter = options.reporter ?? silentReporter;
   const uri = config.destination?.connection_uri;
   if (!uri) throw new ReplibyteError('destination.connection_uri is required for `dump restore remote` (or use -o to print the dump)');
-  const dump = await openDump(config, options.value);
+  const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
@@ -98,7 +100,7 @@ async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jo
 
 /** `dump restore … -o`: the dump as a script on `output` (a mongodump archive for a MongoDB dump). */
 export async function restoreToScript(config: Config, options: RestoreOptions & { output: Writable }): Promise<Manifest> {
-  const dump = await openDump(config, options.value);
+  const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     if (dump.manifest.engine.kind === 'mongodb') {

@@ -44,13 +44,16 @@ export interface VerifyReport {
 
 export interface VerifyOptions {
   value: string;
+  /** With encryption_key, verify a dump the key does not protect anyway (`--allow-unencrypted`). */
+  allowUnencrypted?: boolean;
   /** Run the residual scan over the rows as they are read back: every row, or the first `sample` of each part. */
   scan?: { sample?: number };
 }
 
 /**
  * `dump verify`: reads a whole dump back as a restore would (decrypt, decompress, parse) but into no
- * database, and reports what it holds or the first fault. A missing or wrong key is an error, not a fault.
+ * database, and reports what it holds or the first fault. A missing or wrong key is an error, not a fault,
+ * and so is a dump the configured key does not protect (without `allowUnencrypted`).
  */
 export async function verifyDump(config: Config, options: VerifyOptions): Promise<VerifyReport> {
   const datastore = await openDatastore(config);
@@ -58,7 +61,7 @@ export async function verifyDump(config: Config, options: VerifyOptions): Promis
     const name = await resolveDumpName(datastore, options.value);
     let dump: ReadableDump;
     try {
-      dump = await openStoredDump(datastore, name, config.encryption_key);
+      dump = await openStoredDump(datastore, name, config.encryption_key, { allowUnencrypted: options.allowUnencrypted ?? false });
     } catch (error) {
       if (!(error instanceof DumpFault)) throw error;
       return { ...emptyReport(name), fault: faultOf(error) };

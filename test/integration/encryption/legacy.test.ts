@@ -48,8 +48,10 @@ describe('datastores written by the original Replibyte', () => {
     ]);
   });
 
+  // With a key in the config, reading the original's format takes allowUnencrypted (--allow-unencrypted):
+  // its encryption authenticates nothing a datastore writer could not forge (docs/format.md).
   it('restores an encrypted one identically: chunks in numeric order (10.dump after 9.dump)', async () => {
-    await restoreDump(workspace.config(yaml(restored.uri)), { value: ENCRYPTED });
+    await restoreDump(workspace.config(yaml(restored.uri)), { value: ENCRYPTED, allowUnencrypted: true });
     expect(await describeSchema(restored)).toEqual(await describeSchema(source));
     expect(await rowCounts(restored)).toEqual(await rowCounts(source));
     for (const { table, column } of await allColumns(source)) {
@@ -59,7 +61,8 @@ describe('datastores written by the original Replibyte', () => {
 
   it('prints the latest (unencrypted) one as a script with -o that psql loads identically', async () => {
     const configPath = await workspace.writeConfig(yaml(viaScript.uri, undefined));
-    const result = await runCli(['-c', configPath, 'dump', 'restore', 'remote', '-v', 'latest', '-o']);
+    // `yaml(…, undefined)` keeps the default key, so reading the original's format takes the flag.
+    const result = await runCli(['-c', configPath, 'dump', 'restore', 'remote', '-v', 'latest', '-o', '--allow-unencrypted']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const psql = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', viaScript.uri], { input: result.stdout, encoding: 'utf8' });
@@ -69,7 +72,7 @@ describe('datastores written by the original Replibyte', () => {
   });
 
   it('verifies them: INSERT rows counted, no checksums to check', async () => {
-    const report = await verifyDump(workspace.config(yaml(restored.uri)), { value: ENCRYPTED });
+    const report = await verifyDump(workspace.config(yaml(restored.uri)), { value: ENCRYPTED, allowUnencrypted: true });
     expect(report.fault).toBeUndefined();
     expect(report.format).toBe('replibyte-legacy');
     expect(inserts).toBeGreaterThan(4000);
@@ -79,7 +82,7 @@ describe('datastores written by the original Replibyte', () => {
 
   it('refuses a wrong key in one line before touching the destination, and names a damaged chunk', async () => {
     const wrong = workspace.config(yaml(databaseUri('rbt_no_such_database_legacy'), 'not the old key'));
-    await expect(restoreDump(wrong, { value: ENCRYPTED })).rejects.toThrow(/^wrong encryption key for dump dump-1700000000000 \(or its chunk 1\.dump is damaged/);
+    await expect(restoreDump(wrong, { value: ENCRYPTED, allowUnencrypted: true })).rejects.toThrow(/^wrong encryption key for dump dump-1700000000000 \(or its chunk 1\.dump is damaged/);
     const path = join(workspace.storeDir, ENCRYPTED, '7.dump');
     const original = await readFile(path);
     const damaged = Buffer.from(original);
@@ -87,8 +90,8 @@ describe('datastores written by the original Replibyte', () => {
     await writeFile(path, damaged);
     try {
       const config = workspace.config(yaml(databaseUri('rbt_no_such_database_legacy')));
-      await expect(restoreDump(config, { value: ENCRYPTED })).rejects.toThrow(/chunk 7\.dump: the chunk fails authentication/);
-      expect((await verifyDump(config, { value: ENCRYPTED })).fault?.chunk).toBe('7.dump');
+      await expect(restoreDump(config, { value: ENCRYPTED, allowUnencrypted: true })).rejects.toThrow(/chunk 7\.dump: the chunk fails authentication/);
+      expect((await verifyDump(config, { value: ENCRYPTED, allowUnencrypted: true })).fault?.chunk).toBe('7.dump');
     } finally {
       await writeFile(path, original);
     }
