@@ -38,9 +38,10 @@ export interface Datastore {
   /**
    * Deletes every key under `prefix` (never empty: nothing deletes a whole store), and aborts the
    * uploads left open there; absent keys are not an error. `signal` abandons it (a clean-up that must
-   * not outlast its budget); what is left is deleted by the next call.
+   * not outlast its budget); what is left is deleted by the next call. `except`, a folder directly
+   * under `prefix` (`name/claims/`), is left alone.
    */
-  deletePrefix(prefix: string, options?: { signal?: AbortSignal }): Promise<void>;
+  deletePrefix(prefix: string, options?: { signal?: AbortSignal; except?: string }): Promise<void>;
   /** Deletes one key; absent is not an error. */
   delete(key: string): Promise<void>;
   /** Releases connections. */

@@ -13,6 +13,7 @@ import { BsonDocumentCounter } from '../encode/bson-documents.js';
 import type { ChunkCipher } from './encryption.js';
 import { manifestSigningBytes } from './encryption/canonical-json.js';
 import { findLegacyEntry } from './legacy/legacy-index.js';
+import { claimsPrefix, NameClaim } from './name-claim.js';
 import {
   checkDumpName,
   chunkKey,
@@ -41,18 +42,24 @@ export type ManifestMetadata = Pick<Manifest, 'engine' | 'source' | 'schemas' | 
 /**
  * Writes one dump in the order docs/format.md demands: chunks first, the manifest last. Until
  * `commit` has written the manifest, the dump does not exist for any reader; `abort` removes its chunks.
+ * The name is claimed (src/dump/name-claim.ts) from `begin` to `commit`: a second run under the same
+ * name fails at `begin`, and deletes nothing.
  */
 export class DumpWriter {
   readonly id = randomBytes(16).toString('hex');
   readonly createdAt = new Date();
   /** One slot per writePart call, in call order: concurrent parts land in the order they were asked for. */
   private readonly parts: Array<ManifestPart | undefined> = [];
+  /** Chunks being stored: `abort` waits for each to settle before it deletes, so none lands after it. */
+  private readonly inFlight = new Set<OpenChunk>();
+  private aborted = false;
   private nextSequence = 1;
   private readonly chunkSize: number;
 
   private constructor(
     private readonly datastore: Datastore,
     private readonly options: DumpWriterOptions,
+    private readonly claim: NameClaim,
   ) {
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   }
@@ -61,18 +68,25 @@ export class DumpWriter {
     return this.options.name;
   }
 
-  /** Claims the name: refuses one that holds a committed dump, clears chunks a killed run left behind. */
+  /**
+   * Claims the name: refuses one that holds a committed dump or that another run is writing, then
+   * clears what a dead run left under it. Writing the claim is the first write of the run: a datastore
+   * that cannot be written fails here, before a source is opened.
+   */
   static async begin(datastore: Datastore, options: DumpWriterOptions): Promise<DumpWriter> {
     checkDumpName(options.name);
-    if (await datastore.getSmall(`${options.name}/${MANIFEST_KEY}`)) {
-      throw new ReplibyteError(`a dump named ${options.name} already exists in ${datastore.description}`, 'choose another --name or delete it first');
+    await refuseExisting(datastore, options.name);
+    const { claim, stale } = await NameClaim.acquire(datastore, options.name);
+    try {
+      // Checked again now that the name is ours: a run that committed just before we claimed it.
+      await refuseExisting(datastore, options.name);
+      await clearUnclaimed(datastore, options.name);
+      for (const dead of stale) await datastore.delete(dead.key);
+    } catch (error) {
+      await claim.release().catch(() => undefined);
+      throw error;
     }
-    // Clearing leftovers must never remove a dump the original Replibyte wrote under this name.
-    if (await findLegacyEntry(datastore, options.name)) {
-      throw new ReplibyteError(`a dump named ${options.name} (original Replibyte format) already exists in ${datastore.description}`, 'choose another --name or delete it first');
-    }
-    await datastore.deletePrefix(`${options.name}/`);
-    return new DumpWriter(datastore, options);
+    return new DumpWriter(datastore, options, claim);
   }
 
   /**
@@ -118,12 +132,16 @@ export class DumpWriter {
   }
 
   private openChunk(): OpenChunk {
+    if (this.aborted) throw new ReplibyteError(`dump ${this.name} was aborted`);
     const sequence = this.nextSequence++;
     const key = chunkKey(this.name, sequence);
     const cipher = this.options.cipher;
     const stages = [compressStream(this.options.compression)];
     if (cipher) stages.push(cipher.encryptStream({ dumpId: this.id, sequence }));
-    return new OpenChunk(this.datastore, key, stages);
+    const chunk = new OpenChunk(this.datastore, key, stages);
+    this.inFlight.add(chunk);
+    void chunk.settled.then(() => this.inFlight.delete(chunk));
+    return chunk;
   }
 
   /** Writes the manifest: the dump exists from this moment on. */
@@ -155,15 +173,50 @@ export class DumpWriter {
       // The tag covers canonical bytes (sorted keys), so a reader recomputes them from the parsed JSON.
       manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(manifestSigningBytes(manifest)) };
     }
+    await this.claim.confirm();
     await this.datastore.putAtomic(`${this.name}/${MANIFEST_KEY}`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    // The manifest now guards the name; a claim left behind by a failed delete is ignored next to it.
+    await this.claim.release().catch(() => undefined);
     return manifest;
   }
 
-  /** Removes whatever this dump wrote. Best effort: a failure here must not hide the original error. */
+  /**
+   * Removes whatever this dump wrote, then its claim. Chunks still being stored (parts of a parallel
+   * dump that had not failed yet) are broken off and waited for first: deleting while one is still
+   * being written would leave that one behind. Best effort: a failure here must not hide the original
+   * error. A run that lost its claim deletes nothing: the name may be another run's now.
+   */
   async abort(): Promise<void> {
-    await this.datastore.deletePrefix(`${this.name}/`).catch(() => undefined);
+    this.aborted = true;
+    const error = new ReplibyteError(`dump ${this.name} was aborted`);
+    for (const chunk of this.inFlight) chunk.destroy(error);
+    await Promise.allSettled([...this.inFlight].map((chunk) => chunk.settled));
+    this.claim.stopHeartbeat();
+    if (this.claim.lost) return;
+    try {
+      await clearUnclaimed(this.datastore, this.name);
+      await this.claim.release();
+    } catch {
+      // What is left is listed by `dump delete --prune-failed` once the claim is stale.
+    }
   }
 }
+
+async function refuseExisting(datastore: Datastore, name: string): Promise<void> {
+  if (await datastore.getSmall(`${name}/${MANIFEST_KEY}`)) {
+    throw new ReplibyteError(`a dump named ${name} already exists in ${datastore.description}`, 'choose another --name or delete it first');
+  }
+  // Clearing leftovers must never remove a dump the original Replibyte wrote under this name.
+  if (await findLegacyEntry(datastore, name)) {
+    throw new ReplibyteError(`a dump named ${name} (original Replibyte format) already exists in ${datastore.description}`, 'choose another --name or delete it first');
+  }
+}
+
+/** Everything under a name but the claims (the owner's, and any rival's that is busy withdrawing). */
+async function clearUnclaimed(datastore: Datastore, name: string): Promise<void> {
+  await datastore.deletePrefix(`${name}/`, { except: claimsPrefix(name) });
+}
+
 
 /** One chunk being written: raw bytes in, compressed (and sealed) bytes streamed to the datastore. */
 class OpenChunk {
@@ -171,6 +224,8 @@ class OpenChunk {
   private readonly input = new PassThrough({ highWaterMark: 256 * 1024 });
   private readonly digest = new ChunkDigest();
   private readonly done: Promise<unknown>;
+  /** Resolves once the store has finished with the chunk, stored or not (never rejects). */
+  readonly settled: Promise<void>;
 
   constructor(
     datastore: Datastore,
@@ -187,6 +242,7 @@ class OpenChunk {
     storing.catch(() => undefined);
     this.done = settleChunk(encoding, storing);
     this.done.catch(() => undefined);
+    this.settled = Promise.allSettled([this.done, storing]).then(() => undefined);
   }
 
   async write(piece: Buffer): Promise<void> {

@@ -2,10 +2,11 @@ import { compressionOf, type Config } from '../config/load.js';
 import { openDatastore } from '../datastores/open.js';
 import { DumpWriter } from '../dump/dump-writer.js';
 import { cipherForWriting } from '../dump/encryption.js';
-import { tablesWithData, type Manifest } from '../dump/manifest.js';
+import { checkDumpName, tablesWithData, type Manifest } from '../dump/manifest.js';
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { openSource, type SourceRequest } from '../sources/open.js';
+import type { DumpSource } from '../sources/source.js';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import { loadCustomTransformers } from '../transformers/custom-modules.js';
@@ -48,20 +49,29 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
   if (saltSource === 'random' && (config.source?.transformers ?? []).length > 0) {
     reporter.warn('no `salt` (nor `encryption_key`) in the config: transformers use a random salt for this run, so their outputs will not match the previous dump\'s');
   }
+  const name = checkDumpName(options.name ?? `dump-${Date.now()}`);
   // Custom transformer modules are imported before anything is opened: a broken module fails fast.
   await loadCustomTransformers(config);
   const started = Date.now();
   const datastore = await openDatastore(config);
   try {
     const cipher = config.encryption_key ? await cipherForWriting(config.encryption_key) : undefined;
-    const source = await openSource(config, options);
+    // The name is claimed (which proves the datastore writable) before the source is opened: a store
+    // or a name that cannot be used fails here, not after the source's work.
     const writer = await DumpWriter.begin(datastore, {
-      name: options.name ?? `dump-${Date.now()}`,
+      name,
       compression: compressionOf(config),
       ...(cipher && { cipher }),
       ...(options.chunkSize && { chunkSize: options.chunkSize }),
       ...(reporter.progress && { progress: (event) => reporter.progress?.(event) }),
     });
+    let source: DumpSource;
+    try {
+      source = await openSource(config, options);
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
     const onAbort = () => source.close();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {

@@ -128,10 +128,18 @@ export class LocalDiskDatastore implements Datastore {
     return [];
   }
 
-  async deletePrefix(prefix: string): Promise<void> {
+  async deletePrefix(prefix: string, options: { except?: string } = {}): Promise<void> {
     if (prefix === '') throw new ReplibyteError(`${this.description}: refused to delete the whole datastore`);
+    const base = await this.prefixPath(prefix);
     // rm does not follow links inside the directory; pathOf refused the directory itself being one.
-    await rm(await this.prefixPath(prefix), { recursive: true, force: true });
+    if (options.except === undefined) {
+      await rm(base, { recursive: true, force: true });
+      return;
+    }
+    const kept = checkPrefix(options.except, this.description).slice(prefix.length, -1);
+    if (!options.except.startsWith(prefix) || kept.includes('/')) throw new Error(`deletePrefix: ${options.except} is not a folder directly under ${prefix}`);
+    const entries = await readdir(base).catch(() => [] as string[]);
+    for (const entry of entries) if (entry !== kept) await rm(join(base, entry), { recursive: true, force: true });
   }
 
   async delete(key: string): Promise<void> {

@@ -285,12 +285,14 @@ export class S3Datastore implements Datastore {
   }
 
   /** Deletes every object under `prefix`, and aborts the multipart uploads still open there. */
-  async deletePrefix(prefix: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async deletePrefix(prefix: string, options: { signal?: AbortSignal; except?: string } = {}): Promise<void> {
     if (prefix === '') throw new ReplibyteError(`${this.description}: refused to delete the whole datastore`);
     const absolute = this.prefixOf(prefix);
     const { signal } = options;
+    const kept = options.except === undefined ? undefined : this.prefixOf(options.except);
     let batch: string[] = [];
     for await (const { key } of this.listAbsolute(absolute, signal)) {
+      if (kept !== undefined && key.startsWith(kept)) continue;
       batch.push(key);
       if (batch.length === DELETE_BATCH) {
         await this.deleteKeys(batch, signal);

@@ -154,7 +154,7 @@ class SlowDatastore implements Datastore {
   listDetailed = (prefix: string) => this.inner.listDetailed(prefix);
   listTopLevel = () => this.inner.listTopLevel();
   listTopLevelOpenUploads = () => this.inner.listTopLevelOpenUploads();
-  deletePrefix = (prefix: string) => this.inner.deletePrefix(prefix);
+  deletePrefix = (prefix: string, options?: { except?: string }) => this.inner.deletePrefix(prefix, options);
   delete = (key: string) => this.inner.delete(key);
   close = () => this.inner.close();
 }
