@@ -197,7 +197,7 @@ export class DumpWriter {
       await clearUnclaimed(this.datastore, this.name);
       await this.claim.release();
     } catch {
-      // What is left is listed by `dump delete --prune-failed` once the claim is stale.
+      // What is left is cleared by the next run of the name, or by `dump delete NAME`.
     }
   }
 }

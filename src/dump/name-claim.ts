@@ -7,7 +7,7 @@ import { ReplibyteError } from '../errors.js';
 import { TOOL_NAME } from '../version.js';
 
 /**
- * One name, one owner (docs/format.md, "Claiming a name"; docs/decisions/0012-name-claims.md). A
+ * One name, one owner (docs/format.md, "Claiming a name"; docs/decisions/0013-name-claims.md). A
  * `dump create` writes its own claim object under `<name>/claims/`, then lists that folder: it owns the
  * name when the listing shows its claim and no other live one. Two runs that write and list at once
  * cannot both see only themselves (each listing follows its own write), so at most one wins; when they
