@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { runCli, type CliResult } from '../../support/cli.js';
-import { createMysqlDatabase, type MysqlTestDatabase } from '../../support/mysql.js';
+import { createMysqlDatabase, MYSQL_DUMP, type MysqlTestDatabase } from '../../support/mysql.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { createWorkspace, type Workspace } from '../../support/workspace.js';
 
@@ -386,5 +386,57 @@ datastore:
     expect(initCheck.stderr).toMatch(/is ready/);
     const initDump = await runCli(['-c', initPath, 'dump', 'create', '--strict'], { env });
     expect(initDump.code, initDump.stderr).toBe(0);
+  });
+
+  it('-s mysql -i: refuses naming every undecided column of the script, stores nothing, and passes once the proposal is merged', async () => {
+    const dump = spawnSync(MYSQL_DUMP, [...db.clientArgs().slice(0, -2), db.name], { maxBuffer: 1 << 30 });
+    expect(dump.status, dump.stderr?.toString()).toBe(0);
+    const path = await ws.writeConfig(`
+salt: $TRANSFORMER_SALT
+source:
+  strict: true
+  transformers:
+    - database: ${db.name}
+      table: customer
+      columns:
+        - { name: email, transformer_name: email }
+datastore:
+  local_disk:
+    dir: ${ws.storeDir}
+`);
+    const refused = await runCli(['-c', path, 'dump', 'create', '-s', 'mysql', '-i'], { input: dump.stdout, env: ENV });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/strict mode: 13 columns of 3 tables are neither transformed nor declared safe in source\.keep/);
+    expect(refused.stderr).toContain(`  ${db.name}.address: address_id, address, phone\n`);
+    expect(refused.stderr).toContain(`  ${db.name}.customer: customer_id, first_name, last_name, address_id, username, active, create_date\n`);
+    expect(refused.stderr).toContain(`  ${db.name}.payment: payment_id, customer_id, amount\n`);
+    expect(await storedFiles(ws.storeDir)).toEqual([]);
+    const block = proposalOf(refused);
+    expect(block).toMatch(/- name: username\n\s+transformer_name: username/);
+    await writeFile(path, merge(await readFile(path, 'utf8'), block));
+    const passed = await runCli(['-c', path, 'dump', 'create', '-s', 'mysql', '-i'], { input: dump.stdout, env: ENV });
+    expect(passed.stderr).not.toMatch(/error/);
+    expect(passed.code).toBe(0);
+  });
+});
+
+describe('strict mode on MongoDB', () => {
+  it('is refused with why, before any connection: a sample of fields can never be the complete list', async () => {
+    const ws = await createWorkspace();
+    try {
+      const path = await ws.writeConfig(`
+source:
+  connection_uri: mongodb://127.0.0.1:9/app
+datastore:
+  local_disk:
+    dir: ${ws.storeDir}
+`);
+      const result = await runCli(['-c', path, 'dump', 'create', '--strict']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: strict mode \(--strict, source\.strict\) is not available for MongoDB/m);
+      expect(await storedFiles(ws.storeDir)).toEqual([]);
+    } finally {
+      await ws.remove();
+    }
   });
 });
