@@ -71,6 +71,8 @@ const source = z.strictObject({
   /** Refuse to dump while a column of a dumped table is neither transformed nor in `keep`. */
   strict: z.boolean().optional(),
   keep: z.array(keepTable).optional(),
+  /** PostgreSQL large objects: copied as they are (the default; dump create warns), or left out. */
+  large_objects: z.enum(['keep', 'skip']).optional(),
 });
 
 const endpoint = z.union([z.literal('default'), z.strictObject({ custom: z.string().min(1) })]);

@@ -10,6 +10,7 @@ import { TOOL_NAME } from '../version.js';
 import { ChunkDigest, countNewlines } from './chunk-streams.js';
 import { compressStream } from './compression.js';
 import { BsonDocumentCounter } from '../encode/bson-documents.js';
+import { LargeObjectCounter } from '../encode/large-objects.js';
 import type { ChunkCipher } from './encryption.js';
 import { manifestSigningBytes } from './encryption/canonical-json.js';
 import { findLegacyEntry } from './legacy/legacy-index.js';
@@ -20,6 +21,7 @@ import {
   MANIFEST_FORMAT,
   MANIFEST_KEY,
   MANIFEST_VERSION,
+  MANIFEST_VERSION_LARGE_OBJECTS,
   type Manifest,
   type ManifestChunk,
   type ManifestPart,
@@ -97,9 +99,10 @@ export class DumpWriter {
    */
   async writePart(description: PartDescription, data: AsyncIterable<Buffer> | Readable): Promise<ManifestPart> {
     const slot = this.parts.push(undefined) - 1;
-    const countRows = description.kind === 'table-data';
-    // BSON documents are counted by their length prefixes; COPY rows by their newlines.
-    const documents = description.encoding === 'bson-documents' ? new BsonDocumentCounter() : undefined;
+    const countRows = description.kind === 'table-data' || description.kind === 'large-objects';
+    // BSON documents are counted by their length prefixes, large objects by their records; COPY rows by their newlines.
+    const documents =
+      description.encoding === 'bson-documents' ? new BsonDocumentCounter() : description.encoding === 'pg-large-objects' ? new LargeObjectCounter() : undefined;
     const chunks: ManifestChunk[] = [];
     let rows = 0;
     let rawBytes = 0;
@@ -110,7 +113,7 @@ export class DumpWriter {
         open ??= this.openChunk();
         if (countRows) rows += documents ? documents.push(piece) : countNewlines(piece);
         rawBytes += piece.length;
-        if (countRows) this.options.progress?.({ type: 'table-progress', table: description.label, rows, bytes: rawBytes });
+        if (description.kind === 'table-data') this.options.progress?.({ type: 'table-progress', table: description.label, rows, bytes: rawBytes });
         await open.write(piece);
         if (open.rawBytes >= this.chunkSize) {
           chunks.push(await open.finish());
@@ -118,12 +121,13 @@ export class DumpWriter {
         }
       }
       if (open) chunks.push(await open.finish());
+      if (documents instanceof LargeObjectCounter) documents.finish();
     } catch (error) {
       open?.destroy(error as Error);
       throw error;
     }
     const part: ManifestPart = { ...description, rawBytes, chunks, ...(countRows && { rows }) };
-    if (countRows) {
+    if (description.kind === 'table-data') {
       const storedBytes = chunks.reduce((sum, chunk) => sum + chunk.storedBytes, 0);
       this.options.progress?.({ type: 'table-end', table: description.label, rows, bytes: rawBytes, storedBytes });
     }
@@ -150,14 +154,14 @@ export class DumpWriter {
     const parts = this.parts as ManifestPart[];
     const totals = { rows: 0, rawBytes: 0, storedBytes: 0, chunks: 0 };
     for (const part of parts) {
-      totals.rows += part.rows ?? 0;
+      if (part.kind !== 'large-objects') totals.rows += part.rows ?? 0; // rows of tables, not objects
       totals.rawBytes += part.rawBytes;
       totals.chunks += part.chunks.length;
       for (const chunk of part.chunks) totals.storedBytes += chunk.storedBytes;
     }
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
-      version: MANIFEST_VERSION,
+      version: parts.some((part) => part.kind === 'large-objects') ? MANIFEST_VERSION_LARGE_OBJECTS : MANIFEST_VERSION,
       name: this.name,
       id: this.id,
       createdAt: this.createdAt.toISOString(),

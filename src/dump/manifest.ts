@@ -6,6 +6,9 @@ import { ReplibyteError } from '../errors.js';
 
 export const MANIFEST_FORMAT = 'replibyte-dump';
 export const MANIFEST_VERSION = 1;
+/** The version of a dump that holds a `large-objects` part (docs/decisions/0012-large-objects-part.md). */
+export const MANIFEST_VERSION_LARGE_OBJECTS = 2;
+const READABLE_VERSIONS = [MANIFEST_VERSION, MANIFEST_VERSION_LARGE_OBJECTS];
 export const MANIFEST_KEY = 'manifest.json';
 
 /** A manifest names its chunks relative to the dump: a key that leads elsewhere is not a chunk of it. */
@@ -19,13 +22,13 @@ const chunkSchema = z.object({
 });
 
 const partSchema = z.object({
-  kind: z.enum(['sql', 'table-data', 'collections']),
+  kind: z.enum(['sql', 'table-data', 'collections', 'large-objects']),
   section: z.enum(['pre-data', 'data', 'post-data']),
   label: z.string(),
   schema: z.string().optional(),
   table: z.string().optional(),
   columns: z.array(z.string()).optional(),
-  encoding: z.enum(['pg-copy-text', 'sql', 'mysql-sql', 'bson-documents', 'mongodb-collections-jsonl']),
+  encoding: z.enum(['pg-copy-text', 'sql', 'mysql-sql', 'bson-documents', 'mongodb-collections-jsonl', 'pg-large-objects']),
   rows: z.number().int().nonnegative().optional(),
   rawBytes: z.number().int().nonnegative(),
   chunks: z.array(chunkSchema),
@@ -98,9 +101,9 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     throw new ReplibyteError(`${where}: manifest is not valid JSON`);
   }
   const version = (json as { version?: unknown } | null)?.version;
-  if (typeof version === 'number' && version !== MANIFEST_VERSION) {
+  if (typeof version === 'number' && !READABLE_VERSIONS.includes(version)) {
     throw new ReplibyteError(
-      `${where}: manifest version ${version} is not supported by this replibyte (it reads version ${MANIFEST_VERSION})`,
+      `${where}: manifest version ${version} is not supported by this replibyte (it reads versions ${READABLE_VERSIONS.join(' and ')})`,
       'upgrade replibyte',
     );
   }

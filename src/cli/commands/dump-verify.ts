@@ -31,7 +31,7 @@ export function registerVerifyCommand(dump: Command, globals: () => GlobalOption
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        const rows = report.parts.map((part) => [part.label, part.kind === 'table-data' ? String(part.rows) : `${part.statements} statements`, formatBytes(part.bytes)]);
+        const rows = report.parts.map((part) => [part.label, part.kind === 'table-data' ? String(part.rows) : part.kind === 'large-objects' ? `${part.rows} large objects` : `${part.statements} statements`, formatBytes(part.bytes)]);
         const state = report.fault ? 'FAULT' : 'OK';
         process.stdout.write(
           `dump ${report.name} (${report.format}${report.encrypted ? ', encrypted' : ''}): ${state}\n` +

@@ -31,9 +31,13 @@ export function registerDumpCommands(program: Command): void {
     .option('-j, --jobs <count>', 'connections reading tables at once (default: the number of cores)')
     .option('--scan', 'residual scan: look for personal-looking values in a sample of every table\'s rows as they are written, and store nothing if any is found')
     .option('--strict', 'refuse to start while a dumped column is neither transformed nor in source.keep (as source.strict: true)')
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean }) => {
+    .option('--no-large-objects', 'leave PostgreSQL large objects out (as source.large_objects: skip)')
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean; largeObjects?: boolean }) => {
       const loaded = await requireConfig(globals());
-      const config = options.strict ? { ...loaded, source: { ...loaded.source, strict: true } } : loaded;
+      const config = {
+        ...loaded,
+        source: { ...loaded.source, ...(options.strict && { strict: true }), ...(options.largeObjects === false && { large_objects: 'skip' as const }) },
+      };
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
       if (sourceType && !options.input && !options.file) throw new ReplibyteError('-s needs -i (stdin) or -f FILE');

@@ -11,6 +11,7 @@ import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.j
 import { connectPostgres } from '../../sources/postgres/connection.js';
 import type { PartReader } from '../destination.js';
 import { planPostData, relationKey } from './post-data-plan.js';
+import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
 
 interface Task {
@@ -43,7 +44,14 @@ export interface ParallelProgress {
  * table first. Not one transaction: see
  * docs/decisions/0005-parallel-restore.md.
  */
-export async function restoreInParallel(uri: string, manifest: Manifest, readPart: PartReader, jobs: number, progress: ParallelProgress): Promise<void> {
+export async function restoreInParallel(
+  uri: string,
+  manifest: Manifest,
+  readPart: PartReader,
+  jobs: number,
+  progress: ParallelProgress,
+  options: { wipe: boolean; reporter: Reporter },
+): Promise<void> {
   const dataScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'data');
   const postScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'post-data');
   // A table's data parts (several for a table dumped in key ranges), and their bytes (the scheduling weight).
@@ -84,6 +92,24 @@ export async function restoreInParallel(uri: string, manifest: Manifest, readPar
         progress.rows += rows; // not `+= await`: that would read the total before other connections add theirs
         progress.tablesLoaded += 1;
         for (const sql of plan.perTable.get(key) ?? []) await query(client, sql, `${label} (post-data)`);
+      },
+    });
+  }
+  for (const part of manifest.parts.filter((p) => p.kind === 'large-objects')) {
+    // Large objects depend on no table and no table on them: loaded beside the tables, in one transaction.
+    tasks.push({
+      name: 'large objects',
+      deps: [],
+      weight: part.rawBytes,
+      run: async (client) => {
+        try {
+          await client.query('BEGIN');
+          await restoreLargeObjects(client, part, readPart(part), options);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw withContext(`restoring ${part.label}`, error);
+        }
       },
     });
   }

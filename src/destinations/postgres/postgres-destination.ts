@@ -6,6 +6,7 @@ import { quoteIdentifier } from '../../sources/postgres/catalog.js';
 import { connectPostgres, redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 import { loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
+import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
 
 export interface PostgresDestinationOptions {
@@ -56,6 +57,7 @@ export class PostgresDestination implements RestoreTarget {
       for (const part of manifest.parts) {
         try {
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
+          else if (part.kind === 'large-objects') await restoreLargeObjects(client, part, readPart(part), { wipe: this.options.wipe, reporter });
           else rows += await loadTable(client, part, readPart, reporter);
         } catch (error) {
           throw withContext(`restoring ${part.label}`, error);
@@ -117,7 +119,7 @@ export class PostgresDestination implements RestoreTarget {
     const progress: ParallelProgress = { tablesLoaded: 0, tablesTotal: 0, rows: 0, foreignKeysPending: [] };
     reporter.info(`schema restored; loading rows over ${jobs} connections`);
     try {
-      await restoreInParallel(this.options.uri, manifest, readPart, jobs, progress);
+      await restoreInParallel(this.options.uri, manifest, readPart, jobs, progress, { wipe: this.options.wipe, reporter });
     } catch (error) {
       const wrapped = withContext('restore failed', error);
       const left =

@@ -4,6 +4,8 @@ import type { Manifest } from '../../dump/manifest.js';
 import { ReplibyteError } from '../../errors.js';
 import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
 import type { PartReader } from '../destination.js';
+import { largeObjectPieces } from '../../encode/large-objects.js';
+import { createStatements, metadataStatements, putStatement, SCRIPT_PIECE_BYTES } from '../postgres/large-object-sql.js';
 
 /**
  * Writes a PostgreSQL dump as one plain script for `psql -v ON_ERROR_STOP=1`: the schema, each table's
@@ -24,9 +26,20 @@ export async function writeSqlScript(manifest: Manifest, readPart: PartReader, o
       await write(`\nCOPY ${qualifiedName(part.schema!, part.table!)} (${columns}) FROM stdin;\n`);
       for await (const piece of readPart(part)) await write(piece);
       await write('\\.\n');
+    } else if (part.kind === 'large-objects') {
+      await write('\n-- large objects\n');
+      for await (const piece of largeObjectPieces(readPart(part), SCRIPT_PIECE_BYTES)) {
+        if (piece.type === 'object') await write(statements(createStatements(piece.header.oid, false)));
+        else if (piece.type === 'data') await write(statements([putStatement(piece.oid, piece.offset, piece.bytes)]));
+        else await write(statements(metadataStatements(piece.header)));
+      }
     } else {
       for await (const piece of readPart(part)) await write(piece);
     }
   }
   await write('\nCOMMIT;\n');
+}
+
+function statements(list: string[]): string {
+  return list.map((sql) => `${sql};\n`).join('');
 }

@@ -73,6 +73,8 @@ export async function* pgDumpSection(options: PgDumpSectionOptions): AsyncGenera
     '--no-privileges',
     '--no-subscriptions',
     '--no-security-labels',
+    // Large objects are read by replibyte itself, with their content (src/sources/postgres/large-objects.ts).
+    '--no-blobs',
     ...options.excludeTables.map((t) => `--exclude-table=${patternOf(t.schema)}.${patternOf(t.name)}`),
     `--dbname=${dbnameArg}`,
   ];

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { copyOut } from './copy-out.js';
+import { formatBytes } from '../../cli/format.js';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { rowRewriteStream } from '../../encode/parallel-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
@@ -11,6 +12,7 @@ import { planTransforms, tableKey, type TransformPlan } from '../../transformers
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { connectPostgres, redactUri } from './connection.js';
+import { countLargeObjects, largeObjectStream, type LargeObjectTotals } from './large-objects.js';
 import { findPgDump, pgDumpSection } from './pg-dump.js';
 import { closeSnapshotWorkers, defaultJobs, openSnapshotWorkers, READ_SETTINGS, runOnLanes } from './snapshot-workers.js';
 
@@ -19,6 +21,9 @@ export interface PostgresSourceOptions {
   /** Connections reading table data at once (default: the number of cores). 1 reads everything over one. */
   jobs?: number;
 }
+
+/** The task that reads the large objects, beside the tables' tasks. */
+const LARGE_OBJECTS = 'large-objects';
 
 /** Tables larger than this are read in key ranges on a parallel dump (REPLIBYTE_SPLIT_TABLE_BYTES overrides). */
 const SPLIT_TABLE_BYTES = 1024 * 1024 * 1024;
@@ -107,7 +112,10 @@ export class PostgresSource implements DumpSource {
     preData.catch(() => undefined);
     const tables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
     const sizes = this.jobs > 1 ? await this.tableSizes() : new Map<string, number>();
-    const tasks: Array<{ item: TableRead; mainOnly: boolean; size: number }> = [];
+    const tasks: Array<{ item: TableRead | typeof LARGE_OBJECTS; mainOnly: boolean; size: number }> = [];
+    if (await this.keepsLargeObjects(context)) {
+      tasks.push({ item: LARGE_OBJECTS, mainOnly: false, size: sizes.get(tableKey('pg_catalog', 'pg_largeobject')) ?? 0 });
+    }
     for (const table of tables) {
       const mainOnly = subset?.rowsOf(table, dumpedColumns(table)).kind === 'kept';
       const size = sizes.get(tableKey(table.schema, table.name)) ?? 0;
@@ -132,7 +140,9 @@ export class PostgresSource implements DumpSource {
     let data: Promise<void> | undefined;
     try {
       const clients = [this.client, ...workers];
-      data = runOnLanes(tasks, clients.length, (read, lane) => this.dumpTable(clients[lane]!, read, plan, sink, context, subset), workers.length > 0 ? startTail : undefined);
+      const run = (item: TableRead | typeof LARGE_OBJECTS, lane: number) =>
+        item === LARGE_OBJECTS ? this.dumpLargeObjects(clients[lane]!, sink, context) : this.dumpTable(clients[lane]!, item, plan, sink, context, subset);
+      data = runOnLanes(tasks, clients.length, run, workers.length > 0 ? startTail : undefined);
       await Promise.all([preData, data]);
       if (!tail) startTail();
       await tail;
@@ -250,6 +260,33 @@ export class PostgresSource implements DumpSource {
       if (!copy.readableEnded) await abandonCopy(client, copy);
       throw withContext(`dumping table ${label}`, error);
     }
+  }
+
+  /**
+   * Whether the dump copies the large objects: not when there are none, nor with `large_objects: skip`,
+   * which is said with their count (never a silent drop).
+   */
+  private async keepsLargeObjects(context: DumpContext): Promise<boolean> {
+    const count = await countLargeObjects(this.client);
+    if (count === 0) return false;
+    if (context.config.source?.large_objects === 'skip') {
+      context.reporter.warn(`${count} large object(s) left out (source.large_objects: skip): oid columns that point at them will point at nothing in the restored database`);
+      return false;
+    }
+    return true;
+  }
+
+  private async dumpLargeObjects(client: pg.Client, sink: PartSink, context: DumpContext): Promise<void> {
+    const totals: LargeObjectTotals = { objects: 0, bytes: 0 };
+    try {
+      await sink.writePart({ kind: 'large-objects', section: 'data', label: 'large objects', encoding: 'pg-large-objects' }, largeObjectStream(client, totals));
+    } catch (error) {
+      throw withContext('dumping the large objects', error);
+    }
+    context.reporter.warn(
+      `${totals.objects} large object(s), ${formatBytes(totals.bytes)}, copied as they are: their content cannot be transformed ` +
+        '(set source.large_objects: skip, or dump create --no-large-objects, to leave them out)',
+    );
   }
 
   private async *sequenceValues(selection: TableSelection, client: pg.ClientBase): AsyncGenerator<Buffer> {
