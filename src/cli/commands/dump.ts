@@ -34,10 +34,8 @@ export function registerDumpCommands(program: Command): void {
     .option('--no-large-objects', 'leave PostgreSQL large objects out (as source.large_objects: skip)')
     .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean; largeObjects?: boolean }) => {
       const loaded = await requireConfig(globals());
-      const config = {
-        ...loaded,
-        source: { ...loaded.source, ...(options.strict && { strict: true }), ...(options.largeObjects === false && { large_objects: 'skip' as const }) },
-      };
+      const overrides = { ...(options.strict && { strict: true }), ...(options.largeObjects === false && { large_objects: 'skip' as const }) };
+      const config = Object.keys(overrides).length > 0 ? { ...loaded, source: { ...loaded.source, ...overrides } } : loaded;
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');
       if (sourceType && !options.input && !options.file) throw new ReplibyteError('-s needs -i (stdin) or -f FILE');
