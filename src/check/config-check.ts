@@ -69,16 +69,15 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
       problems.push(...transformProblems);
       problems.push(...(await checkSubset(client, config, catalog)));
       if (strict && selection && transformProblems.length === 0) {
-        const { readPartitionRoots, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
-        const roots = await readPartitionRoots(client);
+        const { readPartitionAncestors, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
+        const partitions = await readPartitionAncestors(client);
         await checkStrict(report, {
           config,
           tables: catalog.tables,
           dataTables: catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
           transformed: plan.transformed,
-          rootOf: (table) => roots.get(JSON.stringify([table.schema, table.name])),
-          hasData: (table) => selection.hasData(table),
-        }, { registry: options.registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readPrimaryKeys(client), sampler: postgresSampler(client) });
+          ancestors: (table) => partitions.get(JSON.stringify([table.schema, table.name])) ?? [],
+          }, { registry: options.registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readPrimaryKeys(client), sampler: postgresSampler(client) });
       }
       if (options.previewRows && problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);
     } finally {

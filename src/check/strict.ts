@@ -33,10 +33,11 @@ export interface StrictCheck {
   dataTables: readonly NamedTable[];
   /** What the plan transforms, foreign-key followers included. */
   transformed: readonly TransformedColumn[];
-  /** A partition → the partitioned table the config names: its decisions are the partition's. */
-  rootOf?: (table: NamedTable) => NamedTable | undefined;
-  /** Tables whose rows are not dumped even though a partition of theirs is listed (a skip_data'd root). */
-  hasData?: (table: NamedTable) => boolean;
+  /**
+   * A table → the tables it descends from, nearest first (the partitioned tables above a partition, the
+   * parents of an inheritance child): a column decided on one of them is decided on the table.
+   */
+  ancestors?: (table: NamedTable) => readonly NamedTable[];
 }
 
 const key = (...parts: string[]) => JSON.stringify(parts);
@@ -53,14 +54,14 @@ export function findUndecided(check: StrictCheck): UndecidedTable[] {
     for (const column of entry.columns) decided.add(key(unquote(entry.database), unquote(entry.table), unquote(column)));
   }
   const undecided = new Map<string, UndecidedTable>();
+  const columnsOf = (table: NamedTable) => check.tables.find((t) => t.schema === table.schema && t.name === table.name)?.columns ?? [];
   for (const table of check.dataTables) {
-    const root = check.rootOf?.(table);
-    if (root && check.hasData && !check.hasData(root)) continue;
-    const owner = root ?? table;
-    const columns = check.tables.find((t) => t.schema === table.schema && t.name === table.name)?.columns ?? [];
-    for (const column of columns) {
+    const lineage = [table, ...(check.ancestors?.(table) ?? [])];
+    for (const column of columnsOf(table)) {
       if (column.generated) continue;
-      if (decided.has(key(table.schema, table.name, column.name)) || decided.has(key(owner.schema, owner.name, column.name))) continue;
+      if (lineage.some((t) => decided.has(key(t.schema, t.name, column.name)))) continue;
+      // Reported on the farthest table that has the column: the one the config names (a partition's root).
+      const owner = [...lineage].reverse().find((t) => columnsOf(t).some((c) => c.name === column.name)) ?? table;
       const id = key(owner.schema, owner.name);
       const entry = undecided.get(id) ?? { schema: owner.schema, name: owner.name, columns: [] };
       if (!entry.columns.some((c) => c.name === column.name)) entry.columns.push({ ...column, schema: owner.schema, table: owner.name });

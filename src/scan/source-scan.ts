@@ -39,9 +39,9 @@ export async function scanSource(uri: string, options: ScanOptions): Promise<Sca
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const catalog = await readCatalog(client);
-    const roots = await readPartitionRoots(client);
+    const partitions = await readPartitionAncestors(client);
     // A partition is decided by its parent: the scan proposes for the parent (the name the config uses).
-    const relations = catalog.tables.filter((t) => (t.kind === 'r' || t.kind === 'p' || t.kind === 'm') && !roots.has(JSON.stringify([t.schema, t.name])));
+    const relations = catalog.tables.filter((t) => (t.kind === 'r' || t.kind === 'p' || t.kind === 'm') && !partitions.has(JSON.stringify([t.schema, t.name])));
     const tables = scanTables(relations, catalog.foreignKeys, await readPrimaryKeys(client));
     return summarize(tables, await proposeDecisions(tables, { ...options, sampler: postgresSampler(client) }));
   } finally {
@@ -107,14 +107,21 @@ export async function readPrimaryKeys(client: ClientBase): Promise<Set<string>> 
   return new Set(rows.map((r) => JSON.stringify([r.schema, r.table, r.column])));
 }
 
-/** Every partition (`["schema","name"]`) → its root partitioned table, the one the config names. */
-export async function readPartitionRoots(client: ClientBase): Promise<Map<string, { schema: string; name: string }>> {
-  const { rows } = await client.query<{ schema: string; name: string; root_schema: string; root_name: string }>(`
-    SELECT n.nspname AS schema, c.relname AS name, rn.nspname AS root_schema, r.relname AS root_name
+/** Every partition (`["schema","name"]`) → the partitioned tables above it, nearest first. */
+export async function readPartitionAncestors(client: ClientBase): Promise<Map<string, Array<{ schema: string; name: string }>>> {
+  const { rows } = await client.query<{ schema: string; name: string; ancestor_schema: string; ancestor_name: string }>(`
+    SELECT n.nspname AS schema, c.relname AS name, an.nspname AS ancestor_schema, a.relname AS ancestor_name
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_class r ON r.oid = pg_partition_root(c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace
-    WHERE c.relispartition`);
-  return new Map(rows.map((r) => [JSON.stringify([r.schema, r.name]), { schema: r.root_schema, name: r.root_name }]));
+    CROSS JOIN LATERAL pg_partition_ancestors(c.oid) WITH ORDINALITY AS up(relid, depth)
+    JOIN pg_class a ON a.oid = up.relid JOIN pg_namespace an ON an.oid = a.relnamespace
+    WHERE c.relispartition AND up.relid <> c.oid
+    ORDER BY c.oid, up.depth`);
+  const ancestors = new Map<string, Array<{ schema: string; name: string }>>();
+  for (const row of rows) {
+    const id = JSON.stringify([row.schema, row.name]);
+    ancestors.set(id, [...(ancestors.get(id) ?? []), { schema: row.ancestor_schema, name: row.ancestor_name }]);
+  }
+  return ancestors;
 }
 
 export async function readMysqlPrimaryKeys(connection: Connection): Promise<Set<string>> {
