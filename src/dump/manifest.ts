@@ -63,6 +63,8 @@ export const manifestSchema = z.object({
     kind: z.enum(['live', 'script']),
     database: z.string().optional(),
     systemIdentifier: z.string().optional(),
+    /** A script stored with --allow-truncated: it lacked its dump tool's last line. */
+    truncated: z.boolean().optional(),
   }),
   compression: z.enum(['zstd', 'gzip', 'none']),
   encryption: z.record(z.string(), z.unknown()).nullable(),

@@ -5,6 +5,8 @@ import { DumpFault } from '../dump/dump-fault.js';
 import { openStoredDump, type ReadableDump } from '../dump/dump-opener.js';
 import type { ManifestPart } from '../dump/manifest.js';
 import { readLargeObjects } from '../encode/large-objects.js';
+import { parseInsertHeader, rowTuples } from '../encode/mysql/insert-statement.js';
+import { splitMysqlScript } from '../encode/mysql/statement-splitter.js';
 import { readScript } from '../encode/sql-script-reader.js';
 import { errorMessage } from '../errors.js';
 import { ALL_ROWS, ResidualScanner, transformedColumns, type ResidualScanReport, type RowSampling } from '../scan/residual-scan.js';
@@ -12,7 +14,7 @@ import { ALL_ROWS, ResidualScanner, transformedColumns, type ResidualScanReport,
 export interface VerifiedPart {
   label: string;
   kind: ManifestPart['kind'];
-  /** COPY rows of a table part; INSERT statements of an original-format script. */
+  /** COPY rows or rows of the INSERTs of a table part; INSERT statements of an original-format script. */
   rows: number;
   statements: number;
   bytes: number;
@@ -82,12 +84,14 @@ export async function verifyDump(config: Config, options: VerifyOptions): Promis
     const tables = new Set<string>();
     const sampling: RowSampling = options.scan?.sample === undefined ? ALL_ROWS : { first: options.scan.sample, every: 0 };
     const scanner = options.scan ? new ResidualScanner(sampling, transformedColumns(manifest.transformed)) : undefined;
+    const mysqlScript = { completed: false };
     for (const part of manifest.parts) {
       const verified: VerifiedPart = { label: part.label, kind: part.kind, rows: 0, statements: 0, bytes: 0 };
       try {
         const data = scanner && part.kind === 'table-data' ? scanned(dump.readPart(part), scanner, part) : dump.readPart(part);
         if (part.encoding === 'pg-copy-text') await checkCopyPart(part, data, verified);
         else if (part.encoding === 'pg-large-objects') await checkLargeObjectsPart(part, data, verified);
+        else if (part.encoding === 'mysql-sql') await checkMysqlPart(part, data, verified, mysqlScript);
         else await checkSqlPart(data, verified, dump.format === 'replibyte-legacy' ? tables : undefined);
       } catch (error) {
         report.fault = faultOf(error, part);
@@ -99,6 +103,9 @@ export async function verifyDump(config: Config, options: VerifyOptions): Promis
       if (report.fault) break;
     }
     report.tables = tables.size;
+    if (!report.fault && manifest.source.kind === 'script' && manifest.parts.some((part) => part.encoding === 'mysql-sql') && !mysqlScript.completed && !manifest.source.truncated) {
+      report.fault = { message: "the script this dump was made from does not end with mysqldump's `-- Dump completed` line: it was cut short, tables, views or routines may be missing (dump create now refuses such a script unless --allow-truncated)" };
+    }
     if (scanner && !report.fault) report.scan = scanner.report(options.scan?.sample === undefined ? 'all' : 'sampled');
     return report;
   } finally {
@@ -152,6 +159,44 @@ async function checkLargeObjectsPart(part: ManifestPart, data: AsyncIterable<Buf
   })();
   for await (const event of readLargeObjects(counted)) if (event.type === 'end') verified.rows += 1;
   if (part.rows !== undefined && verified.rows !== part.rows) throw new Error(`read ${verified.rows} large objects, the manifest says ${part.rows}`);
+}
+
+/**
+ * A MySQL part, split as the mysql client splits it (backslash escapes in strings: PostgreSQL's
+ * rules would misread 'O\\'Connell'). A table part holds only INSERTs, each ended by `;`: its rows
+ * are counted tuple by tuple and must match the manifest. `script.completed` follows whether the last
+ * statement read so far was followed by mysqldump's `-- Dump completed` line.
+ */
+async function checkMysqlPart(part: ManifestPart, data: AsyncIterable<Buffer>, verified: VerifiedPart, script: { completed: boolean }): Promise<void> {
+  const counted = (async function* () {
+    for await (const piece of data) {
+      verified.bytes += piece.length;
+      yield piece;
+    }
+  })();
+  for await (const statement of splitMysqlScript(counted, 'the part')) {
+    if (statement.kind !== 'statement') {
+      if (/^-- Dump completed\b/m.test(statement.raw.toString('latin1', 0, 4096))) script.completed = true;
+      continue;
+    }
+    verified.statements += 1;
+    script.completed = false;
+    if (part.kind !== 'table-data') continue;
+    const header = parseInsertHeader(statement.text);
+    if (!header) throw new Error(`statement on line ${statement.line} is not an INSERT`);
+    if (statement.raw.length === statement.text.length) throw new Error(`the INSERT on line ${statement.line} is not terminated: the data is cut short`);
+    try {
+      for (const tuple of rowTuples(statement.text, header.valuesOffset)) {
+        void tuple;
+        verified.rows += 1;
+      }
+    } catch (error) {
+      throw new Error(`INSERT on line ${statement.line}: ${errorMessage(error)}`);
+    }
+  }
+  if (part.kind === 'table-data' && part.rows !== undefined && verified.rows !== part.rows) {
+    throw new Error(`read ${verified.rows} rows, the manifest says ${part.rows}`);
+  }
 }
 
 async function checkSqlPart(data: AsyncIterable<Buffer>, verified: VerifiedPart, insertTargets: Set<string> | undefined): Promise<void> {

@@ -14,6 +14,8 @@ export interface SourceRequest {
   input?: Readable;
   /** `--jobs`: connections reading a live database at once (default: the number of cores). */
   jobs?: number;
+  /** `--allow-truncated`: store a script that lacks its dump tool's last line (with a warning). */
+  allowTruncated?: boolean;
 }
 
 /** The source of a `dump create`: the live database of `source.connection_uri`, or a script. */
@@ -28,7 +30,7 @@ export async function openSource(config: Config, request: SourceRequest): Promis
   if (request.input) {
     if (config.source?.database_subset) throw new ReplibyteError('source.database_subset needs a live source (connection_uri); it cannot be applied to a script read with -i');
     const { openScriptSource } = await import('./script-sources.js');
-    return openScriptSource(request.sourceType ?? 'postgresql', request.input);
+    return openScriptSource(request.sourceType ?? 'postgresql', request.input, { allowTruncated: request.allowTruncated ?? false });
   }
   const uri = config.source?.connection_uri;
   if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');

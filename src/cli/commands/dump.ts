@@ -32,7 +32,8 @@ export function registerDumpCommands(program: Command): void {
     .option('--scan', 'residual scan: look for personal-looking values in a sample of every table\'s rows as they are written, and store nothing if any is found')
     .option('--strict', 'refuse to start while a dumped column is neither transformed nor in source.keep (as source.strict: true)')
     .option('--no-large-objects', 'leave PostgreSQL large objects out (as source.large_objects: skip)')
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean; largeObjects?: boolean }) => {
+    .option('--allow-truncated', "store a script that does not end with its dump tool's last line (`-- Dump completed`), with a warning")
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean; largeObjects?: boolean; allowTruncated?: boolean }) => {
       const loaded = await requireConfig(globals());
       const overrides = { ...(options.strict && { strict: true }), ...(options.largeObjects === false && { large_objects: 'skip' as const }) };
       const config = Object.keys(overrides).length > 0 ? { ...loaded, source: { ...loaded.source, ...overrides } } : loaded;
@@ -54,6 +55,7 @@ export function registerDumpCommands(program: Command): void {
           ...(input && { input }),
           ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
           ...(options.scan && { scan: true }),
+          ...(options.allowTruncated && { allowTruncated: true }),
           reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
           signal: controller.signal,
         });

@@ -25,4 +25,6 @@ export async function writeMysqlScript(manifest: Manifest, readPart: PartReader,
     for await (const piece of readPart(part)) await write(piece);
   }
   await write(`\n${SESSION_END.map((statement) => `${statement};\n`).join('')}`);
+  // mysqldump's last line: `dump create -s mysql -i` takes a script without it for a cut-short one.
+  await write('\n-- Dump completed (replibyte)\n');
 }

@@ -37,7 +37,8 @@ export async function writeSqlScript(manifest: Manifest, readPart: PartReader, o
       for await (const piece of readPart(part)) await write(piece);
     }
   }
-  await write('\nCOMMIT;\n');
+  // pg_dump's last line: `dump create -s postgresql -i` takes a script without it for a cut-short one.
+  await write('\nCOMMIT;\n\n--\n-- PostgreSQL database dump complete\n--\n');
 }
 
 function statements(list: string[]): string {

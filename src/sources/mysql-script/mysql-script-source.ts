@@ -12,6 +12,7 @@ import { ReplibyteError } from '../../errors.js';
 import { unquote } from '../../selection/table-selection.js';
 import { planTransforms, type TransformedColumn } from '../../transformers/plan.js';
 import { literalKindOf, type LiteralKind } from '../mysql/column-types.js';
+import { truncatedScript, type ScriptOptions } from '../script-sources.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { parseCreateTable, type ScriptTable } from './create-table.js';
 
@@ -50,9 +51,25 @@ export class MysqlScriptSource implements DumpSource {
   private statements: AsyncGenerator<ScriptStatement>;
   private lookahead: ScriptStatement | undefined;
   private finished = false;
+  /** The last statement read, and whether mysqldump's `-- Dump completed` line followed it. */
+  private last: { line: number; excerpt: string } | undefined;
+  private completed = false;
 
-  constructor(private readonly input: Readable) {
-    this.statements = splitMysqlScript(input, WHERE);
+  constructor(
+    private readonly input: Readable,
+    private readonly options: ScriptOptions = { allowTruncated: false },
+  ) {
+    this.statements = this.watched(splitMysqlScript(input, WHERE));
+  }
+
+  private async *watched(statements: AsyncGenerator<ScriptStatement>): AsyncGenerator<ScriptStatement> {
+    for await (const statement of statements) {
+      if (statement.kind === 'statement') {
+        this.last = { line: statement.line, excerpt: statementExcerpt(statement.text.toString('utf8', 0, 400)) };
+        this.completed = false;
+      } else if (/^-- Dump completed\b/m.test(statement.raw.toString('latin1', 0, 4096))) this.completed = true;
+      yield statement;
+    }
   }
 
   private async peek(): Promise<ScriptStatement | undefined> {
@@ -95,13 +112,20 @@ export class MysqlScriptSource implements DumpSource {
       }
     }
     this.checkEveryTransformerMatched(config);
+    if (!this.completed) {
+      const problem = truncatedScript(WHERE, 'mysqldump', '-- Dump completed', this.last);
+      if (!this.options.allowTruncated) {
+        throw new ReplibyteError(`${problem}; nothing was stored`, 'a script written with --skip-comments or --compact lacks that line too: pass --allow-truncated to store it anyway');
+      }
+      context.reporter.warn(`${problem}; stored anyway (--allow-truncated)`);
+    }
     return {
       engine: {
         kind: this.origin.engine,
         ...(this.origin.serverVersion && { serverVersion: this.origin.serverVersion }),
         ...(this.origin.dumpTool && { dumpTool: this.origin.dumpTool }),
       },
-      source: { kind: 'script', ...(this.origin.database && { database: this.origin.database }) },
+      source: { kind: 'script', ...(this.origin.database && { database: this.origin.database }), ...(!this.completed && { truncated: true }) },
       schemas: this.origin.database ? [this.origin.database] : [],
       transformed: this.transformed,
     };

@@ -5,6 +5,7 @@ import { CopyRowTransform, type ColumnTransform } from '../../encode/copy-row-tr
 import type { ScriptEvent } from '../../encode/sql-script-reader.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
+import { truncatedScript, type ScriptOptions } from '../script-sources.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { checkCopyFields, parseCopyStatement } from './copy-statement.js';
 import { readInsertTable, rewriteInsert, type ColumnRewrite } from './insert-statement.js';
@@ -19,6 +20,9 @@ import { sameTable, tableLabel, type TableName } from './table-name.js';
 /** Statements between two data blocks are held until the next one shows whether they are data or post-data. */
 const PENDING_LIMIT = 4 << 20;
 const IGNORED_META = /^\\(restrict|unrestrict)\b/;
+/** How much of the script's end is kept to find pg_dump's last line. */
+const TAIL_BYTES = 4096;
+const TRAILER = '-- PostgreSQL database dump complete';
 
 interface Prepared {
   selection: ScriptSelection;
@@ -42,11 +46,30 @@ export class PgScriptSource implements DumpSource {
   private database: string | undefined;
   private reporter: DumpContext['reporter'] | undefined;
 
+  /** The last bytes of the script: pg_dump ends it with `-- PostgreSQL database dump complete`. */
+  private tail: Buffer = Buffer.alloc(0);
+
   constructor(
     private readonly input: Readable,
     private readonly where: string,
+    private readonly options: ScriptOptions = { allowTruncated: false },
   ) {
-    this.cursor = new ScriptCursor(input, where);
+    this.cursor = new ScriptCursor(this.keepingTail(input), where);
+  }
+
+  private async *keepingTail(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+    for await (const piece of input) {
+      const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      this.tail = chunk.length >= TAIL_BYTES ? chunk.subarray(-TAIL_BYTES) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+      yield chunk;
+    }
+  }
+
+  /** True when the script ends with pg_dump's last line (then only comments, blank lines and `\\unrestrict`). */
+  private completed(): boolean {
+    const lines = this.tail.toString('utf8').split('\n').map((line) => line.trim());
+    const at = lines.lastIndexOf(TRAILER);
+    return at !== -1 && lines.slice(at + 1).every((line) => line === '' || line.startsWith('--') || /^\\unrestrict\b/.test(line));
   }
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
@@ -87,9 +110,15 @@ export class PgScriptSource implements DumpSource {
       }
     }
     if (pending.length > 0 || !wrotePostData) await sink.writePart({ kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' }, Readable.from(pending.map((s) => Buffer.from(s))));
+    const completed = this.completed();
+    if (!completed) {
+      const problem = truncatedScript(this.where, 'pg_dump', TRAILER, this.cursor.last);
+      if (!this.options.allowTruncated) throw new ReplibyteError(`${problem}; nothing was stored`, 'pass --allow-truncated to store it anyway');
+      context.reporter.warn(`${problem}; stored anyway (--allow-truncated)`);
+    }
     return {
       engine: { kind: 'postgresql', ...(this.serverVersion && { serverVersion: this.serverVersion }), ...(this.dumpTool && { dumpTool: this.dumpTool }) },
-      source: { kind: 'script', ...(this.database && { database: this.database }) },
+      source: { kind: 'script', ...(this.database && { database: this.database }), ...(!completed && { truncated: true }) },
       schemas: [...this.catalog.schemas].sort(),
       transformed: prepared.plan.transformed,
     };

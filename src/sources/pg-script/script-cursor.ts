@@ -9,6 +9,8 @@ export class ScriptCursor {
   private readonly events: AsyncIterator<ScriptEvent>;
   private peeked: ScriptEvent | undefined;
   private done = false;
+  /** The last statement (or COPY) taken, for a message about where the script ends. */
+  last: { line: number; excerpt: string } | undefined;
 
   constructor(
     input: AsyncIterable<Buffer>,
@@ -34,6 +36,10 @@ export class ScriptCursor {
   async next(): Promise<ScriptEvent | undefined> {
     const event = await this.peek();
     this.peeked = undefined;
+    if (event && (event.kind === 'statement' || event.kind === 'copy-start')) {
+      const text = event.sql.replace(/^(?:\s+|--[^\n]*\n)*/, '').replace(/\s+/g, ' ').trim();
+      this.last = { line: event.lineNumber ?? 0, excerpt: text.length > 80 ? `${text.slice(0, 77)}...` : text };
+    }
     return event;
   }
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatastore, readManifest, restoreDump, restoreToScript } from '../../../src/index.js';
+import { createDump, openDatastore, readManifest, restoreDump, restoreToScript, verifyDump } from '../../../src/index.js';
 import { DumpWriter } from '../../../src/dump/dump-writer.js';
 import { runCli } from '../../support/cli.js';
 import { createMysqlDatabase, MYSQL_DUMP, type MysqlTestDatabase } from '../../support/mysql.js';
@@ -165,5 +165,74 @@ describe('a dump script only ever acts on the destination database', () => {
     } finally {
       await Promise.all([pgSource.drop(), pgTarget.drop(), other.drop()]);
     }
+  });
+
+  it('refuses a script cut at a statement boundary (no `-- Dump completed`), unless --allow-truncated; pg_dump scripts too', { timeout: TIMEOUT }, async () => {
+    const configPath = await workspace.writeConfig(yaml(source.uri));
+    const full = mariadbDump(source, [source.name]).toString();
+    const cut = full.slice(0, full.indexOf('\n--\n-- Dumping routines'));
+    // mariadb-dump writes the view's stand-in, the table, its rows, then events and routines.
+    const lastLine = cut.slice(0, cut.lastIndexOf('\nUNLOCK TABLES') + 1).split('\n').length;
+    const refused = await runCli(['-c', configPath, 'dump', 'create', '-s', 'mysql', '-i', '-n', 'cut'], { input: cut, timeoutMs: TIMEOUT });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the mysql script on stdin does not end with mysqldump's \`-- Dump completed\` line, so it may be cut short: it ends in \`UNLOCK TABLES\` on line ${lastLine}; nothing was stored`);
+    expect((await runCli(['-c', configPath, 'dump', 'list'])).stdout).not.toContain('cut');
+
+    const allowed = await runCli(['-c', configPath, 'dump', 'create', '-s', 'mysql', '-i', '-n', 'cut', '--allow-truncated'], { input: cut, timeoutMs: TIMEOUT });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toContain('stored anyway (--allow-truncated)');
+    const config = workspace.config(yaml(source.uri));
+    const datastore = await openDatastore(config);
+    expect((await readManifest(datastore, 'cut')).source).toMatchObject({ kind: 'script', truncated: true });
+    await datastore.close();
+
+    // replibyte's own -o script ends as mysqldump's does: it can be read back.
+    const again = await runCli(['-c', configPath, 'dump', 'create', '-s', 'mysql', '-i', '-n', 'reread'], { input: await printed(config, 'cut'), timeoutMs: TIMEOUT });
+    expect(again.code, again.stderr).toBe(0);
+
+    const pgSource = await createTestDatabase('hpgcut');
+    try {
+      await pgSource.sql('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); CREATE VIEW v AS SELECT id FROM t');
+      const script = pgDump(pgSource);
+      const pgCut = script.slice(0, script.indexOf('\n--\n-- Name: t t_pkey'));
+      const pgRefused = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'pgcut'], { input: pgCut, timeoutMs: TIMEOUT });
+      expect(pgRefused.code).toBe(1);
+      expect(pgRefused.stderr).toMatch(/the script on stdin does not end with pg_dump's `-- PostgreSQL database dump complete` line, so it may be cut short: it ends in `COPY public.t \(id\) FROM stdin;` on line \d+; nothing was stored/);
+      const pgAllowed = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'pgcut', '--allow-truncated'], { input: pgCut, timeoutMs: TIMEOUT });
+      expect(pgAllowed.code, pgAllowed.stderr).toBe(0);
+      const pgWhole = await runCli(['-c', configPath, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'pgwhole'], { input: script, timeoutMs: TIMEOUT });
+      expect(pgWhole.code, pgWhole.stderr).toBe(0);
+    } finally {
+      await pgSource.drop();
+    }
+  });
+
+  it('dump verify reads MySQL parts with MySQL quoting, counts the rows of multi-row INSERTs, and fails a dump of a cut-short script', { timeout: TIMEOUT }, async () => {
+    const configPath = await workspace.writeConfig(yaml(source.uri));
+    const config = workspace.config(yaml(source.uri));
+    const script = mariadbDump(source, [source.name]);
+    expect(script.toString()).toContain("(1,'O\\'Connell')");
+    const created = await runCli(['-c', configPath, 'dump', 'create', '-s', 'mysql', '-i', '-n', 'verify-script'], { input: script, timeoutMs: TIMEOUT });
+    expect(created.code, created.stderr).toBe(0);
+    const fromScript = await verifyDump(config, { value: 'verify-script' });
+    expect(fromScript.fault).toBeUndefined();
+    expect(fromScript.rows).toBe(3);
+    expect(fromScript.parts.find((part) => part.kind === 'table-data')).toMatchObject({ label: `${source.name}.customers`, rows: 3, statements: 1 });
+
+    await createDump(workspace.config(`source:\n  connection_uri: ${source.uri}\n${yaml(source.uri)}`), { name: 'verify-live' });
+    const live = await verifyDump(config, { value: 'verify-live' });
+    expect(live.fault).toBeUndefined();
+    expect(live.rows).toBe(3);
+
+    // As an older replibyte stored a script cut after its rows: no `-- Dump completed` at its end.
+    const datastore = await openDatastore(config);
+    const writer = await DumpWriter.begin(datastore, { name: 'verify-cut', compression: 'none' });
+    await writer.writePart({ kind: 'sql', section: 'pre-data', label: 'script statements (1)', encoding: 'mysql-sql' }, Readable.from([Buffer.from('CREATE TABLE `t` (`id` int, `name` text);\n')]));
+    await writer.writePart({ kind: 'table-data', section: 'data', label: 't', table: 't', columns: ['id', 'name'], encoding: 'mysql-sql' }, Readable.from([Buffer.from("INSERT INTO `t` VALUES (1,'O\\'Connell;'),\n(2,'x');\n")]));
+    await writer.commit({ engine: { kind: 'mariadb' }, source: { kind: 'script', database: source.name }, schemas: [source.name], transformed: [] });
+    await datastore.close();
+    const cut = await verifyDump(config, { value: 'verify-cut' });
+    expect(cut.rows).toBe(2);
+    expect(cut.fault?.message).toMatch(/does not end with mysqldump's `-- Dump completed` line: it was cut short/);
   });
 });
