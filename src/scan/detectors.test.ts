@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_DETECTORS, isValidIban, normalizeColumnName, passesLuhn } from './detectors.js';
+import { CONTENT_DETECTORS, isValidIban, NAME_RULES, nameRuleFits, normalizeColumnName, passesLuhn } from './detectors.js';
 
 const kindOf = (value: string) => CONTENT_DETECTORS.find((d) => d.matches(value))?.kind;
 
@@ -34,5 +34,21 @@ describe('content detectors', () => {
   it('normalizes column names before the name rules', () => {
     expect(normalizeColumnName('firstName')).toBe('first_name');
     expect(normalizeColumnName('E-Mail')).toBe('e_mail');
+  });
+
+  it('names a username a username (not a full name), and never flags keys, numbers or dates by name', () => {
+    const kindByName = (name: string) => NAME_RULES.find((rule) => rule.pattern.test(normalizeColumnName(name)))?.kind;
+    expect(kindByName('username')).toBe('username');
+    expect(kindByName('userName')).toBe('username');
+    expect(kindByName('login')).toBe('username');
+    expect(kindByName('customer_name')).toBe('full-name');
+    expect(kindByName('address_id')).toBe('address');
+    expect(nameRuleFits('address', { baseType: 'int4' }, false)).toBe(false);
+    expect(nameRuleFits('address', { baseType: 'text' }, true)).toBe(false);
+    expect(nameRuleFits('phone', { baseType: 'numeric' }, false)).toBe(false);
+    expect(nameRuleFits('email', { baseType: 'bool' }, false)).toBe(false);
+    expect(nameRuleFits('email', { baseType: 'timestamptz' }, false)).toBe(false);
+    expect(nameRuleFits('birth-date', { baseType: 'date' }, false)).toBe(true);
+    expect(nameRuleFits('address', { baseType: 'varchar' }, false)).toBe(true);
   });
 });

@@ -31,6 +31,9 @@ export function registerConfigCommands(program: Command): void {
         if (report.strictProposal) process.stderr.write(`the scan proposes (review every line, then merge it into your config):\n${report.strictProposal}\n`);
         for (const table of report.previews) process.stdout.write(`${renderPreview(table)}\n\n`);
       }
+      if (options.strict && !report.checkedAgainst && !options.json) {
+        process.stderr.write('note: strict mode needs the source\'s columns: without source.connection_uri it is checked by `dump create` (a script\'s columns are known as it is read)\n');
+      }
       const against = report.checkedAgainst ? `against ${report.checkedAgainst}` : 'without a live source (no source.connection_uri)';
       if (report.problems.length > 0) {
         throw new ReplibyteError(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${report.origin} (checked ${against})`);

@@ -320,6 +320,21 @@ export class MysqlScriptSource implements DumpSource {
       const place = config.locate(path);
       problems.push(`${place ? `${config.origin}:${place.line}:${place.column}: ` : ''}${formatKeyPath(path)}: no table ${name} in ${WHERE}`);
     });
+    // source.keep the same way, and each kept column must exist (planTransforms checks them on live sources).
+    const at = (path: PropertyKey[]) => {
+      const place = config.locate(path);
+      return `${place ? `${config.origin}:${place.line}:${place.column}: ` : ''}${formatKeyPath(path)}`;
+    };
+    (config.source?.keep ?? []).forEach((entry, index) => {
+      const table = this.tables.get(unquote(entry.table));
+      if (!table) {
+        problems.push(`${at(['source', 'keep', index, 'table'])}: no table ${unquote(entry.table)} in ${WHERE}`);
+        return;
+      }
+      entry.columns.forEach((name, columnIndex) => {
+        if (!table.columns.some((c) => c.name === unquote(name))) problems.push(`${at(['source', 'keep', index, 'columns', columnIndex])}: no column ${unquote(name)} in ${table.name}`);
+      });
+    });
     if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
   }
 

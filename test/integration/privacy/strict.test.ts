@@ -417,6 +417,11 @@ datastore:
     const passed = await runCli(['-c', path, 'dump', 'create', '-s', 'mysql', '-i'], { input: dump.stdout, env: ENV });
     expect(passed.stderr).not.toMatch(/error/);
     expect(passed.code).toBe(0);
+    // A keep entry naming a column the script does not have is a typo that hides an undecided column.
+    await writeFile(path, merge(await readFile(path, 'utf8'), `source:\n  keep:\n    - { database: ${db.name}, table: payment, columns: [ammount], reason: typo }\n`));
+    const typo = await runCli(['-c', path, 'dump', 'create', '-s', 'mysql', '-i'], { input: dump.stdout, env: ENV });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/conf\.yaml:\d+:\d+: source\.keep\[\d+\]\.columns\[0\]: no column ammount in payment/);
   });
 });
 
