@@ -95,10 +95,13 @@ export async function restoreInParallel(
       },
     });
   }
-  for (const part of manifest.parts.filter((p) => p.kind === 'large-objects')) {
+  const largeObjectTasks: string[] = [];
+  for (const [index, part] of manifest.parts.filter((p) => p.kind === 'large-objects').entries()) {
     // Large objects depend on no table and no table on them: loaded beside the tables, in one transaction.
+    // Only post-data waits for them (a script's GRANT … ON LARGE OBJECT is there).
+    largeObjectTasks.push(`large objects ${index}`);
     tasks.push({
-      name: 'large objects',
+      name: `large objects ${index}`,
       deps: [],
       weight: part.rawBytes,
       run: async (client) => {
@@ -124,7 +127,7 @@ export async function restoreInParallel(
   });
   tasks.push({
     name: 'post-data',
-    deps: [...allLoads, 'data scripts'],
+    deps: [...allLoads, 'data scripts', ...largeObjectTasks],
     weight: 0,
     run: async (client) => {
       for (const sql of plan.rest) await query(client, sql, 'schema (post-data)');

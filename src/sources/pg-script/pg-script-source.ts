@@ -14,6 +14,9 @@ import { ScriptCursor } from './script-cursor.js';
 import { ScriptSelection } from './script-selection.js';
 import { connectTarget, pgDatabaseScope } from './database-scope.js';
 import { SkipFilter } from './skip-filter.js';
+import { readLargeObjectStatement } from './large-object-statements.js';
+import { encodeEnd, encodeHeader, encodePieces } from '../../encode/large-objects.js';
+import { copiedWarning, skippedWarning, type LargeObjectTotals } from '../postgres/large-objects.js';
 import { SqlSyntaxError } from './sql-lexer.js';
 import { sameTable, tableLabel, type TableName } from './table-name.js';
 
@@ -45,6 +48,12 @@ export class PgScriptSource implements DumpSource {
   /** The database the script names (CREATE DATABASE, \\connect): a script of pg_dump -C. */
   private database: string | undefined;
   private reporter: DumpContext['reporter'] | undefined;
+  /**
+   * Large objects the schema creates (`lo_create`, dropped from the SQL: the large-objects part creates
+   * them), with the owner and comment the schema gives them, until their content block is read.
+   */
+  private readonly largeObjects = new Map<number, { owner?: string; comment?: string | null }>();
+  private skipLargeObjects = false;
 
   /** The last bytes of the script: pg_dump ends it with `-- PostgreSQL database dump complete`. */
   private tail: Buffer = Buffer.alloc(0);
@@ -74,6 +83,7 @@ export class PgScriptSource implements DumpSource {
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
     this.reporter = context.reporter;
+    this.skipLargeObjects = context.config.source?.large_objects === 'skip';
     const selection = new ScriptSelection(context.config);
     const source = context.config.source;
     this.filter = new SkipFilter(selection, [source?.skip, source?.skip_data, source?.only_tables].some((list) => (list ?? []).length > 0));
@@ -92,10 +102,11 @@ export class PgScriptSource implements DumpSource {
           pendingBytes = 0;
         }
         if (event.kind === 'copy-start') await this.copyBlock(sink, prepared, context);
+        else if (isLargeObjectOpen(event)) await this.largeObjectBlock(sink, context);
         else await this.insertRun(sink, prepared, context);
         continue;
       }
-      const text = this.nonData(await this.cursor.next());
+      const text = await this.nextNonData();
       if (text) {
         pending.push(text);
         pendingBytes += text.length;
@@ -116,6 +127,9 @@ export class PgScriptSource implements DumpSource {
       if (!this.options.allowTruncated) throw new ReplibyteError(`${problem}; nothing was stored`, 'pass --allow-truncated to store it anyway');
       context.reporter.warn(`${problem}; stored anyway (--allow-truncated)`);
     }
+    if (this.largeObjects.size > 0 && !this.skipLargeObjects) {
+      context.reporter.warn(`${this.largeObjects.size} large object(s) created by the script have no content block in it (a schema-only script?): left out`);
+    }
     return {
       engine: { kind: 'postgresql', ...(this.serverVersion && { serverVersion: this.serverVersion }), ...(this.dumpTool && { dumpTool: this.dumpTool }) },
       source: { kind: 'script', ...(this.database && { database: this.database }), ...(!completed && { truncated: true }) },
@@ -129,9 +143,96 @@ export class PgScriptSource implements DumpSource {
     for (const text of held) yield Buffer.from(text);
     let event: ScriptEvent | undefined;
     while ((event = await this.cursor.peek()) && !this.isData(event)) {
-      const text = this.nonData(await this.cursor.next());
+      const text = await this.nextNonData();
       if (text) yield Buffer.from(text);
     }
+  }
+
+  /**
+   * The next non-data statement's text (or undefined to drop it). pg_dump wraps its large objects'
+   * content in `BEGIN; … COMMIT;`: that BEGIN is dropped (a restore runs in its own transaction, which a
+   * script's COMMIT would end early), as is the COMMIT (largeObjectBlock).
+   */
+  private async nextNonData(): Promise<string | undefined> {
+    const event = await this.cursor.next();
+    const text = this.nonData(event);
+    if (event?.kind === 'statement' && readLargeObjectStatement(event.sql)?.kind === 'begin') {
+      const next = await this.cursor.peek();
+      if (next && isLargeObjectOpen(next)) return undefined;
+    }
+    return text;
+  }
+
+  /** Large-object statements of the schema: true when the statement is taken here (not written as SQL). */
+  private takeLargeObjectStatement(sql: string): boolean {
+    const statement = readLargeObjectStatement(sql);
+    if (!statement) return false;
+    const entry = (oid: number) => {
+      let found = this.largeObjects.get(oid);
+      if (!found) this.largeObjects.set(oid, (found = {}));
+      return found;
+    };
+    switch (statement.kind) {
+      case 'create':
+        entry(statement.oid);
+        return true;
+      case 'owner':
+        entry(statement.oid).owner = statement.role;
+        return true;
+      case 'comment':
+        entry(statement.oid).comment = statement.text;
+        return true;
+      case 'privileges':
+        // Kept as SQL (they follow the content in the script), unless the objects are left out.
+        return this.skipLargeObjects;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * A BLOBS block of the script (`lo_open('oid', …)`, `lowrite(0, '\x…')`…, `lo_close(0)` per object,
+   * then `COMMIT`) as a large-objects part, with the owner and comment the schema gave each object: one
+   * statement at a time, never an object whole. With `large_objects: skip`, read and left out, and said.
+   */
+  private async largeObjectBlock(sink: PartSink, context: DumpContext): Promise<void> {
+    const totals: LargeObjectTotals = { objects: 0, bytes: 0 };
+    const skip = this.skipLargeObjects;
+    const records = async function* (this: PgScriptSource): AsyncGenerator<Buffer> {
+      for (;;) {
+        const event = await this.cursor.peek();
+        const statement = event?.kind === 'statement' ? readLargeObjectStatement(event.sql) : undefined;
+        if (statement?.kind === 'commit') await this.cursor.next();
+        if (statement?.kind !== 'open') return;
+        await this.cursor.next();
+        const known = this.largeObjects.get(statement.oid);
+        this.largeObjects.delete(statement.oid);
+        if (!skip) yield encodeHeader({ oid: statement.oid, owner: known?.owner ?? null, acl: null, comment: known?.comment ?? null });
+        for (;;) {
+          const next = await this.cursor.next();
+          const piece = next?.kind === 'statement' ? readLargeObjectStatement(next.sql) : undefined;
+          if (piece?.kind === 'close') break;
+          if (piece?.kind !== 'write') {
+            throw new ReplibyteError(`${this.where}, line ${next?.lineNumber ?? '?'}: large object ${statement.oid}: expected lowrite(0, …) or lo_close(0)`);
+          }
+          totals.bytes += piece.bytes.length;
+          if (!skip) yield* encodePieces(piece.bytes);
+        }
+        if (!skip) yield encodeEnd();
+        totals.objects += 1;
+      }
+    }.call(this);
+    if (skip) {
+      for await (const piece of records) void piece;
+      context.reporter.warn(skippedWarning(totals.objects));
+      return;
+    }
+    try {
+      await sink.writePart({ kind: 'large-objects', section: 'data', label: 'large objects', encoding: 'pg-large-objects' }, records);
+    } catch (error) {
+      throw withContext('dumping the large objects', error);
+    }
+    context.reporter.warn(copiedWarning(totals));
   }
 
   /** Reads one statement or meta-command that is not data: the text to write, or undefined to drop it. */
@@ -163,6 +264,7 @@ export class PgScriptSource implements DumpSource {
     if (encoding && !/^utf-?8$/i.test(encoding)) {
       throw new ReplibyteError(`${where}: the script is in ${encoding}; only UTF8 scripts are supported (pg_dump -E UTF8)`);
     }
+    if (this.takeLargeObjectStatement(sql)) return undefined;
     try {
       this.catalog.read(sql);
     } catch (error) {
@@ -193,7 +295,7 @@ export class PgScriptSource implements DumpSource {
   }
 
   private isData(event: ScriptEvent): boolean {
-    return event.kind === 'copy-start' || (event.kind === 'statement' && startsWithInsert(event.sql));
+    return event.kind === 'copy-start' || (event.kind === 'statement' && startsWithInsert(event.sql)) || isLargeObjectOpen(event);
   }
 
   /** Runs once, at the first data statement (or the end): the config is checked against the script's tables. */
@@ -345,4 +447,9 @@ function startsWithInsert(sql: string): boolean {
     } else break;
   }
   return /^insert\s/i.test(sql.slice(i, i + 7));
+}
+
+/** The first statement of a large object's content in a pg_dump script. */
+function isLargeObjectOpen(event: ScriptEvent): boolean {
+  return event.kind === 'statement' && /^(?:\s+|--[^\n]*\n)*SELECT\s+pg_catalog\.lo_open\(/i.test(event.sql) && readLargeObjectStatement(event.sql)?.kind === 'open';
 }

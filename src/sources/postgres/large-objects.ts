@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { encodeEnd, encodeHeader, encodePieces, PIECE_BYTES, type LargeObjectHeader } from '../../encode/large-objects.js';
+import { formatBytes } from '../../cli/format.js';
 import { withContext } from '../../errors.js';
 
 /** Large objects listed per query: metadata only, their content is read piece by piece. */
@@ -55,4 +56,16 @@ export async function* largeObjectStream(client: pg.ClientBase, totals: LargeObj
     }
     if (rows.length < PAGE) return;
   }
+}
+
+/** What dump create says of the large objects it copied: they are not transformed, the user decides. */
+export function copiedWarning(totals: LargeObjectTotals): string {
+  return (
+    `${totals.objects} large object(s), ${formatBytes(totals.bytes)}, copied as they are: their content cannot be transformed ` +
+    '(set source.large_objects: skip, or dump create --no-large-objects, to leave them out)'
+  );
+}
+
+export function skippedWarning(objects: number): string {
+  return `${objects} large object(s) left out (source.large_objects: skip): oid columns that point at them will point at nothing in the restored database`;
 }

@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { copyOut } from './copy-out.js';
-import { formatBytes } from '../../cli/format.js';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { rowRewriteStream } from '../../encode/parallel-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
@@ -12,7 +11,7 @@ import { planTransforms, tableKey, type TransformPlan } from '../../transformers
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { connectPostgres, redactUri } from './connection.js';
-import { countLargeObjects, largeObjectStream, type LargeObjectTotals } from './large-objects.js';
+import { copiedWarning, countLargeObjects, largeObjectStream, skippedWarning, type LargeObjectTotals } from './large-objects.js';
 import { findPgDump, pgDumpSection } from './pg-dump.js';
 import { closeSnapshotWorkers, defaultJobs, openSnapshotWorkers, READ_SETTINGS, runOnLanes } from './snapshot-workers.js';
 
@@ -269,7 +268,7 @@ export class PostgresSource implements DumpSource {
     const count = await countLargeObjects(this.client);
     if (count === 0) return false;
     if (context.config.source?.large_objects === 'skip') {
-      context.reporter.warn(`${count} large object(s) left out (source.large_objects: skip): oid columns that point at them will point at nothing in the restored database`);
+      context.reporter.warn(skippedWarning(count));
       return false;
     }
     return true;
@@ -282,10 +281,7 @@ export class PostgresSource implements DumpSource {
     } catch (error) {
       throw withContext('dumping the large objects', error);
     }
-    context.reporter.warn(
-      `${totals.objects} large object(s), ${formatBytes(totals.bytes)}, copied as they are: their content cannot be transformed ` +
-        '(set source.large_objects: skip, or dump create --no-large-objects, to leave them out)',
-    );
+    context.reporter.warn(copiedWarning(totals));
   }
 
   private async *sequenceValues(selection: TableSelection, client: pg.ClientBase): AsyncGenerator<Buffer> {

@@ -183,20 +183,63 @@ destination:
     expect(flagged.stderr).toContain('warning: 4 large object(s) left out');
   }, TEST_TIMEOUT);
 
-  it('-s postgresql -i: a pg_dump script keeps its large objects, restored with --jobs 1 and 2', async () => {
+  it('-s postgresql -i: a pg_dump script keeps its large objects, restored with --jobs 1 (twice) and 2 and by -o | psql', async () => {
     const dumped = spawnSync('pg_dump', [`--dbname=${source.uri}`], { maxBuffer: 256 << 20 });
     expect(dumped.status).toBe(0);
-    for (const jobs of ['1', '2']) {
-      const db = await target(`lo_script_${jobs}`);
-      const config = await configFor(db, '', `script${jobs}.yaml`);
-      const created = await runCli(['-c', config, 'dump', 'create', '-s', 'postgresql', '-i', '-n', `lo-script-${jobs}`], { input: dumped.stdout, timeoutMs: CLI_TIMEOUT });
-      expect(created.stderr).not.toContain('error');
-      expect(created.code).toBe(0);
-      const restored = await runCli(['-c', config, 'dump', 'restore', 'remote', '-v', `lo-script-${jobs}`, '--jobs', jobs], { timeoutMs: CLI_TIMEOUT });
+    const db = await target('lo_script');
+    const config = await configFor(db, '', 'script.yaml');
+    const created = await runCli(['-c', config, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'lo-script'], { input: dumped.stdout, timeoutMs: CLI_TIMEOUT });
+    expect(created.stderr).not.toContain('error');
+    expect(created.code).toBe(0);
+    expect(created.stderr).toMatch(/warning: 4 large object\(s\), 5\.2 MB, copied as they are/);
+    for (const jobs of ['1', '1', '2']) {
+      const restored = await runCli(['-c', config, 'dump', 'restore', 'remote', '-v', 'lo-script', '--jobs', jobs], { timeoutMs: CLI_TIMEOUT });
       expect(restored.stderr).not.toContain('error');
       expect(restored.code).toBe(0);
       expect(await largeObjects(db)).toEqual(expected);
     }
+    const script = await runCli(['-c', config, 'dump', 'restore', 'remote', '-v', 'lo-script', '-o'], { timeoutMs: CLI_TIMEOUT });
+    expect(script.code).toBe(0);
+    const file = join(workspace.dir, 'lo-script.sql');
+    await writeFile(file, script.stdout);
+    const fromScript = await target('lo_script_psql');
+    const loaded = psqlFile(fromScript, file);
+    expect(loaded.stderr).toBe('');
+    expect(loaded.status).toBe(0);
+    expect(await largeObjects(fromScript)).toEqual(expected);
+  }, TEST_TIMEOUT);
+
+  it('-s postgresql -i: the BEGIN/COMMIT around a script\'s large objects do not end the restore\'s transaction early', async () => {
+    const dumped = spawnSync('pg_dump', [`--dbname=${source.uri}`], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    expect(dumped.status).toBe(0);
+    const db = await target('lo_script_atomic');
+    const config = await configFor(db, '', 'atomic.yaml');
+    // A statement after the large objects that fails on restore: nothing may remain of it.
+    const trailer = dumped.stdout.lastIndexOf('--\n-- PostgreSQL database dump complete');
+    expect(trailer).toBeGreaterThan(0);
+    const failing = 'CREATE VIEW public.broken AS SELECT 1 / 0 AS never;\nSELECT * FROM public.broken;\n\n';
+    const input = `${dumped.stdout.slice(0, trailer)}${failing}${dumped.stdout.slice(trailer)}`;
+    const created = await runCli(['-c', config, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'lo-atomic'], { input, timeoutMs: CLI_TIMEOUT });
+    expect(created.code).toBe(0);
+    const restored = await runCli(['-c', config, 'dump', 'restore', 'remote', '-v', 'lo-atomic'], { timeoutMs: CLI_TIMEOUT });
+    expect(restored.code).toBe(1);
+    expect(restored.stderr).toContain('division by zero');
+    expect(await db.sql(`SELECT to_regclass('public.documents')::text AS t`)).toEqual([{ t: null }]);
+    expect(await largeObjects(db)).toEqual([]);
+  }, TEST_TIMEOUT);
+
+  it('-s postgresql -i with large_objects: skip leaves them out (with their grants) and says how many', async () => {
+    const dumped = spawnSync('pg_dump', [`--dbname=${source.uri}`], { maxBuffer: 256 << 20 });
+    const db = await target('lo_script_skip');
+    const config = await configFor(db, '  large_objects: skip', 'script-skip.yaml');
+    const created = await runCli(['-c', config, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'lo-script-skip'], { input: dumped.stdout, timeoutMs: CLI_TIMEOUT });
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain('warning: 4 large object(s) left out (source.large_objects: skip)');
+    const restored = await runCli(['-c', config, 'dump', 'restore', 'remote', '-v', 'lo-script-skip'], { timeoutMs: CLI_TIMEOUT });
+    expect(restored.stderr).not.toContain('error');
+    expect(restored.code).toBe(0);
+    expect(await largeObjects(db)).toEqual([]);
+    expect(await db.sql('SELECT count(*)::int AS n FROM public.documents')).toEqual([{ n: 4 }]);
   }, TEST_TIMEOUT);
 });
 
