@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ReplibyteError } from '../errors.js';
+import { redactSecrets } from '../sources/uri-schemes.js';
 import { VERSION } from '../version.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -36,13 +37,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    // Every URI an error quotes (ours are already masked; a driver's may not be) loses its credentials.
     if (error instanceof ReplibyteError) {
-      process.stderr.write(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+      process.stderr.write(redactSecrets(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`));
       return 1;
     }
     const err = error as Error;
-    process.stderr.write(`error: ${err.message}\n`);
-    if (process.env.REPLIBYTE_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.stderr.write(redactSecrets(`error: ${err.message}\n`));
+    if (process.env.REPLIBYTE_DEBUG) process.stderr.write(redactSecrets(`${err.stack}\n`));
     return 1;
   }
 }

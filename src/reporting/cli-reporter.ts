@@ -1,4 +1,5 @@
 import { JsonProgressRenderer, LineProgressRenderer, TerminalProgressRenderer, type ProgressRenderer } from './progress-renderers.js';
+import { redactSecrets } from '../sources/uri-schemes.js';
 import type { Reporter } from './reporter.js';
 
 export interface CliReporterOptions {
@@ -16,7 +17,8 @@ export interface CliReporterOptions {
  */
 export function cliReporter(options: CliReporterOptions = {}): Reporter {
   const stderr = options.stderr ?? process.stderr;
-  const warn = (message: string) => stderr.write(`warning: ${message}\n`);
+  // Messages never quote a credential; redactSecrets makes sure of it for any URI one quotes.
+  const warn = (message: string) => stderr.write(`warning: ${redactSecrets(message)}\n`);
   if (options.quiet) return { info: () => undefined, warn };
   let renderer: ProgressRenderer;
   if (options.json) {
@@ -28,7 +30,7 @@ export function cliReporter(options: CliReporterOptions = {}): Reporter {
     renderer = new LineProgressRenderer({ write: (text) => stderr.write(text) });
   }
   return {
-    info: (message) => renderer.message(message),
+    info: (message) => renderer.message(redactSecrets(message)),
     warn,
     progress: (event) => renderer.handle(event),
   };

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../sources/uri-schemes.js';
 import type { ProgressEvent } from './progress.js';
 
 /**
@@ -16,9 +17,9 @@ export const silentReporter: Reporter = { info: () => undefined, warn: () => und
 export function stderrReporter(options: { quiet?: boolean } = {}): Reporter {
   return {
     info: (message) => {
-      if (!options.quiet) process.stderr.write(`${message}\n`);
+      if (!options.quiet) process.stderr.write(`${redactSecrets(message)}\n`);
     },
-    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+    warn: (message) => process.stderr.write(`warning: ${redactSecrets(message)}\n`),
   };
 }
 

@@ -14,6 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplibyteError } from '../../errors.js';
+import { redactUri } from '../../sources/uri-schemes.js';
 import type { Datastore, StoredObject } from '../datastore.js';
 import { checkKey, checkPrefix } from '../keys.js';
 import { classifyS3Error, translateS3Error, type S3ErrorPlace } from './s3-errors.js';
@@ -373,14 +374,14 @@ export function normalizePrefix(prefix: string | undefined): string {
   return trimmed ? `${trimmed}/` : '';
 }
 
-/** The endpoint without user info, for messages. */
+/** The endpoint without user info or secret parameters, for messages. */
 function publicEndpoint(endpoint: string | undefined): string {
   if (!endpoint) return 'the AWS endpoint';
   try {
     const url = new URL(endpoint);
     url.username = '';
     url.password = '';
-    return url.toString().replace(/\/$/, '');
+    return redactUri(url.toString().replace(/\/$/, ''));
   } catch {
     return 'the configured endpoint';
   }

@@ -4,7 +4,8 @@ import type { Manifest, ManifestPart } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { parseCollectionMetadataLine, type CollectionInfo } from '../../sources/mongodb/catalog.js';
-import { connectMongo, redactMongoUri, uriDatabase } from '../../sources/mongodb/connection.js';
+import { connectMongo, uriDatabase } from '../../sources/mongodb/connection.js';
+import { redactUri } from '../../sources/uri-schemes.js';
 import { describeId, EXACT_BSON } from '../../sources/mongodb/document-transform.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 
@@ -36,7 +37,7 @@ export class MongoDestination implements RestoreTarget {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into MongoDB`);
     }
     const databaseName = uriDatabase(this.options.uri) ?? manifest.source.database ?? 'test';
-    const where = `destination ${redactMongoUri(this.options.uri)} (database ${databaseName})`;
+    const where = `destination ${redactUri(this.options.uri)} (database ${databaseName})`;
     const client = await connectMongo(this.options.uri, 'destination');
     try {
       const db = client.db(databaseName);

@@ -1,10 +1,6 @@
 import { MongoClient, MongoParseError, MongoServerSelectionError } from 'mongodb';
 import { errorMessage, ReplibyteError } from '../../errors.js';
-
-/** The URI with its password hidden (a MongoDB URI may list several hosts, which URL cannot parse). */
-export function redactMongoUri(uri: string): string {
-  return uri.replace(/^(mongodb(?:\+srv)?:\/\/[^:/@]+):[^@]*@/i, '$1:***@');
-}
+import { redactSecrets, redactUri } from '../uri-schemes.js';
 
 /** The database named in the URI's path, if any (`mongodb://h/app?x=1` → `app`). */
 export function uriDatabase(uri: string): string | undefined {
@@ -18,7 +14,7 @@ export function uriDatabase(uri: string): string | undefined {
  * 30 s default is a long wait for a typo.
  */
 export async function connectMongo(uri: string, role: 'source' | 'destination'): Promise<MongoClient> {
-  const where = `${role} ${redactMongoUri(uri)}`;
+  const where = `${role} ${redactUri(uri)}`;
   let client: MongoClient;
   try {
     const timeout = /[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 };
@@ -26,7 +22,7 @@ export async function connectMongo(uri: string, role: 'source' | 'destination'):
   } catch (error) {
     // The driver throws MongoParseError, or a TypeError from URL for a malformed host or port.
     const detail = error instanceof MongoParseError || error instanceof TypeError ? error.message : errorMessage(error);
-    throw new ReplibyteError(`${role}.connection_uri is not a valid MongoDB URI: ${redactMongoUri(detail)}`);
+    throw new ReplibyteError(`${role}.connection_uri is not a valid MongoDB URI: ${redactSecrets(detail)}`);
   }
   try {
     await client.connect();
@@ -34,10 +30,10 @@ export async function connectMongo(uri: string, role: 'source' | 'destination'):
   } catch (error) {
     await client.close().catch(() => undefined);
     if (error instanceof MongoServerSelectionError) {
-      const reason = /ECONNREFUSED/.test(error.message) ? 'connection refused (is the server running?)' : redactMongoUri(error.message);
+      const reason = /ECONNREFUSED/.test(error.message) ? 'connection refused (is the server running?)' : redactSecrets(error.message);
       throw new ReplibyteError(`cannot connect to the ${where}: ${reason}`);
     }
-    throw new ReplibyteError(`cannot connect to the ${where}: ${redactMongoUri(errorMessage(error))}`);
+    throw new ReplibyteError(`cannot connect to the ${where}: ${redactSecrets(errorMessage(error))}`);
   }
   return client;
 }

@@ -6,7 +6,8 @@ import type { Reporter } from '../../reporting/reporter.js';
 import { selectTables } from '../../selection/table-selection.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { collectionMetadataLine, readCollections, type CollectionInfo } from './catalog.js';
-import { connectMongo, redactMongoUri } from './connection.js';
+import { redactUri } from '../uri-schemes.js';
+import { connectMongo } from './connection.js';
 import { describeId, EXACT_BSON, type DocumentTransform } from './document-transform.js';
 import { subsetFilter } from './subset.js';
 import { planDocumentTransforms } from './transform-plan.js';
@@ -46,7 +47,7 @@ export class MongoSource implements DumpSource {
       return new MongoSource(client, client.db(), session, String(build.version ?? 'unknown'), snapshot);
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw withContext(`reading the source ${redactMongoUri(uri)}`, error);
+      throw withContext(`reading the source ${redactUri(uri)}`, error);
     }
   }
 

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { ReplibyteError } from '../../errors.js';
 import { describeNetworkError } from '../network-errors.js';
@@ -34,14 +37,81 @@ export function describeConnectionError(error: unknown, uri: string, role: strin
   }
 }
 
+/** How a child process (pg_dump) connects, with no credential in its arguments. */
+export interface LibpqConnection {
+  /** Added to the child's environment: PGPASSWORD, and PGSERVICEFILE when an sslpassword must travel. */
+  env: Record<string, string>;
+  /** The URI for `--dbname`, without any credential (user info password, `password=`, `sslpassword=`). */
+  dbnameArg: string;
+  /** Removes the temporary service file, if one was written; call it once the child has exited. */
+  cleanup(): Promise<void>;
+}
+
+/** libpq's URI parameters that hold a secret; every other one may be on a command line. */
+const LIBPQ_SECRETS = new Set(['password', 'sslpassword']);
+
 /**
- * The libpq environment for a child process (pg_dump), so that the password travels in PGPASSWORD
- * and never on a command line that `ps` shows.
+ * Splits a postgres:// URI into what a child may show in `ps` (`--dbname=` with the credentials taken
+ * out) and what it must not: the password goes in PGPASSWORD (the user info's, or `?password=`, which
+ * libpq prefers), and an `sslpassword`, for which libpq has no environment variable, in a temporary
+ * service file (mode 0600, in a 0700 directory) that the URI names with `service=`. The URI text is
+ * edited, not re-serialised: libpq's own syntax (several hosts, `%2F` socket paths) stays intact.
  */
-export function libpqEnvironment(uri: string): { env: Record<string, string>; dbnameArg: string } {
-  const url = new URL(uri);
+export async function libpqConnection(uri: string): Promise<LibpqConnection> {
+  const scheme = /^postgres(?:ql)?:\/\//i.exec(uri);
+  if (!scheme) throw new ReplibyteError(`${redactUri(uri)} is not a postgres:// URI`);
+  let rest = uri.slice(scheme[0].length);
+  const queryAt = rest.indexOf('?');
+  const at = (queryAt === -1 ? rest : rest.slice(0, queryAt)).lastIndexOf('@');
+  const secrets = new Map<string, string>();
+  let user = '';
+  if (at !== -1) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+    if (colon !== -1) secrets.set('password', decodeLeniently(userinfo.slice(colon + 1)));
+    rest = rest.slice(at + 1);
+  }
+  const [base, query = ''] = splitOnce(rest, '?');
+  const kept: string[] = [];
+  for (const pair of query.split('&').filter(Boolean)) {
+    const [name, value = ''] = splitOnce(pair, '=');
+    const keyword = decodeLeniently(name).toLowerCase();
+    if (LIBPQ_SECRETS.has(keyword)) secrets.set(keyword, decodeLeniently(value));
+    else kept.push(pair);
+  }
   const env: Record<string, string> = {};
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
-  url.password = '';
-  return { env, dbnameArg: url.toString() };
+  if (secrets.get('password')) env.PGPASSWORD = secrets.get('password')!;
+  let cleanup = () => Promise.resolve();
+  const sslPassword = secrets.get('sslpassword');
+  if (sslPassword) {
+    if (kept.some((pair) => decodeLeniently(splitOnce(pair, '=')[0]).toLowerCase() === 'service')) {
+      throw new ReplibyteError('source.connection_uri has both service= and sslpassword=: put sslpassword in that service file instead, so that pg_dump does not show it');
+    }
+    if (/[\r\n]/.test(sslPassword) || sslPassword.trim() !== sslPassword) {
+      throw new ReplibyteError('source.connection_uri: an sslpassword with line breaks or surrounding spaces cannot be passed to pg_dump safely');
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'replibyte-libpq-'));
+    const serviceFile = join(dir, 'pg_service.conf');
+    await writeFile(serviceFile, `[replibyte]\nsslpassword=${sslPassword}\n`, { mode: 0o600 });
+    env.PGSERVICEFILE = serviceFile;
+    kept.push('service=replibyte');
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+  const dbnameArg = `${scheme[0]}${user ? `${user}@` : ''}${base}${kept.length > 0 ? `?${kept.join('&')}` : ''}`;
+  return { env, dbnameArg, cleanup };
+}
+
+/** Percent-decoded, or as written when it is not valid percent-encoding (libpq then rejects it itself). */
+function decodeLeniently(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function splitOnce(text: string, separator: string): [string, string?] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text] : [text.slice(0, at), text.slice(at + 1)];
 }

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ReplibyteError } from '../../errors.js';
-import { libpqEnvironment } from './connection.js';
+import { libpqConnection } from './connection.js';
 
 const run = promisify(execFile);
 
@@ -65,7 +65,7 @@ export interface PgDumpSectionOptions {
 
 /** Runs `pg_dump --section=… --snapshot=…` and streams its script; throws at the end if pg_dump failed. */
 export async function* pgDumpSection(options: PgDumpSectionOptions): AsyncGenerator<Buffer> {
-  const { env, dbnameArg } = libpqEnvironment(options.uri);
+  const connection = await libpqConnection(options.uri);
   const args = [
     `--section=${options.section}`,
     `--snapshot=${options.snapshot}`,
@@ -76,9 +76,9 @@ export async function* pgDumpSection(options: PgDumpSectionOptions): AsyncGenera
     // Large objects are read by replibyte itself, with their content (src/sources/postgres/large-objects.ts).
     '--no-blobs',
     ...options.excludeTables.map((t) => `--exclude-table=${patternOf(t.schema)}.${patternOf(t.name)}`),
-    `--dbname=${dbnameArg}`,
+    `--dbname=${connection.dbnameArg}`,
   ];
-  const child = spawn(options.binary.path, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.binary.path, args, { env: { ...process.env, ...connection.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     if (stderr.length < 4000) stderr += text;
@@ -92,6 +92,9 @@ export async function* pgDumpSection(options: PgDumpSectionOptions): AsyncGenera
     for await (const piece of child.stdout) yield piece as Buffer;
   } finally {
     if (child.exitCode === null) child.kill();
+    // pg_dump reads a service file (an sslpassword) when it connects; it goes once pg_dump has.
+    await exited.catch(() => undefined);
+    await connection.cleanup();
   }
   const code = await exited;
   if (code !== 0) {
