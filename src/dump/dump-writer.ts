@@ -283,6 +283,13 @@ async function settleChunk(encoding: Promise<unknown>, storing: Promise<unknown>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE') await storing;
+    // A file stream that failed (ENOSPC) breaks the encoding with its raw error; the datastore's own
+    // account of it (which names the store) is the one to report.
+    if (error instanceof Error && !(error instanceof ReplibyteError) && code !== undefined && /^E[A-Z]+$/.test(code)) {
+      await storing.catch((stored: unknown) => {
+        if (stored instanceof ReplibyteError) throw stored;
+      });
+    }
     throw error;
   }
   await storing;

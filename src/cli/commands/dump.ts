@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openDatastore } from '../../datastores/open.js';
+import type { Datastore } from '../../datastores/datastore.js';
 import { deleteDump, listDumps, parseDuration, selectDumpsToDelete } from '../../dump/catalog.js';
+import { deleteLeftover, describeWriter, findLeftovers, leftoverOf, type Leftover } from '../../dump/leftovers.js';
 import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
 import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
@@ -119,23 +121,43 @@ export function registerDumpCommands(program: Command): void {
 
   dump
     .command('delete')
-    .description('delete a dump by name, or by age (--older-than 14d) or count (--keep-last N)')
-    .argument('[name]', 'dump to delete')
-    .option('--older-than <age>', 'delete dumps older than this (14d, 12h, 2w)')
+    .description('delete a dump (and what a failed run left under its name) by name, age (--older-than 14d) or count (--keep-last N); --prune-failed deletes what failed runs left')
+    .argument('[name]', 'dump to delete, or a name a failed dump create left chunks under')
+    .option('--older-than <age>', 'delete dumps older than this (14d, 12h, 2w); with --prune-failed, leftovers last written before this')
     .option('--keep-last <count>', 'keep only the N newest dumps')
-    .action(async (name: string | undefined, options: { olderThan?: string; keepLast?: string }) => {
+    .option('--prune-failed', 'delete the leftovers of every dump create that never finished (no manifest, no run still writing)')
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .action(async (name: string | undefined, options: { olderThan?: string; keepLast?: string; pruneFailed?: boolean; dryRun?: boolean }) => {
       const config = await requireConfig(globals());
       const keepLast = options.keepLast === undefined ? undefined : parseCount(options.keepLast);
+      const olderThanMs = options.olderThan === undefined ? undefined : parseDuration(options.olderThan);
+      const dryRun = options.dryRun === true;
+      if (options.pruneFailed && (name !== undefined || keepLast !== undefined)) {
+        throw new ReplibyteError('--prune-failed takes no dump name and no --keep-last (only --older-than and --dry-run)');
+      }
       const datastore = await openDatastore(config);
       try {
+        if (options.pruneFailed) {
+          await pruneFailed(datastore, { ...(olderThanMs !== undefined && { olderThanMs }), ...(options.olderThan && { olderThan: options.olderThan }), dryRun });
+          return;
+        }
+        if (name !== undefined && olderThanMs === undefined && keepLast === undefined) {
+          const leftover = await leftoverOf(datastore, name);
+          if (leftover) {
+            if (leftover.writer) throw new ReplibyteError(`${name} ${describeWriter(leftover.writer)}: it is not a dump yet; nothing deleted`, 'wait for it to finish, or stop it first');
+            if (!dryRun) await deleteLeftover(datastore, name);
+            process.stderr.write(`${dryRun ? 'would delete' : 'deleted'} the leftovers of unfinished dump ${name} (${describeLeftover(leftover)})\n`);
+            return;
+          }
+        }
         const names = await selectDumpsToDelete(datastore, {
           ...(name !== undefined && { name }),
-          ...(options.olderThan !== undefined && { olderThanMs: parseDuration(options.olderThan) }),
+          ...(olderThanMs !== undefined && { olderThanMs }),
           ...(keepLast !== undefined && { keepLast }),
         });
         for (const victim of names) {
-          await deleteDump(datastore, victim);
-          process.stderr.write(`deleted ${victim}\n`);
+          if (!dryRun) await deleteDump(datastore, victim);
+          process.stderr.write(`${dryRun ? 'would delete' : 'deleted'} ${victim}\n`);
         }
         if (names.length === 0) process.stderr.write('no dump matched; nothing deleted\n');
       } finally {
@@ -161,4 +183,31 @@ function parseJobs(text: string): number {
 function parseCount(text: string): number {
   if (!/^\d+$/.test(text)) throw new ReplibyteError(`--keep-last takes a whole number, not '${text}'`);
   return Number(text);
+}
+
+/** `dump delete --prune-failed`: every name without a manifest that no run is still writing. */
+async function pruneFailed(datastore: Datastore, options: { olderThanMs?: number; olderThan?: string; dryRun: boolean }): Promise<void> {
+  const now = new Date();
+  let deleted = 0;
+  for (const leftover of await findLeftovers(datastore, now)) {
+    if (leftover.writer) {
+      process.stderr.write(`kept ${leftover.name}: it ${describeWriter(leftover.writer)}\n`);
+      continue;
+    }
+    if (options.olderThanMs !== undefined && leftover.lastWritten && now.getTime() - leftover.lastWritten.getTime() < options.olderThanMs) {
+      process.stderr.write(`kept ${leftover.name}: last written ${formatAge(leftover.lastWritten, now)}, within --older-than ${options.olderThan}\n`);
+      continue;
+    }
+    if (!options.dryRun) await deleteLeftover(datastore, leftover.name);
+    deleted += 1;
+    process.stderr.write(`${options.dryRun ? 'would delete' : 'deleted'} the leftovers of unfinished dump ${leftover.name} (${describeLeftover(leftover, now)})\n`);
+  }
+  if (deleted === 0) process.stderr.write('no leftovers of failed dumps; nothing deleted\n');
+}
+
+function describeLeftover(leftover: Leftover, now = new Date()): string {
+  const parts = [`${leftover.objects} object${leftover.objects === 1 ? '' : 's'}`];
+  if (leftover.openUploads) parts.push('open multipart uploads');
+  if (leftover.lastWritten) parts.push(`last written ${formatAge(leftover.lastWritten, now)}`);
+  return parts.join(', ');
 }

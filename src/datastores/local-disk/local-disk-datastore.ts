@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ReplibyteError } from '../../errors.js';
+import { DatastoreError, ReplibyteError } from '../../errors.js';
 import type { Datastore, StoredObject } from '../datastore.js';
 import { checkKey, checkPrefix } from '../keys.js';
 
@@ -61,8 +61,7 @@ export class LocalDiskDatastore implements Datastore {
   async put(key: string, body: Readable): Promise<void> {
     const path = await this.pathOf(key);
     try {
-      await mkdir(dirname(path), { recursive: true });
-      const file = await open(path, WRITE_FLAGS);
+      const file = await inFolder(path, () => open(path, WRITE_FLAGS));
       await pipeline(body, file.createWriteStream());
     } catch (error) {
       await rm(path, { force: true });
@@ -74,8 +73,7 @@ export class LocalDiskDatastore implements Datastore {
     const path = await this.pathOf(key);
     const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(temporary, body, { flush: true, flag: 'wx' });
+      await inFolder(path, () => writeFile(temporary, body, { flush: true, flag: 'wx' }));
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -143,7 +141,13 @@ export class LocalDiskDatastore implements Datastore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(await this.pathOf(key), { force: true });
+    const path = await this.pathOf(key);
+    await rm(path, { force: true });
+    // Folders emptied by the delete go too (a released claim's `claims/`, a dump's own folder): an
+    // empty folder is not a dump, but it would still show in the store.
+    for (let folder = dirname(path); folder !== this.root && folder.startsWith(this.root + sep); folder = dirname(folder)) {
+      if (!(await rmdir(folder).then(() => true, () => false))) break;
+    }
   }
 
   async close(): Promise<void> {}
@@ -152,9 +156,24 @@ export class LocalDiskDatastore implements Datastore {
   private translate(error: unknown, key: string): Error {
     const code = (error as NodeJS.ErrnoException).code;
     const where = `datastore.local_disk.dir ${this.configured}`;
-    if (code === 'ENOSPC' || code === 'EDQUOT') return new ReplibyteError(`${where}: disk full (${code}) while writing ${key}`);
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new ReplibyteError(`${where}: not writable (${code})`);
+    if (code === 'ENOSPC' || code === 'EDQUOT') return new DatastoreError(`${where}: disk full (${code}) while writing ${key}`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new DatastoreError(`${where}: not writable (${code})`);
     if (code === 'ELOOP') return new ReplibyteError(`${this.description}: ${key} is a symbolic link: replibyte never follows links out of the datastore`);
     return error as Error;
+  }
+}
+
+/**
+ * Creates `path`'s folder, then runs `create`; once more if the folder vanished in between (another
+ * process deleting the last file of that folder removes the folder too).
+ */
+async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      return await create();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+    }
   }
 }
