@@ -24,6 +24,11 @@ export interface RestoreOptions {
   jobs?: number;
   /** With encryption_key, restore a dump the key does not protect anyway (`--allow-unencrypted`). */
   allowUnencrypted?: boolean;
+  /**
+   * `--confirm-not-source`: restore a script dump into a database that has the script's database name
+   * and already holds its tables with rows (refused otherwise: it may be the database the script came from).
+   */
+  confirmNotSource?: boolean;
 }
 
 export interface OpenedDump extends ReadableDump {
@@ -54,7 +59,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-    const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs);
+    const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs, options.confirmNotSource ?? false);
     if (!destination.atomic) await verifyBeforeCommitting(dump, uri, reporter);
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
     reporter.info(summary.outcome);
@@ -79,7 +84,7 @@ async function verifyBeforeCommitting(dump: OpenedDump, uri: string, reporter: R
 }
 
 /** The destination by URI scheme; a dump of another engine is refused before anything is touched. */
-async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jobs: number | undefined): Promise<RestoreTarget> {
+async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jobs: number | undefined, confirmNotSource: boolean): Promise<RestoreTarget> {
   const target = isMongoUri(uri) ? 'mongodb' : isMysqlUri(uri) ? 'mysql' : 'postgresql';
   const kind = manifest.engine.kind;
   const family = kind === 'mongodb' ? 'mongodb' : MYSQL_ENGINES.has(kind) ? 'mysql' : 'postgresql';
@@ -91,9 +96,9 @@ async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jo
   // Drivers load only for their engine (mysql2 and mongodb cost tens of MB to every command otherwise).
   if (target === 'mysql') {
     const { MysqlDestination } = await import('../destinations/mysql/mysql-destination.js');
-    return new MysqlDestination({ uri, wipe });
+    return new MysqlDestination({ uri, wipe, confirmNotSource });
   }
-  if (target === 'postgresql') return new PostgresDestination({ uri, wipe, ...(jobs && { jobs }) });
+  if (target === 'postgresql') return new PostgresDestination({ uri, wipe, confirmNotSource, ...(jobs && { jobs }) });
   const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
   return new MongoDestination({ uri, wipe });
 }

@@ -100,7 +100,8 @@ export function registerDumpCommands(program: Command): void {
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
     .option('-j, --jobs <count>', 'connections restoring at once; above 1 the restore is not one transaction (default: 1)')
     .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
-    .action(async (options: { value: string; output?: boolean; json?: boolean; jobs?: string; allowUnencrypted?: boolean }) => {
+    .option('--confirm-not-source', "restore a script dump into a database of the script's database name that holds its tables with rows (refused otherwise: it may be the source)")
+    .action(async (options: { value: string; output?: boolean; json?: boolean; jobs?: string; allowUnencrypted?: boolean; confirmNotSource?: boolean }) => {
       const config = await requireConfig(globals());
       const allowUnencrypted = options.allowUnencrypted ?? false;
       if (options.output) {
@@ -112,6 +113,7 @@ export function registerDumpCommands(program: Command): void {
         allowUnencrypted,
         reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
         ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
+        ...(options.confirmNotSource && { confirmNotSource: true }),
       });
     });
 

@@ -8,6 +8,7 @@ import { serverIdentity } from '../../sources/mysql/catalog.js';
 import { connectMysql } from '../../sources/mysql/connection.js';
 import { redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
+import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 
 import { MYSQL_ENGINES, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/identifiers.js';
 
@@ -15,6 +16,8 @@ export interface MysqlDestinationOptions {
   uri: string;
   /** Empty the destination database first (the default, as in the original). */
   wipe: boolean;
+  /** Skip the same-name check of a script dump (`--confirm-not-source`). */
+  confirmNotSource?: boolean;
 }
 
 /**
@@ -34,9 +37,16 @@ export class MysqlDestination implements RestoreTarget {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into the MySQL ${where}`, 'restore it into a database of the same engine');
     }
     const connection = await connectMysql(this.options.uri, 'destination', { binaryQueries: true });
-    let current = 'the session setup';
     try {
       await this.refuseSourceItself(connection, manifest, where);
+      await refuseScriptSource(connection, manifest, where, this.options.confirmNotSource ?? false);
+    } catch (error) {
+      await connection.end().catch(() => connection.destroy());
+      const wrapped = withContext('restore refused', error);
+      throw new ReplibyteError(`${wrapped.message}\nnothing was changed in ${where}`, wrapped.hint);
+    }
+    let current = 'the session setup';
+    try {
       for (const statement of SESSION_START) await connection.query(statement);
       if (this.options.wipe) await this.wipe(connection, reporter);
       let rows = 0;
@@ -116,4 +126,20 @@ export class MysqlDestination implements RestoreTarget {
     const summary = [...counts].map(([kind, n]) => `${n} ${kind.toLowerCase()}${n === 1 ? '' : 's'}`).join(', ') || 'it was empty';
     reporter.info(`wipe: emptied database ${db[0]!.db as string} (${summary})`);
   }
+}
+
+/** docs/mysql.md (Restore): a script dump is not restored over a same-name database that holds its rows. */
+async function refuseScriptSource(connection: Connection, manifest: Manifest, where: string, confirmNotSource: boolean): Promise<void> {
+  const [[current]] = (await connection.query('SELECT DATABASE() AS db')) as unknown as [[{ db: Buffer | string }]];
+  const database = Buffer.isBuffer(current.db) ? current.db.toString('utf8') : String(current.db);
+  if (!scriptSourceSuspect(manifest, database, confirmNotSource)) return;
+  const filled: string[] = [];
+  for (const { table } of dumpTablesWithRows(manifest)) {
+    const [found] = (await connection.query(rawSql(`SELECT 1 AS found FROM ${quoteMysqlIdentifier(table)} LIMIT 1`)).catch((error: { code?: string }) => {
+      if (error.code === 'ER_NO_SUCH_TABLE') return [[]];
+      throw error;
+    })) as unknown as [unknown[]];
+    if (found.length > 0) filled.push(table);
+  }
+  if (filled.length > 0) throw scriptSourceRefusal(manifest, where, filled);
 }

@@ -2,9 +2,10 @@ import type pg from 'pg';
 import { tablesWithData, type Manifest } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
-import { quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
 import { connectPostgres, redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
+import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 import { loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
 import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
@@ -18,6 +19,8 @@ export interface PostgresDestinationOptions {
    * and post-data in parallel, not atomically (docs/decisions/0005-parallel-restore.md).
    */
   jobs?: number;
+  /** Skip the same-name check of a script dump (`--confirm-not-source`). */
+  confirmNotSource?: boolean;
 }
 
 /**
@@ -41,6 +44,7 @@ export class PostgresDestination implements RestoreTarget {
     const client = await connectPostgres(this.options.uri, 'destination');
     try {
       await this.refuseSourceItself(client, manifest, where);
+      await refuseScriptSource(client, manifest, where, this.options.confirmNotSource ?? false);
       await client.query('BEGIN');
       const started = Date.now();
       const dataParts = manifest.parts.filter((part) => part.kind === 'table-data');
@@ -99,6 +103,7 @@ export class PostgresDestination implements RestoreTarget {
     const client = await connectPostgres(this.options.uri, 'destination');
     try {
       await this.refuseSourceItself(client, manifest, where);
+      await refuseScriptSource(client, manifest, where, this.options.confirmNotSource ?? false);
       await client.query('BEGIN');
       if (this.options.wipe) await this.wipe(client, manifest, reporter);
       for (const part of manifest.parts) {
@@ -162,3 +167,27 @@ export class PostgresDestination implements RestoreTarget {
 
 }
 
+/**
+ * docs/format.md (source): a script dump is not restored over a same-name database that holds its rows.
+ * The tables are the dump's COPY parts; a script of INSERTs names none, so its schemas' tables are looked at.
+ */
+async function refuseScriptSource(client: pg.Client, manifest: Manifest, where: string, confirmNotSource: boolean): Promise<void> {
+  const { rows: [current] } = await client.query<{ db: string }>('SELECT current_database() AS db');
+  if (!scriptSourceSuspect(manifest, current!.db, confirmNotSource)) return;
+  let tables = dumpTablesWithRows(manifest).map(({ schema, table }) => qualifiedName(schema ?? 'public', table));
+  if (tables.length === 0) {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT c.oid::regclass::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') LIMIT 200",
+      [manifest.schemas.length > 0 ? manifest.schemas : ['public']],
+    );
+    tables = rows.map((row) => row.name);
+  }
+  const filled: string[] = [];
+  for (const table of tables) {
+    const { rows } = await client.query<{ filled: boolean }>('SELECT to_regclass($1) IS NOT NULL AS filled', [table]);
+    if (!rows[0]!.filled) continue;
+    const { rowCount } = await client.query(`SELECT 1 FROM ${table} LIMIT 1`);
+    if ((rowCount ?? 0) > 0) filled.push(table);
+  }
+  if (filled.length > 0) throw scriptSourceRefusal(manifest, where, filled);
+}

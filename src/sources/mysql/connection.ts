@@ -11,6 +11,12 @@ export function databaseOf(uri: string): string {
   return name;
 }
 
+/** Host and port of a mysql:// URI; an IPv6 literal loses its brackets (`[::1]` → `::1`), as the driver wants. */
+export function mysqlEndpoint(uri: string): { host: string; port: number } {
+  const url = new URL(uri.replace(/^mariadb:/i, 'mysql:'));
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port: url.port ? Number(url.port) : 3306 };
+}
+
 /**
  * Opens a connection with the session every replibyte MySQL connection uses: utf8mb4 on the wire and
  * UTC for TIMESTAMP values (as mysqldump's --tz-utc), so that values travel unchanged between servers
@@ -24,8 +30,7 @@ export async function connectMysql(
   const url = new URL(uri.replace(/^mariadb:/i, 'mysql:'));
   const database = databaseOf(uri);
   const connection = mysql.createConnection({
-    host: url.hostname || '127.0.0.1',
-    port: url.port ? Number(url.port) : 3306,
+    ...mysqlEndpoint(uri),
     user: decodeURIComponent(url.username || 'root'),
     password: decodeURIComponent(url.password),
     database,
@@ -59,8 +64,11 @@ export function describeMysqlConnectionError(error: unknown, uri: string, role: 
   switch (err.code) {
     case 'ER_ACCESS_DENIED_ERROR':
       return new ReplibyteError(`cannot connect to the ${where}: access denied (check the user and password)`);
-    case 'ER_BAD_DB_ERROR':
-      return new ReplibyteError(`cannot connect to the ${where}: ${err.sqlMessage ?? err.message}`, 'create the database first');
+    case 'ER_BAD_DB_ERROR': {
+      if (role !== 'source') return new ReplibyteError(`cannot connect to the ${where}: ${err.sqlMessage ?? err.message}`, 'create the database first');
+      const { host, port } = mysqlEndpoint(uri);
+      return new ReplibyteError(`cannot connect to the ${where}: the source database ${databaseOf(uri)} does not exist on ${host.includes(':') ? `[${host}]` : host}:${port}`);
+    }
     default:
       return new ReplibyteError(`cannot connect to the ${where}: ${err.sqlMessage ?? err.message}`);
   }

@@ -37,8 +37,27 @@ export async function* preDataScript(connection: Connection, tables: MysqlTableI
   }
 }
 
-function routineBlock(sqlMode: string, create: string): string {
-  return `SET SESSION sql_mode = '${sqlMode.replaceAll("'", "''")}';\nDELIMITER ${ROUTINE_DELIMITER}\n${stripDefiner(create)}${ROUTINE_DELIMITER}\nDELIMITER ;\n`;
+/**
+ * The client character set and collation the object was created with (SHOW CREATE's
+ * character_set_client / collation_connection): the server stores them with a view, trigger, routine
+ * or event and runs its body under them, so the copy is created under the same ones, as mysqldump does.
+ * The definition is written in UTF-8: another client character set is exact only for ASCII text, so
+ * a non-ASCII definition under, say, latin1 keeps the restore's utf8mb4.
+ */
+function clientSettings(row: RowDataPacket, definition: string): { before: string; after: string } {
+  const charset = row.character_set_client as unknown;
+  const collation = row.collation_connection as unknown;
+  if (typeof charset !== 'string' || typeof collation !== 'string' || !/^\w+$/.test(charset) || !/^\w+$/.test(collation)) return { before: '', after: '' };
+  if (!/^utf8/i.test(charset) && /[^ -~\t\n\r]/.test(definition)) return { before: '', after: '' };
+  return {
+    before: `SET character_set_client = ${charset}, character_set_results = ${charset}, collation_connection = ${collation};\n`,
+    after: 'SET NAMES utf8mb4;\n',
+  };
+}
+
+function routineBlock(sqlMode: string, create: string, row: RowDataPacket): string {
+  const { before, after } = clientSettings(row, create);
+  return `SET SESSION sql_mode = '${sqlMode.replaceAll("'", "''")}';\n${before}DELIMITER ${ROUTINE_DELIMITER}\n${stripDefiner(create)}${ROUTINE_DELIMITER}\nDELIMITER ;\n${after}`;
 }
 
 export async function* postDataScript(
@@ -49,21 +68,29 @@ export async function* postDataScript(
   for (const routine of catalog.routines) {
     const row = await showCreate(connection, routine.type, routine.name, routine.type === 'PROCEDURE' ? 'Create Procedure' : 'Create Function');
     const column = routine.type === 'PROCEDURE' ? 'Create Procedure' : 'Create Function';
-    yield Buffer.from(`\n-- ${routine.type.toLowerCase()} ${quoteMysqlIdentifier(routine.name)}\n${routineBlock(row.sql_mode as string, row[column] as string)}`, 'utf8');
+    yield Buffer.from(`\n-- ${routine.type.toLowerCase()} ${quoteMysqlIdentifier(routine.name)}\n${routineBlock(row.sql_mode as string, row[column] as string, row)}`, 'utf8');
   }
   for (const trigger of catalog.triggers) {
     if (!keep.tables.has(trigger.table)) continue;
     const row = await showCreate(connection, 'TRIGGER', trigger.name, 'SQL Original Statement');
-    yield Buffer.from(`\n-- trigger ${quoteMysqlIdentifier(trigger.name)}\n${routineBlock(row.sql_mode as string, row['SQL Original Statement'] as string)}`, 'utf8');
+    yield Buffer.from(`\n-- trigger ${quoteMysqlIdentifier(trigger.name)}\n${routineBlock(row.sql_mode as string, row['SQL Original Statement'] as string, row)}`, 'utf8');
   }
   const views = catalog.tables.filter((t) => t.kind === 'view' && keep.tables.has(t.name));
   const definitions = new Map<string, string>();
-  for (const view of views) definitions.set(view.name, stripDefiner((await showCreate(connection, 'VIEW', view.name, 'Create View'))['Create View'] as string));
-  for (const name of viewOrder(definitions)) yield Buffer.from(`\n-- view ${quoteMysqlIdentifier(name)}\n${definitions.get(name)!};\n`, 'utf8');
+  const settings = new Map<string, { before: string; after: string }>();
+  for (const view of views) {
+    const row = await showCreate(connection, 'VIEW', view.name, 'Create View');
+    definitions.set(view.name, stripDefiner(row['Create View'] as string));
+    settings.set(view.name, clientSettings(row, row['Create View'] as string));
+  }
+  for (const name of viewOrder(definitions)) {
+    const { before, after } = settings.get(name)!;
+    yield Buffer.from(`\n-- view ${quoteMysqlIdentifier(name)}\n${before}${definitions.get(name)!};\n${after}`, 'utf8');
+  }
   for (const event of catalog.events) {
     const row = await showCreate(connection, 'EVENT', event, 'Create Event');
     const zone = (row.time_zone as string).replaceAll("'", "''");
-    yield Buffer.from(`\n-- event ${quoteMysqlIdentifier(event)}\nSET TIME_ZONE = '${zone}';\n${routineBlock(row.sql_mode as string, row['Create Event'] as string)}SET TIME_ZONE = '+00:00';\n`, 'utf8');
+    yield Buffer.from(`\n-- event ${quoteMysqlIdentifier(event)}\nSET TIME_ZONE = '${zone}';\n${routineBlock(row.sql_mode as string, row['Create Event'] as string, row)}SET TIME_ZONE = '+00:00';\n`, 'utf8');
   }
   yield Buffer.from(`\nSET SESSION sql_mode = '${RESTORE_SQL_MODE}';\n`);
 }
