@@ -186,12 +186,15 @@ async function checkSubset(client: pg.Client, config: Config, catalog: Catalog):
 
 async function preview(client: pg.Client, catalog: Catalog, plan: TransformPlan, rows: number): Promise<TablePreview[]> {
   const previews: TablePreview[] = [];
-  for (const table of catalog.tables) {
+  // The tables whose rows the dump reads, each under its own plan: a partitioned table's rows are
+  // previewed in its partitions (an entry named on a partition may differ), an inheritance parent's
+  // without its children's.
+  for (const table of catalog.tables.filter((t) => t.kind === 'r')) {
     const transforms = plan.tables.get(JSON.stringify([table.schema, table.name]))?.transforms ?? [];
     if (transforms.length === 0) continue;
     const columns = dumpedColumns(table);
     const list = columns.map((c, i) => `${quoteIdentifier(c)}::text AS c${i}`).join(', ');
-    const result = await client.query<Record<string, string | null>>(`SELECT ${list} FROM ${qualifiedName(table.schema, table.name)} LIMIT ${Math.floor(rows)}`);
+    const result = await client.query<Record<string, string | null>>(`SELECT ${list} FROM ONLY ${qualifiedName(table.schema, table.name)} LIMIT ${Math.floor(rows)}`);
     const ordered = [...transforms].sort((a, b) => a.index - b.index);
     previews.push({
       schema: table.schema,

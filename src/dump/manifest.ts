@@ -79,6 +79,7 @@ export const manifestSchema = z.object({
       propagatedFrom: z.string().optional(),
       options: z.unknown().optional(),
       algorithm: z.string().optional(),
+      inheritedFrom: z.string().optional(),
     }),
   ),
   provenance: provenanceSchema.optional(),

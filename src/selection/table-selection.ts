@@ -2,6 +2,7 @@ import type { Config } from '../config/load.js';
 import { formatKeyPath } from '../config/load.js';
 import type { TableRef } from '../config/schema.js';
 import { ReplibyteError } from '../errors.js';
+import { tableAncestry, type TreeTable } from './table-tree.js';
 
 export interface NamedTable {
   schema: string;
@@ -38,14 +39,18 @@ function refMatcher(ref: TableRef): (table: NamedTable) => boolean {
 /**
  * Resolves `skip`, `skip_data` and `only_tables` against the source's tables. Every entry must match at
  * least one table: a skip that matches nothing lets through the data it was meant to keep out.
+ * An entry that names a table (partitioned or an inheritance parent) applies to its partitions and
+ * inheritance children too, at every level (`parents`, see table-tree.ts).
  */
-export function selectTables(config: Config, tables: NamedTable[], describeSource: string): TableSelection {
+export function selectTables(config: Config, tables: TreeTable[], describeSource: string): TableSelection {
   const problems: string[] = [];
+  const ancestorsOf = tableAncestry(tables);
   const matchAll = (key: 'skip' | 'skip_data' | 'only_tables') =>
     (config.source?.[key] ?? []).map((ref, index) => {
       const matches = refMatcher(ref);
-      const hits = tables.filter(matches);
-      if (hits.length === 0) {
+      const named = tables.filter(matches);
+      const hits = tables.filter((table) => matches(table) || ancestorsOf(table).some(matches));
+      if (named.length === 0) {
         const place = config.locate(['source', key, index]);
         const at = place ? `${config.origin}:${place.line}:${place.column}: ` : '';
         problems.push(`${at}${formatKeyPath(['source', key, index])}: no table ${ref.database}.${ref.table} in ${describeSource}`);

@@ -7,11 +7,13 @@ import { checkKeepEntries } from './keep.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition } from './transformer.js';
 import type { ForeignKey } from '../selection/foreign-key.js';
+import { tableAncestry, type TreeTable } from '../selection/table-tree.js';
 
-export interface TableColumns {
-  schema: string;
-  name: string;
+/** A table of the source; `parents` (partitioned table, inheritance parents) pass their entries down. */
+export interface TableColumns extends TreeTable {
   columns: Array<ColumnInfo & { generated?: boolean }>;
+  /** A partitioned table's partition key columns: their values choose the partition a row is in. */
+  partitionKey?: readonly string[];
 }
 
 export type ForeignKeyRef = ForeignKey;
@@ -32,6 +34,8 @@ export interface TransformedColumn {
   options?: unknown;
   /** `name@version` of the algorithm: the version changes whenever the same input would give another output. */
   algorithm?: string;
+  /** `schema.table` of the partitioned table or inheritance parent whose entry this column follows. */
+  inheritedFrom?: string;
 }
 
 export interface TransformPlan {
@@ -63,6 +67,8 @@ interface PlannedColumn {
   recipe: TransformRecipe;
   path?: PropertyKey[];
   propagatedFrom?: PlannedColumn;
+  /** The entry of a partitioned table or an inheritance parent this partition's or child's column follows. */
+  inheritedFrom?: PlannedColumn;
 }
 
 /**
@@ -73,6 +79,12 @@ interface PlannedColumn {
  * key's column) to every referencing column, transitively, so transformed children still match their
  * transformed parents. A referencing column configured with another transformer is refused, and so is a
  * transformed referencing column whose key is left as it is (its rows could not be restored).
+ *
+ * Partitions and inheritance children are read (and their plan looked up) under their own names, so an
+ * entry named on a partitioned table or an inheritance parent is handed down to every partition,
+ * sub-partition and child, column by column by NAME (a child's columns may be more, and in another
+ * order). An entry named on the partition or child itself wins for its column; its other columns keep
+ * the inherited entries. A referencing column's key transformation is handed down the same way.
  */
 export function planTransforms(
   config: Config,
@@ -170,7 +182,15 @@ export function checkTransforms(
     });
   });
 
+  const ancestorsOf = tableAncestry(tables);
+  inheritNamedEntries(planned, tables, ancestorsOf, (from, table, column) => {
+    const entry = inheritedEntry(from, table, column, { salt, dumpedColumns, lookup, report });
+    if (entry) planned.set(columnKey(table.schema, table.name, column.name), entry);
+  });
   propagateAlongForeignKeys(planned, tables, foreignKeys, report);
+  inheritFollowers(planned, tables, ancestorsOf, report);
+  checkPartitionKeys(planned, tables, ancestorsOf, foreignKeys, report);
+  checkPartitionKeyColumns(planned, tables, ancestorsOf, report);
   problems.push(...checkKeepEntries(config, tables));
 
   const plan: TransformPlan = { tables: new Map(), transformed: [] };
@@ -182,6 +202,7 @@ export function checkTransforms(
     tablePlan.transforms.push({ index, apply: entry.apply, recipe: entry.recipe });
     plan.tables.set(key, tablePlan);
     const root = entry.propagatedFrom;
+    const parent = entry.inheritedFrom;
     plan.transformed.push({
       schema: entry.schema,
       table: entry.table,
@@ -190,6 +211,7 @@ export function checkTransforms(
       ...(root && { propagatedFrom: `${root.schema}.${root.table}.${root.column.name}` }),
       options: entry.recipe.options ?? {},
       algorithm: algorithmOf(entry.definition),
+      ...(parent && { inheritedFrom: `${parent.schema}.${parent.table}` }),
     });
   }
   return { plan, problems };
@@ -197,6 +219,192 @@ export function checkTransforms(
 
 export function algorithmOf(definition: Pick<TransformerDefinition<unknown>, 'name' | 'version'>): string {
   return `${definition.name}@${definition.version ?? 1}`;
+}
+
+/** The nearest ancestor's entry for a column (ancestors nearest first), among those `accepts` lets count. */
+function nearestEntry(planned: Map<string, PlannedColumn>, ancestors: NamedTableLike[], column: string, accepts: (entry: PlannedColumn) => boolean): PlannedColumn | undefined {
+  for (const ancestor of ancestors) {
+    const entry = planned.get(columnKey(ancestor.schema, ancestor.name, column));
+    if (entry && accepts(entry)) return entry;
+  }
+  return undefined;
+}
+
+type NamedTableLike = { schema: string; name: string };
+
+/**
+ * Hands the entries named in the config down to partitions and inheritance children: a column with no
+ * entry of its own gets the nearest ancestor's. Runs before the keys' propagation, so that a foreign key
+ * declared on one partition (or child) finds its key transformed.
+ */
+function inheritNamedEntries(
+  planned: Map<string, PlannedColumn>,
+  tables: TableColumns[],
+  ancestorsOf: (table: NamedTableLike) => NamedTableLike[],
+  inherit: (from: PlannedColumn, table: TableColumns, column: ColumnInfo & { generated?: boolean }) => void,
+): void {
+  for (const table of tables) {
+    const ancestors = ancestorsOf(table);
+    if (ancestors.length === 0) continue;
+    for (const column of table.columns) {
+      if (planned.has(columnKey(table.schema, table.name, column.name))) continue;
+      const from = nearestEntry(planned, ancestors, column.name, (entry) => !entry.inheritedFrom);
+      if (from) inherit(from, table, column);
+    }
+  }
+}
+
+/**
+ * A named entry's transformer built again for a partition's (or child's) column: checked against that
+ * column, reading that table's row (a template), with the same options. Deterministic transformers give
+ * the same output for the same value in every partition: they depend on the value, the options, the salt
+ * and the column's type, never on the table's name.
+ */
+function inheritedEntry(
+  from: PlannedColumn,
+  table: TableColumns,
+  column: ColumnInfo & { generated?: boolean },
+  context: {
+    salt: Buffer;
+    dumpedColumns: (table: TableColumns) => string[];
+    lookup: (schema: string, table: string) => (name: string) => ValueTransform | undefined;
+    report: (path: PropertyKey[], message: string) => void;
+  },
+): PlannedColumn | undefined {
+  const label = `${table.schema}.${table.name}.${column.name}`;
+  const reach = `which the entry of ${from.schema}.${from.table} reaches as its partition or inheritance child`;
+  const path = from.path ?? [];
+  if (column.generated) {
+    context.report([...path, 'name'], `${label} is a generated column, ${reach}: transform its inputs instead`);
+    return undefined;
+  }
+  const refusal = refusalOf(from.definition, column);
+  if (refusal) {
+    context.report([...path, 'transformer_name'], `${from.definition.name} cannot transform ${label} (${column.type}), ${reach}: ${refusal}; name a transformer for it on ${table.schema}.${table.name}`);
+    return undefined;
+  }
+  const tableColumns = context.dumpedColumns(table);
+  const { options } = from.recipe;
+  let apply: ValueTransform;
+  try {
+    apply = from.definition.create(options, { column, salt: context.salt, tableColumns, transformOf: context.lookup(table.schema, table.name) });
+  } catch (error) {
+    if (!(error instanceof ReplibyteError)) throw error;
+    context.report([...path, 'transformer_options'], `${error.message} (transformer ${from.definition.name} on ${label}, ${reach})`);
+    return undefined;
+  }
+  return {
+    ...from,
+    table: table.name,
+    schema: table.schema,
+    column,
+    apply,
+    recipe: { ...from.recipe, column, tableColumns },
+    inheritedFrom: from,
+  };
+}
+
+/**
+ * After the keys' propagation: a partition's (or child's) column whose nearest ancestor's column follows a
+ * transformed key (a foreign key declared on the partitioned table) runs that key's very function too.
+ * An entry named on the partition for that column must be the key's transformer.
+ */
+function inheritFollowers(
+  planned: Map<string, PlannedColumn>,
+  tables: TableColumns[],
+  ancestorsOf: (table: NamedTableLike) => NamedTableLike[],
+  report: (path: PropertyKey[], message: string) => void,
+): void {
+  // Ancestors first: a table has fewer ancestors than any of its descendants.
+  const ordered = [...tables].sort((a, b) => ancestorsOf(a).length - ancestorsOf(b).length);
+  for (const table of ordered) {
+    const ancestors = ancestorsOf(table);
+    if (ancestors.length === 0) continue;
+    for (const column of table.columns) {
+      const from = nearestEntry(planned, ancestors, column.name, () => true);
+      const root = from?.propagatedFrom;
+      if (!from || !root) continue;
+      const key = columnKey(table.schema, table.name, column.name);
+      const own = planned.get(key);
+      if (own?.propagatedFrom && !own.inheritedFrom) continue; // a foreign key of its own decides
+      const label = `${table.schema}.${table.name}.${column.name}`;
+      if (own && !own.inheritedFrom && (own.definition.name !== root.definition.name || own.optionsText !== root.optionsText)) {
+        report([...(own.path ?? []), 'transformer_name'], `${label} is a partition or inheritance child of ${from.schema}.${from.table}, whose ${column.name} follows the key ${root.schema}.${root.table}.${root.column.name} (foreign key), transformed by ${root.definition.name} with other options: remove this entry`);
+        continue;
+      }
+      const refusal = root.definition.refuses?.(column);
+      if (refusal) {
+        report(root.path ?? [], `${label} follows ${from.schema}.${from.table}.${column.name}, which references this column (foreign key), but ${root.definition.name} cannot transform it (${column.type}): ${refusal}`);
+        continue;
+      }
+      const follower: PlannedColumn = { ...from, schema: table.schema, table: table.name, column, inheritedFrom: from.inheritedFrom ?? from };
+      if (own?.path) follower.path = own.path;
+      planned.set(key, follower);
+    }
+  }
+}
+
+/**
+ * A partition's rows are what a foreign key to its partitioned table sees: an entry named on a partition
+ * for a column of a referenced key must transform it as the partitioned table's entry does, or the
+ * references to its rows would match nothing on restore.
+ */
+function checkPartitionKeys(
+  planned: Map<string, PlannedColumn>,
+  tables: TableColumns[],
+  ancestorsOf: (table: NamedTableLike) => NamedTableLike[],
+  foreignKeys: readonly ForeignKeyRef[],
+  report: (path: PropertyKey[], message: string) => void,
+): void {
+  const referenced = new Map<string, string>();
+  for (const fk of foreignKeys) {
+    for (const column of fk.referencedColumns) referenced.set(columnKey(fk.referencedSchema, fk.referencedTable, column), fk.name);
+  }
+  if (referenced.size === 0) return;
+  for (const table of tables) {
+    for (const column of table.columns) {
+      const own = planned.get(columnKey(table.schema, table.name, column.name));
+      if (!own || own.inheritedFrom || own.propagatedFrom) continue;
+      for (const ancestor of ancestorsOf(table)) {
+        const fk = referenced.get(columnKey(ancestor.schema, ancestor.name, column.name));
+        if (fk === undefined) continue;
+        const theirs = planned.get(columnKey(ancestor.schema, ancestor.name, column.name));
+        const root = theirs?.propagatedFrom ?? theirs;
+        if (!root || root.definition.name !== own.definition.name || root.optionsText !== own.optionsText) {
+          const how = root ? `transforms it with ${root.definition.name}${root.definition.name === own.definition.name ? ' and other options' : ''}` : 'leaves it as it is';
+          report([...(own.path ?? []), 'transformer_name'], `${table.schema}.${table.name}.${column.name} is a partition or inheritance child of ${ancestor.schema}.${ancestor.name}, whose ${column.name} is a key referenced by foreign key ${fk} and whose entry ${how}: the references to this table's rows would match nothing; name the transformer on ${ancestor.schema}.${ancestor.name} only`);
+        }
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * A partition's rows are restored into the partition itself: a transformed value of a partition key
+ * column would not satisfy the partition's bounds (or would belong to another partition), and the
+ * restore would fail. Refused before a row is read.
+ */
+function checkPartitionKeyColumns(
+  planned: Map<string, PlannedColumn>,
+  tables: TableColumns[],
+  ancestorsOf: (table: NamedTableLike) => NamedTableLike[],
+  report: (path: PropertyKey[], message: string) => void,
+): void {
+  const keys = new Map(tables.filter((t) => t.partitionKey && t.partitionKey.length > 0).map((t) => [JSON.stringify([t.schema, t.name]), t.partitionKey!]));
+  if (keys.size === 0) return;
+  const reported = new Set<string>();
+  for (const entry of planned.values()) {
+    const partitioned = [{ schema: entry.schema, name: entry.table }, ...ancestorsOf({ schema: entry.schema, name: entry.table })].find((t) =>
+      keys.get(JSON.stringify([t.schema, t.name]))?.includes(entry.column.name),
+    );
+    if (!partitioned) continue;
+    const named = entry.propagatedFrom ?? entry.inheritedFrom ?? entry;
+    const message = `${partitioned.schema}.${partitioned.name}.${entry.column.name} is in the partition key of ${partitioned.schema}.${partitioned.name} (its value chooses the partition of a row): a transformed value would not fit the partition its row is restored into${entry.propagatedFrom ? `, and it follows the transformed key ${named.schema}.${named.table}.${named.column.name} (foreign key)` : ''}; leave it as it is`;
+    if (reported.has(message)) continue;
+    reported.add(message);
+    report([...(entry.path ?? named.path ?? []), 'name'], message);
+  }
 }
 
 function refusalOf(definition: TransformerDefinition<unknown>, column: ColumnInfo): string | undefined {

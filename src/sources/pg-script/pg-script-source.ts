@@ -84,7 +84,7 @@ export class PgScriptSource implements DumpSource {
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
     this.reporter = context.reporter;
     this.skipLargeObjects = context.config.source?.large_objects === 'skip';
-    const selection = new ScriptSelection(context.config);
+    const selection = new ScriptSelection(context.config, (table) => this.catalog.ancestors(table));
     const source = context.config.source;
     this.filter = new SkipFilter(selection, [source?.skip, source?.skip_data, source?.only_tables].some((list) => (list ?? []).length > 0));
     context.reporter.info(`reading the PostgreSQL script ${this.where}`);

@@ -4,6 +4,10 @@ import { tableOf, type TableName } from './table-name.js';
 
 export interface ScriptTable extends TableName {
   columns: Array<ColumnInfo & { generated: boolean }>;
+  /** `PARTITION OF`, `ATTACH PARTITION`, `INHERITS (…)`, `INHERIT`: what the config names on these reaches this table. */
+  parents: TableName[];
+  /** `PARTITION BY …`: the columns its key names (a column read by a key expression included). */
+  partitionKey?: string[];
 }
 
 interface TypeInfo {
@@ -39,6 +43,10 @@ export class ScriptCatalog {
   /** Reads one statement of the script; statements that define nothing of interest are ignored. */
   read(sql: string): void {
     const tokens = tokenize(sql, 8);
+    if (isKeyword(tokens[0], 'ALTER') && isKeyword(tokens[1], 'TABLE')) {
+      this.readAlterTable(tokenize(sql, 40));
+      return;
+    }
     if (!isKeyword(tokens[0], 'CREATE')) return;
     let at = 1;
     while (['UNLOGGED', 'TEMP', 'TEMPORARY', 'FOREIGN', 'GLOBAL', 'LOCAL'].some((k) => isKeyword(tokens[at], k))) at += 1;
@@ -59,6 +67,50 @@ export class ScriptCatalog {
     return this.tables.find((t) => t.schema === table.schema && t.name === table.name);
   }
 
+  /** The tables a table descends from as the script has shown them so far, nearest first. */
+  ancestors(table: TableName): TableName[] {
+    const found: TableName[] = [];
+    const seen = new Set<string>([JSON.stringify([table.schema, table.name])]);
+    let level = this.find(table)?.parents ?? [];
+    while (level.length > 0) {
+      const next: TableName[] = [];
+      for (const parent of level) {
+        const key = JSON.stringify([parent.schema, parent.name]);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        found.push(parent);
+        next.push(...(this.find(parent)?.parents ?? []));
+      }
+      level = next;
+    }
+    return found;
+  }
+
+  /**
+   * `ALTER TABLE [ONLY] parent ATTACH PARTITION child …` (how pg_dump puts partitions in their
+   * partitioned table, after creating them as plain tables) and `ALTER TABLE child INHERIT parent`.
+   */
+  private readAlterTable(tokens: Token[]): void {
+    let at = 2;
+    if (isKeyword(tokens[at], 'IF')) at += 2;
+    if (isKeyword(tokens[at], 'ONLY')) at += 1;
+    const altered = readDottedName(tokens, at);
+    if (!altered) return;
+    const next = altered.next;
+    if (isKeyword(tokens[next], 'ATTACH') && isKeyword(tokens[next + 1], 'PARTITION')) {
+      const child = readDottedName(tokens, next + 2);
+      if (child) this.addParent(tableOf(child.parts), tableOf(altered.parts));
+    } else if (isKeyword(tokens[next], 'INHERIT')) {
+      const parent = readDottedName(tokens, next + 1);
+      if (parent) this.addParent(tableOf(altered.parts), tableOf(parent.parts));
+    }
+  }
+
+  private addParent(child: TableName, parent: TableName): void {
+    const table = this.find(child);
+    if (table && !table.parents.some((p) => p.schema === parent.schema && p.name === parent.name)) table.parents.push(parent);
+  }
+
   private readTable(tokens: Token[]): void {
     let at = 1;
     while (!isKeyword(tokens[at], 'TABLE')) at += 1;
@@ -68,14 +120,19 @@ export class ScriptCatalog {
     if (!name) return;
     const table = tableOf(name.parts);
     at = name.next;
-    const columns: ScriptTable['columns'] = [];
+    let columns: ScriptTable['columns'] = [];
+    const parents: TableName[] = [];
+    let tail = at;
     if (isKeyword(tokens[at], 'PARTITION') && isKeyword(tokens[at + 1], 'OF')) {
       // CREATE TABLE child PARTITION OF parent: the parent's columns.
       const parent = readDottedName(tokens, at + 2);
       const parentTable = parent && this.find(tableOf(parent.parts));
+      if (parent) parents.push(tableOf(parent.parts));
       for (const column of parentTable?.columns ?? []) columns.push({ ...column, schema: table.schema, table: table.name });
+      tail = parent?.next ?? at;
     } else if (isPunctuation(tokens[at], '(')) {
       const close = closingBracket(tokens, at);
+      tail = close + 1;
       for (const [from, to] of splitTopLevel(tokens, at + 1, close)) {
         const first = tokens[from];
         if (!isName(first) || (first.type === 'identifier' && TABLE_CONSTRAINT.has(first.text.toUpperCase()))) continue;
@@ -90,9 +147,29 @@ export class ScriptCatalog {
         columns.push({ schema: table.schema, table: table.name, name: identifierName(first), type: typeTokens.map((t) => t.text).join(' ').replace(/ ([(),[\].]) ?/g, '$1'), generated, ...this.resolveType(typeTokens) });
       }
     }
+    // `INHERITS (a, b)`: the parents' columns come first, in their order; the table's own follow.
+    const inherits = tokens.findIndex((t, i) => i >= tail && isKeyword(t, 'INHERITS') && isPunctuation(tokens[i + 1], '('));
+    if (inherits !== -1) {
+      const inherited: ScriptTable['columns'] = [];
+      for (const [from] of splitTopLevel(tokens, inherits + 2, closingBracket(tokens, inherits + 1))) {
+        const parent = readDottedName(tokens, from);
+        if (!parent) continue;
+        parents.push(tableOf(parent.parts));
+        for (const column of this.find(tableOf(parent.parts))?.columns ?? []) {
+          if (!inherited.some((c) => c.name === column.name)) inherited.push({ ...column, schema: table.schema, table: table.name });
+        }
+      }
+      columns = [...inherited, ...columns.filter((column) => !inherited.some((c) => c.name === column.name))];
+    }
+    const partitionBy = tokens.findIndex((t, i) => i >= tail && isKeyword(t, 'PARTITION') && isKeyword(tokens[i + 1], 'BY'));
+    const keyOpen = partitionBy === -1 ? -1 : tokens.findIndex((t, i) => i > partitionBy && isPunctuation(t, '('));
+    const partitionKey =
+      keyOpen === -1
+        ? undefined
+        : columns.map((c) => c.name).filter((name) => tokens.slice(keyOpen, closingBracket(tokens, keyOpen)).some((t) => isName(t) && identifierName(t) === name));
     const existing = this.tables.findIndex((t) => t.schema === table.schema && t.name === table.name);
     if (existing !== -1) this.tables.splice(existing, 1);
-    this.tables.push({ ...table, columns });
+    this.tables.push({ ...table, columns, parents, ...(partitionKey && { partitionKey }) });
   }
 
   private readDomain(tokens: Token[]): void {

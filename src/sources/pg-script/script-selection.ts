@@ -11,13 +11,21 @@ import type { TableName } from './table-name.js';
  *
  * For a script, `only_tables` keeps the rows of the tables it names only; the other tables keep
  * their schema (a live dump leaves them out entirely: the script's DDL is not rewritten that far).
+ *
+ * An entry that names a partitioned table or an inheritance parent reaches its partitions and children
+ * (`ancestorsOf`, the tree the script has shown so far). pg_dump creates a partition as a plain table and
+ * attaches it later in the pre-data section, so a partition of a skipped table keeps its CREATE TABLE
+ * (it is restored empty); its rows and every later statement about it are left out.
  */
 export class ScriptSelection {
   private readonly skip: Array<(table: TableName) => boolean>;
   private readonly skipData: Array<(table: TableName) => boolean>;
   private readonly only: Array<(table: TableName) => boolean>;
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    private readonly ancestorsOf: (table: TableName) => TableName[] = () => [],
+  ) {
     const compile = (refs: TableRef[] | undefined) =>
       (refs ?? []).map((ref) => {
         const schema = matcher(ref.database);
@@ -30,16 +38,23 @@ export class ScriptSelection {
   }
 
   isSkipped(table: TableName): boolean {
-    return this.skip.some((matches) => matches(table));
+    return this.reaches(this.skip, table);
   }
 
   keepsRows(table: TableName): boolean {
-    if (this.isSkipped(table) || this.skipData.some((matches) => matches(table))) return false;
-    return this.only.length === 0 || this.only.some((matches) => matches(table));
+    if (this.isSkipped(table) || this.reaches(this.skipData, table)) return false;
+    return this.only.length === 0 || this.reaches(this.only, table);
   }
 
   /** Throws the usual ReplibyteError when an entry matches no table of the script. */
-  check(tables: TableName[]): void {
-    selectTables(this.config, tables.map((t) => ({ schema: t.schema, name: t.name })), 'the script');
+  check(tables: Array<TableName & { parents?: TableName[] }>): void {
+    selectTables(this.config, tables.map((t) => ({ schema: t.schema, name: t.name, parents: t.parents ?? [] })), 'the script');
+  }
+
+  /** An entry matches the table or one of the tables it descends from. */
+  private reaches(entries: Array<(table: TableName) => boolean>, table: TableName): boolean {
+    if (entries.length === 0) return false;
+    const family = [table, ...this.ancestorsOf(table)];
+    return entries.some((matches) => family.some(matches));
   }
 }

@@ -67,6 +67,13 @@ export function statementTarget(sql: string): StatementTarget {
       if (altered) {
         const attach = tokens.findIndex((t, i) => i >= altered.next && isKeyword(t, 'ATTACH') && isKeyword(tokens[i + 1], 'PARTITION'));
         if (attach !== -1) addTable(attach + 2);
+        // ADD CONSTRAINT name PRIMARY KEY / UNIQUE / EXCLUDE creates the index `name`: a partition's index
+        // is attached to it later (ALTER INDEX … ATTACH PARTITION), which goes with the skipped table.
+        const constraint = tokens.findIndex((t, i) => i >= altered.next && isKeyword(t, 'ADD') && isKeyword(tokens[i + 1], 'CONSTRAINT'));
+        const index = constraint === -1 ? undefined : name(constraint + 2);
+        if (index && ['PRIMARY', 'UNIQUE', 'EXCLUDE'].some((k) => isKeyword(tokens[index.next], k))) {
+          target.createsIndex = { schema: tableOf(altered.parts).schema, name: index.parts[index.parts.length - 1]! };
+        }
         target.references.push(...references(tokens, altered.next));
       }
     } else if (kind === 'SEQUENCE') {

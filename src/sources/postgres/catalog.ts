@@ -12,6 +12,13 @@ export interface TableInfo {
   columns: Array<ColumnInfo & { generated: boolean }>;
   /** The planner's row estimate (for progress), -1 when never analyzed. */
   estimatedRows: number;
+  /**
+   * The partitioned table a partition belongs to, the tables an inheritance child inherits from (in
+   * declaration order): what the config names on them applies to this table too (table-tree.ts).
+   */
+  parents: Array<{ schema: string; name: string }>;
+  /** A partitioned table's partition key: its columns, and the columns its expressions read. */
+  partitionKey?: string[];
 }
 
 export type ForeignKeyInfo = ForeignKey;
@@ -82,6 +89,8 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     name: string;
     kind: TableInfo['kind'];
     estimated_rows: string;
+    parents: Array<{ schema: string; name: string }>;
+    partition_key: string[] | null;
     columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean; not_null: boolean }>;
   }>(`
     SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint::text AS estimated_rows,
@@ -96,20 +105,31 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
         'enum_values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid),
         'is_unique', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indnkeyatts = 1
                              AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
-      ) ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '[]') AS columns
+      ) ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '[]') AS columns,
+      (SELECT coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', p.relname) ORDER BY i.inhseqno), '[]')
+       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       WHERE i.inhrelid = c.oid) AS parents,
+      -- The partition key's columns, and those its expressions read (recorded as internal dependencies).
+      (SELECT json_agg(pa.attname ORDER BY pa.attnum) FROM pg_attribute pa
+       WHERE c.relkind = 'p' AND pa.attrelid = c.oid AND pa.attnum > 0 AND (
+         EXISTS (SELECT 1 FROM pg_partitioned_table pt WHERE pt.partrelid = c.oid AND pa.attnum = ANY (pt.partattrs::int2[]))
+         OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.objsubid = pa.attnum
+                    AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = 0 AND d.deptype = 'i'))) AS partition_key
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
     WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND ${USER_RELATION}
-    GROUP BY n.nspname, c.relname, c.relkind, c.reltuples
+    GROUP BY c.oid, n.nspname, c.relname, c.relkind, c.reltuples
     ORDER BY 1, 2`);
   return result.rows.map((r) => ({
     schema: r.schema,
     name: r.name,
     kind: r.kind,
     estimatedRows: Number(r.estimated_rows),
+    parents: r.parents,
+    ...(r.partition_key && { partitionKey: r.partition_key }),
     columns: r.columns.map((column) => ({
       schema: r.schema,
       table: r.name,
