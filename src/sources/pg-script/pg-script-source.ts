@@ -384,7 +384,13 @@ export class PgScriptSource implements DumpSource {
         const planned = prepared.plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
         if (planned.length > 0) {
           try {
-            const rewritten = rewriteInsert(sql, () => (known?.columns ?? []).map((c) => c.name), (columns) => this.rewritesFor(prepared.plan, table, columns));
+            const where = `${this.where}, line ${event.lineNumber ?? '?'}`;
+            const columnsOf = () => {
+              // The values follow the source table's column order, which an inheritance child's CREATE TABLE does not tell.
+              if (known?.columnOrderGuessed) throw new ReplibyteError(`${where}: INSERT INTO ${label} without a column list: ${label} inherits columns, and the script does not tell their order in the source; dump it with pg_dump --column-inserts`);
+              return (known?.columns ?? []).map((c) => c.name);
+            };
+            const rewritten = rewriteInsert(sql, columnsOf, (columns) => this.rewritesFor(prepared.plan, table, columns));
             sql = rewritten.sql;
             counted.rows += rewritten.rows;
           } catch (error) {

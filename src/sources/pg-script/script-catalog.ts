@@ -8,6 +8,11 @@ export interface ScriptTable extends TableName {
   parents: TableName[];
   /** `PARTITION BY …`: the columns its key names (a column read by a key expression included). */
   partitionKey?: string[];
+  /**
+   * `INHERITS (…)`: the CREATE TABLE lists only the table's own columns, so the source's column order
+   * (which an INSERT without a column list follows) is not known; `columns` is the restored table's order.
+   */
+  columnOrderGuessed?: boolean;
 }
 
 interface TypeInfo {
@@ -169,7 +174,7 @@ export class ScriptCatalog {
         : columns.map((c) => c.name).filter((name) => tokens.slice(keyOpen, closingBracket(tokens, keyOpen)).some((t) => isName(t) && identifierName(t) === name));
     const existing = this.tables.findIndex((t) => t.schema === table.schema && t.name === table.name);
     if (existing !== -1) this.tables.splice(existing, 1);
-    this.tables.push({ ...table, columns, parents, ...(partitionKey && { partitionKey }) });
+    this.tables.push({ ...table, columns, parents, ...(partitionKey && { partitionKey }), ...(inherits !== -1 && { columnOrderGuessed: true }) });
   }
 
   private readDomain(tokens: Token[]): void {

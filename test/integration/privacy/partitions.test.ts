@@ -146,9 +146,12 @@ async function plantedIn(db: TestDatabase): Promise<string[]> {
   return found;
 }
 
+/** Every file the dump stored (chunks, manifest, and whatever else lies under its folder). */
 async function storedText(store: string, dump: string): Promise<string> {
-  const files = (await readdir(join(store, dump))).sort();
-  const parts = await Promise.all(files.map((file) => readFile(join(store, dump, file), 'utf8')));
+  const entries = await readdir(join(store, dump), { recursive: true, withFileTypes: true });
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  expect(files.some((file) => file.endsWith('.chunk'))).toBe(true);
+  const parts = await Promise.all(files.map((file) => readFile(file, 'utf8')));
   return parts.join('\n');
 }
 
@@ -281,6 +284,40 @@ describe('transformers and skip_data named on partitioned tables and inheritance
     expect(left!.n).toBe('0');
   });
 
+  it('only_tables on a partitioned table and on an inheritance parent keeps every leaf and child, transformed', async () => {
+    const restored = await destination('partonly');
+    const selection = `${TRANSFORMERS}
+  only_tables:
+    - { database: public, table: events }
+    - { database: public, table: people }`;
+    const config = workspace.config(configYaml(source, restored, workspace.storeDir, selection));
+    await createDump(config, { name: 'only', jobs: 2 });
+    await restoreDump(config, { value: 'only' });
+    const counts = await rowCounts(restored);
+    const expected = Object.fromEntries(Object.entries(await rowCounts(source)).filter(([table]) => /^public\.(events|people|staff|contractors|interns)/.test(table)));
+    expect(Object.keys(expected)).toHaveLength(9);
+    expect(counts).toEqual(expected);
+    expect(await plantedIn(restored)).toEqual([]);
+  });
+
+  it('a subset starting from a partitioned table transforms the kept rows of every partition', async () => {
+    const restored = await destination('partsub');
+    const selection = `${TRANSFORMERS}
+  database_subset:
+    database: public
+    table: events
+    strategy_name: random
+    strategy_options: { percent: 50, seed: 7 }`;
+    const config = workspace.config(configYaml(source, restored, workspace.storeDir, selection));
+    await createDump(config, { name: 'subset', jobs: 1 });
+    await restoreDump(config, { value: 'subset' });
+    const counts = await rowCounts(restored);
+    for (const leaf of ['events_2023', 'events_2024_eu', 'events_2024_rest_h0', 'events_2024_rest_h1', 'events_older']) {
+      expect(counts[`public.${leaf}`], leaf).toBeGreaterThan(0);
+    }
+    expect(await plantedIn(restored)).toEqual([]);
+  });
+
   it('refuses a transformer on a partition key column, at every level, before a row is read', async () => {
     const restored = await destination('partkey');
     const selection = `${TRANSFORMERS}
@@ -321,16 +358,32 @@ describe('transformers and skip_data named on partitioned tables and inheritance
     expect(byTable.get('events_2023')!.rows[0]!.after).toContain('leaf-override');
   });
 
-  it('a pg_dump script through -s postgresql -i', async () => {
-    const restored = await destination('partscr');
-    const script = join(workspace.dir, 'source.sql');
-    const dumped = spawnSync('pg_dump', ['--no-owner', '--no-privileges', `--dbname=${source.uri}`], { maxBuffer: 64 << 20 });
+  it.each([
+    ['COPY blocks', []],
+    ['INSERT statements', ['--column-inserts']],
+  ])('a pg_dump script through -s postgresql -i (%s)', async (_, options) => {
+    const label = options.length > 0 ? 'inserts' : 'copy';
+    const restored = await destination(`partscr${label}`);
+    const script = join(workspace.dir, `source-${label}.sql`);
+    const dumped = spawnSync('pg_dump', ['--no-owner', '--no-privileges', ...options, `--dbname=${source.uri}`], { maxBuffer: 64 << 20 });
     expect(dumped.status, dumped.stderr.toString()).toBe(0);
     await writeFile(script, dumped.stdout);
     const config = workspace.config(configYaml(source, restored, workspace.storeDir, SCRIPT_TRANSFORMERS));
-    const manifest = await createDump(config, { name: 'script', input: createReadStream(script), sourceType: 'postgresql' });
-    await restoreDump(config, { value: 'script' });
-    await expectTransformedEverywhere('script', manifest, restored);
+    const manifest = await createDump(config, { name: `script-${label}`, input: createReadStream(script), sourceType: 'postgresql' });
+    await restoreDump(config, { value: `script-${label}` });
+    await expectTransformedEverywhere(`script-${label}`, manifest, restored);
+  });
+
+  it('refuses an INSERT without a column list into an inheritance child of a script (its column order is unknown)', async () => {
+    const restored = await destination('partscrrows');
+    const script = join(workspace.dir, 'source-rows.sql');
+    const dumped = spawnSync('pg_dump', ['--no-owner', '--no-privileges', '--rows-per-insert=50', `--dbname=${source.uri}`], { maxBuffer: 64 << 20 });
+    expect(dumped.status, dumped.stderr.toString()).toBe(0);
+    await writeFile(script, dumped.stdout);
+    const config = workspace.config(configYaml(source, restored, workspace.storeDir, SCRIPT_TRANSFORMERS));
+    await expect(createDump(config, { name: 'script-rows', input: createReadStream(script), sourceType: 'postgresql' })).rejects.toThrow(
+      /INSERT INTO public\.contractors without a column list: .*--column-inserts/,
+    );
   });
 
   it('a pg_dump script with skip_data and skip on the parents', async () => {
