@@ -16,7 +16,7 @@ import { connectTarget, pgDatabaseScope } from './database-scope.js';
 import { SkipFilter } from './skip-filter.js';
 import { readLargeObjectStatement } from './large-object-statements.js';
 import { encodeEnd, encodeHeader, encodePieces } from '../../encode/large-objects.js';
-import { copiedWarning, skippedWarning, type LargeObjectTotals } from '../postgres/large-objects.js';
+import { copiedWarning, refuseUndecidedLargeObjects, skippedWarning, type LargeObjectTotals } from '../postgres/large-objects.js';
 import { SqlSyntaxError } from './sql-lexer.js';
 import { sameTable, tableLabel, type TableName } from './table-name.js';
 
@@ -196,6 +196,7 @@ export class PgScriptSource implements DumpSource {
    * statement at a time, never an object whole. With `large_objects: skip`, read and left out, and said.
    */
   private async largeObjectBlock(sink: PartSink, context: DumpContext): Promise<void> {
+    if (context.config.source?.strict) refuseUndecidedLargeObjects(context, this.largeObjects.size || 1);
     const totals: LargeObjectTotals = { objects: 0, bytes: 0 };
     const skip = this.skipLargeObjects;
     const records = async function* (this: PgScriptSource): AsyncGenerator<Buffer> {

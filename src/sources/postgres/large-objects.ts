@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { encodeEnd, encodeHeader, encodePieces, PIECE_BYTES, type LargeObjectHeader } from '../../encode/large-objects.js';
 import { formatBytes } from '../../cli/format.js';
-import { withContext } from '../../errors.js';
+import { ReplibyteError, withContext } from '../../errors.js';
+import type { DumpContext } from '../source.js';
 
 /** Large objects listed per query: metadata only, their content is read piece by piece. */
 const PAGE = 1000;
@@ -68,4 +69,15 @@ export function copiedWarning(totals: LargeObjectTotals): string {
 
 export function skippedWarning(objects: number): string {
   return `${objects} large object(s) left out (source.large_objects: skip): oid columns that point at them will point at nothing in the restored database`;
+}
+
+/**
+ * Strict mode: large objects are data no transformer reaches, so they too must be decided, by
+ * `source.large_objects: keep` (copied as they are) or `skip`.
+ */
+export function refuseUndecidedLargeObjects(context: DumpContext, objects: number): void {
+  if (objects === 0 || context.config.source?.large_objects !== undefined) return;
+  throw new ReplibyteError(
+    `strict mode: the source holds ${objects} large object(s), whose content no transformer can reach: decide with source.large_objects: keep (copy them as they are) or skip (leave them out); nothing was stored`,
+  );
 }

@@ -11,7 +11,7 @@ import { planTransforms, tableKey, type TransformPlan } from '../../transformers
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
 import { connectPostgres, redactUri } from './connection.js';
-import { copiedWarning, countLargeObjects, largeObjectStream, skippedWarning, type LargeObjectTotals } from './large-objects.js';
+import { copiedWarning, countLargeObjects, largeObjectStream, refuseUndecidedLargeObjects, skippedWarning, type LargeObjectTotals } from './large-objects.js';
 import { findPgDump, pgDumpSection } from './pg-dump.js';
 import { closeSnapshotWorkers, defaultJobs, openSnapshotWorkers, READ_SETTINGS, runOnLanes } from './snapshot-workers.js';
 
@@ -86,7 +86,10 @@ export class PostgresSource implements DumpSource {
       () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns, catalog.foreignKeys),
     );
     await this.checkDependencies(selection);
-    if (context.config.source?.strict) await this.enforceStrict(selection, plan, context);
+    if (context.config.source?.strict) {
+      await this.enforceStrict(selection, plan, context);
+      refuseUndecidedLargeObjects(context, await countLargeObjects(this.client));
+    }
     for (const column of plan.transformed) {
       if (column.propagatedFrom) {
         context.reporter.info(`${column.schema}.${column.table}.${column.column}: ${column.transformer}, as its key ${column.propagatedFrom} (foreign key)`);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,9 @@ destination:
     const verified = await runCli(['-c', config, 'dump', 'verify', '-v', 'lo'], { timeoutMs: CLI_TIMEOUT });
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/large objects\s*\|\s*4 large objects/);
+    // A reader of version 1 refuses it by its version instead of restoring it without the content.
+    const manifest = JSON.parse(await readFile(join(workspace.storeDir, 'lo', 'manifest.json'), 'utf8')) as { version: number };
+    expect(manifest.version).toBe(2);
   }, TEST_TIMEOUT);
 
   it('a role missing in the destination is a warning, not a failed restore', async () => {
@@ -181,6 +184,41 @@ destination:
     const flagged = await runCli(['-c', await configFor(db, '', 'flag.yaml'), 'dump', 'create', '-n', 'lo-flag', '--no-large-objects'], { timeoutMs: CLI_TIMEOUT });
     expect(flagged.code).toBe(0);
     expect(flagged.stderr).toContain('warning: 4 large object(s) left out');
+    // Without large objects the dump stays version 1, readable by older replibyte.
+    const manifest = JSON.parse(await readFile(join(workspace.storeDir, 'lo-flag', 'manifest.json'), 'utf8')) as { version: number };
+    expect(manifest.version).toBe(1);
+  }, TEST_TIMEOUT);
+
+  it('strict mode refuses while large_objects is undecided, and stores nothing', async () => {
+    const db = await target('lo_strict');
+    const keep = `  strict: true
+  keep:
+    - { database: public, table: documents, columns: [id, title, body], reason: test data }`;
+    const config = await configFor(db, keep, 'strict.yaml');
+    const refused = await runCli(['-c', config, 'dump', 'create', '-n', 'lo-strict'], { timeoutMs: CLI_TIMEOUT });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('strict mode: the source holds 4 large object(s), whose content no transformer can reach');
+    await expect(readFile(join(workspace.storeDir, 'lo-strict', 'manifest.json'))).rejects.toThrow();
+    const decided = await runCli(['-c', await configFor(db, `${keep}\n  large_objects: keep`, 'strict-keep.yaml'), 'dump', 'create', '-n', 'lo-strict'], { timeoutMs: CLI_TIMEOUT });
+    expect(decided.stderr).not.toContain('error');
+    expect(decided.code).toBe(0);
+  }, TEST_TIMEOUT);
+
+  it('a database_subset keeps every large object: no oid column is left dangling', async () => {
+    const db = await target('lo_subset');
+    const subset = `  database_subset:
+    database: public
+    table: documents
+    strategy_name: random
+    strategy_options: { percent: 50, seed: 7 }`;
+    const config = await configFor(db, subset, 'subset.yaml');
+    const created = await runCli(['-c', config, 'dump', 'create', '-n', 'lo-subset'], { timeoutMs: CLI_TIMEOUT });
+    expect(created.stderr).not.toContain('error');
+    expect(created.code).toBe(0);
+    const restored = await runCli(['-c', config, 'dump', 'restore', 'remote', '-v', 'lo-subset'], { timeoutMs: CLI_TIMEOUT });
+    expect(restored.code).toBe(0);
+    expect(await db.sql('SELECT count(*)::int AS n FROM public.documents')).toEqual([{ n: 2 }]);
+    expect(await largeObjects(db)).toEqual(expected);
   }, TEST_TIMEOUT);
 
   it('-s postgresql -i: a pg_dump script keeps its large objects, restored with --jobs 1 (twice) and 2 and by -o | psql', async () => {
