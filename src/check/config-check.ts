@@ -69,14 +69,14 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
       problems.push(...transformProblems);
       problems.push(...(await checkSubset(client, config, catalog)));
       if (strict && selection && transformProblems.length === 0) {
-        const { readPartitionAncestors, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
-        const partitions = await readPartitionAncestors(client);
+        const { readTableAncestors, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
+        const ancestry = await readTableAncestors(client);
         await checkStrict(report, {
           config,
           tables: catalog.tables,
           dataTables: catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
           transformed: plan.transformed,
-          ancestors: (table) => partitions.get(JSON.stringify([table.schema, table.name])) ?? [],
+          ancestors: (table) => ancestry.get(JSON.stringify([table.schema, table.name])) ?? [],
           }, { registry: options.registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readPrimaryKeys(client), sampler: postgresSampler(client) });
       }
       if (options.previewRows && problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);

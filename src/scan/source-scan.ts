@@ -124,6 +124,31 @@ export async function readPartitionAncestors(client: ClientBase): Promise<Map<st
   return ancestors;
 }
 
+/**
+ * Every table that descends from others (a partition, an inheritance child) → its ancestors, nearest
+ * first: what is decided on a partitioned table or an inheritance parent is decided on its descendants.
+ */
+export async function readTableAncestors(client: ClientBase): Promise<Map<string, Array<{ schema: string; name: string }>>> {
+  const { rows } = await client.query<{ schema: string; name: string; ancestor_schema: string; ancestor_name: string }>(`
+    WITH RECURSIVE up (child, ancestor, depth, seq) AS (
+      SELECT inhrelid, inhparent, 1, inhseqno FROM pg_inherits
+      UNION ALL
+      SELECT up.child, i.inhparent, up.depth + 1, i.inhseqno FROM up JOIN pg_inherits i ON i.inhrelid = up.ancestor WHERE up.depth < 32
+    )
+    SELECT n.nspname AS schema, c.relname AS name, an.nspname AS ancestor_schema, a.relname AS ancestor_name
+    FROM up JOIN pg_class c ON c.oid = up.child JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_class a ON a.oid = up.ancestor JOIN pg_namespace an ON an.oid = a.relnamespace
+    ORDER BY up.child, up.depth, up.seq`);
+  const ancestors = new Map<string, Array<{ schema: string; name: string }>>();
+  for (const row of rows) {
+    const id = JSON.stringify([row.schema, row.name]);
+    const list = ancestors.get(id) ?? [];
+    if (!list.some((a) => a.schema === row.ancestor_schema && a.name === row.ancestor_name)) list.push({ schema: row.ancestor_schema, name: row.ancestor_name });
+    ancestors.set(id, list);
+  }
+  return ancestors;
+}
+
 export async function readMysqlPrimaryKeys(connection: Connection): Promise<Set<string>> {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\` FROM information_schema.STATISTICS

@@ -169,8 +169,8 @@ export class PostgresSource implements DumpSource {
   private async enforceStrict(selection: TableSelection, plan: TransformPlan, context: DumpContext): Promise<void> {
     // Loaded on use: the scan's proposals need faker's name lists, which a plain dump does not.
     const { enforceStrict } = await import('../../check/strict.js');
-    const { postgresSampler, readPartitionAncestors, readPrimaryKeys } = await import('../../scan/source-scan.js');
-    const partitions = await readPartitionAncestors(this.client);
+    const { postgresSampler, readTableAncestors, readPrimaryKeys } = await import('../../scan/source-scan.js');
+    const ancestry = await readTableAncestors(this.client);
     const { tables, foreignKeys } = this.catalog;
     await enforceStrict(
       {
@@ -178,7 +178,7 @@ export class PostgresSource implements DumpSource {
         tables,
         dataTables: tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
         transformed: plan.transformed,
-        ancestors: (table) => partitions.get(JSON.stringify([table.schema, table.name])) ?? [],
+        ancestors: (table) => ancestry.get(JSON.stringify([table.schema, table.name])) ?? [],
       },
       { registry: context.registry, foreignKeys, primaryKeys: await readPrimaryKeys(this.client), sampler: postgresSampler(this.client) },
     );

@@ -274,6 +274,43 @@ ${extra}datastore:
   });
 });
 
+describe('strict mode with an inheritance child', () => {
+  let db: TestDatabase;
+  let ws: Workspace;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('strict_inherit');
+    ws = await createWorkspace();
+    await db.sql(`
+      CREATE TABLE contact (id serial PRIMARY KEY, email text, note text);
+      CREATE TABLE vip_contact (tier text) INHERITS (contact);
+      INSERT INTO contact (email, note) VALUES ('a@example.org', 'n');
+      INSERT INTO vip_contact (email, note, tier) VALUES ('b@example.org', 'n', 'gold');`);
+  });
+
+  afterEach(async () => {
+    await db?.drop();
+    await ws?.remove();
+  });
+
+  it('decides the inherited columns on the parent and asks for the child\'s own columns on the child', async () => {
+    const path = await ws.writeConfig(`
+source:
+  connection_uri: ${db.uri}
+  strict: true
+  keep:
+    - { database: public, table: contact, columns: [id, email, note], reason: test fixture }
+datastore:
+  local_disk:
+    dir: ${ws.storeDir}
+`);
+    const check = await runCli(['-c', path, 'config', 'check'], { env: ENV });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/strict mode: public\.vip_contact: tier is neither transformed nor declared safe/);
+    expect(check.stderr).not.toMatch(/public\.(vip_)?contact: (id|email|note)/);
+  });
+});
+
 describe('strict mode on a -s postgresql -i script', () => {
   let db: TestDatabase;
   let ws: Workspace;
