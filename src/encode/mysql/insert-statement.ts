@@ -29,6 +29,8 @@ export interface RowTuple {
   bytes: Buffer;
   /** Each value's [start, end) within `bytes`, whitespace excluded. */
   spans: Array<[number, number]>;
+  /** A value is an expression (a parenthesis outside strings: `NOW()`, `(SELECT …)`), not a literal. */
+  expression?: true;
 }
 
 function unquoteIdentifier(text: string): string {
@@ -67,6 +69,7 @@ export function* rowTuples(text: Buffer, offset: number): Generator<RowTuple> {
     let valueStart = i;
     let depth = 0;
     let hasNewline = false;
+    let expression = false;
     while (true) {
       if (i >= text.length) throw new Error(`row ${row + 1}: the statement ends inside the row`);
       const byte = text[i]!;
@@ -75,8 +78,10 @@ export function* rowTuples(text: Buffer, offset: number): Generator<RowTuple> {
         continue;
       }
       if (byte === 0x0a) hasNewline = true;
-      if (byte === OPEN) depth += 1;
-      else if (depth > 0 && byte === CLOSE) depth -= 1;
+      if (byte === OPEN) {
+        depth += 1;
+        expression = true;
+      } else if (depth > 0 && byte === CLOSE) depth -= 1;
       else if (depth === 0 && (byte === COMMA || byte === CLOSE)) {
         spans.push(trimSpan(text, valueStart, i, start));
         i += 1;
@@ -88,7 +93,8 @@ export function* rowTuples(text: Buffer, offset: number): Generator<RowTuple> {
     }
     row += 1;
     const bytes = text.subarray(start, i);
-    yield hasNewline || bytes.includes(0x0a) ? withoutNewlines(bytes, spans) : { bytes, spans };
+    const tuple = hasNewline || bytes.includes(0x0a) ? withoutNewlines(bytes, spans) : { bytes, spans };
+    yield expression ? { ...tuple, expression } : tuple;
     while (i < text.length && isSpace(text[i]!)) i += 1;
     if (i >= text.length) return;
     if (text[i] === COMMA) {

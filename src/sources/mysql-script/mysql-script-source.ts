@@ -224,6 +224,7 @@ export class MysqlScriptSource implements DumpSource {
       try {
         for (const tuple of rowTuples(statement.text, header.valuesOffset)) {
           rowNumber += 1;
+          if (tuple.expression) this.checkExpression(tuple, first.table, statement.line, rowNumber);
           const piece = batcher.add(plan.transforms.length > 0 ? this.transformRow(tuple, plan, first.table, rowNumber) : tuple.bytes);
           if (piece) yield piece;
         }
@@ -234,6 +235,12 @@ export class MysqlScriptSource implements DumpSource {
     }
     const rest = batcher.finish();
     if (rest) yield rest;
+  }
+
+  /** A row value that is an expression (mysqldump writes literals only) must not reach outside the destination: `(SELECT … FROM other.t)`, `other.f()`. */
+  private checkExpression(tuple: RowTuple, table: string, line: number, rowNumber: number): void {
+    const scope = databaseScope(tuple.bytes.toString('utf8'));
+    if (scope) throw new ReplibyteError(`${WHERE}, line ${line}: INSERT INTO ${table}, row ${rowNumber}: a value ${scope.what}: a restore writes only into the destination database; nothing was stored`);
   }
 
   private transformRow(tuple: RowTuple, plan: TablePlan, table: string, rowNumber: number): Buffer {

@@ -94,6 +94,8 @@ describe('a dump script only ever acts on the destination database', () => {
       { sql: "INSERT INTO `prod`.`users` VALUES (1,'x');", what: 'names prod.users, in the database prod' },
       { sql: '\\! touch /tmp/replibyte-should-not-exist', what: 'holds the mysql client command \\!' },
       { sql: "GRANT ALL ON *.* TO 'intruder'@'%';", what: 'is a server-wide GRANT statement' },
+      { sql: 'INSERT INTO `customers` VALUES (9,(SELECT email FROM prod.users LIMIT 1));', what: 'INSERT INTO customers, row 1: a value names prod.users, in the database prod' },
+      { sql: "INSERT INTO `customers` VALUES (10,LOAD_FILE('/etc/passwd'));", what: 'a value reads a file of the server (LOAD_FILE)' },
     ];
     for (const { sql, what, offset } of cases) {
       // Before the trailer, as if mariadb-dump had written it.
