@@ -108,9 +108,14 @@ export function registerLocalCommands(program: Command): void {
     .argument('[name]', 'name of the local server', 'default')
     .option('--data-dir <dir>', 'the data directory instead of the name')
     .option('--keep', 'keep the data directory')
-    .action(async (name: string, options: { dataDir?: string; keep?: boolean }) => {
+    .option('--force', 'remove a data directory replibyte made but lost track of (no state.json, e.g. after a failed start)')
+    .action(async (name: string, options: { dataDir?: string; keep?: boolean; force?: boolean }) => {
       const dataDir = options.dataDir ?? defaultLocalDir(name);
-      const state = await stopLocalPostgres(dataDir, { remove: !options.keep });
+      const state = await stopLocalPostgres(dataDir, { remove: !options.keep, force: options.force ?? false });
+      if (!state) {
+        process.stderr.write(`removed the broken local PostgreSQL data directory ${dataDir}\n`);
+        return;
+      }
       process.stderr.write(`stopped the local PostgreSQL ${state.name} (port ${state.port})${options.keep ? `; data kept in ${dataDir}` : ''}\n`);
     });
 }

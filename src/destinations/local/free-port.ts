@@ -13,3 +13,13 @@ export function findFreePort(): Promise<number> {
     });
   });
 }
+
+/** Whether something already listens on 127.0.0.1:`port` (or on every address), checked by binding it. */
+export function isPortInUse(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { ReplibyteError } from '../../errors.js';
 import { quoteIdentifier } from '../../sources/postgres/catalog.js';
 import { embeddedBinaries, type EmbeddedBinaries } from './embedded-binaries.js';
-import { findFreePort } from './free-port.js';
+import { findFreePort, isPortInUse } from './free-port.js';
 
 const run = promisify(execFile);
 
@@ -36,6 +36,7 @@ export interface LocalPostgresOptions {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const USER = 'postgres';
+const LOCAL_MARKER = '# replibyte local';
 
 /**
  * Where local servers live by default. PostgreSQL refuses to run as root, so as root the server runs as
@@ -88,16 +89,25 @@ export class LocalPostgres {
         `stop it first: replibyte local stop ${previous.name === name ? name : `--data-dir ${dataDir}`}`,
       );
     }
+    // Checked before anything is created: a busy port must not leave a half-made data directory behind.
+    if (options.port !== undefined && (await isPortInUse(options.port))) throw portInUse(options.port);
     await mkdir(join(dataDir, '..'), { recursive: true, mode: 0o755 });
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     if (owner) await chown(dataDir, owner.uid, owner.gid);
 
     let password = previous?.password;
-    if (!(await exists(join(dataDir, 'pgdata', 'PG_VERSION')))) {
+    const fresh = !(await exists(join(dataDir, 'pgdata', 'PG_VERSION')));
+    if (fresh) {
       password = randomBytes(12).toString('hex');
-      await initCluster(binaries, dataDir, password, owner);
+      await initCluster(binaries, dataDir, password, owner).catch(async (error: unknown) => {
+        await removeDataDir(dataDir);
+        throw error;
+      });
     } else if (!password) {
-      throw new ReplibyteError(`${dataDir} holds a PostgreSQL cluster that replibyte did not create (no state.json)`, 'choose another --data-dir');
+      throw new ReplibyteError(
+        `${dataDir} holds a PostgreSQL cluster without replibyte's state.json`,
+        `choose another --data-dir, or remove it if replibyte made it: replibyte local stop --force --data-dir ${dataDir}`,
+      );
     }
     const port = options.port ?? (await findFreePort());
     const log = join(dataDir, 'postgres.log');
@@ -105,6 +115,9 @@ export class LocalPostgres {
       await runAs(owner, binaries.pgCtl, ['-D', join(dataDir, 'pgdata'), '-l', log, '-w', '-t', '60', '-o', `-p ${port}`, 'start']);
     } catch (error) {
       const tail = await readFile(log, 'utf8').then((text) => text.trim().split('\n').slice(-3).join(' | '), () => '');
+      // A cluster made by this call has no state.json yet: without it nothing could use or stop it later.
+      if (fresh) await removeDataDir(dataDir);
+      if (/address already in use/i.test(tail)) throw portInUse(port);
       throw new ReplibyteError(`the local PostgreSQL in ${dataDir} did not start on port ${port}: ${tail || (error as Error).message}`);
     }
     const pid = Number((await readFile(join(dataDir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]);
@@ -145,14 +158,36 @@ export class LocalPostgres {
 }
 
 /** `replibyte local stop`: stops the server of a data directory (a detached one, or one left by a crash). */
-export async function stopLocalPostgres(dataDir: string, options: { remove?: boolean } = {}): Promise<LocalPostgresState> {
+export async function stopLocalPostgres(dataDir: string, options: { remove?: boolean; force?: boolean } = {}): Promise<LocalPostgresState | undefined> {
   const state = await readState(dataDir);
-  if (!state) throw new ReplibyteError(`no local PostgreSQL in ${dataDir} (no state.json)`);
+  if (!state) {
+    if (options.force && (await madeByReplibyte(dataDir))) {
+      if (await isRunning(dataDir)) await stopCluster(await embeddedBinaries(), isRoot() ? await postgresUser() : undefined, dataDir);
+      await removeDataDir(dataDir);
+      return undefined;
+    }
+    throw new ReplibyteError(
+      `no local PostgreSQL in ${dataDir} (no state.json)`,
+      (await madeByReplibyte(dataDir)) ? `it holds a cluster replibyte made and lost track of: remove it with --force` : undefined,
+    );
+  }
   const binaries = await embeddedBinaries();
   const owner = isRoot() ? await postgresUser() : undefined;
   if (await isRunning(dataDir)) await stopCluster(binaries, owner, dataDir);
   if (options.remove) await removeDataDir(dataDir);
   return state;
+}
+
+/** `--force` removes only a cluster that initCluster configured (its marker in postgresql.conf), never someone else's. */
+async function madeByReplibyte(dataDir: string): Promise<boolean> {
+  return readFile(join(dataDir, 'pgdata', 'postgresql.conf'), 'utf8').then(
+    (text) => text.includes(LOCAL_MARKER),
+    () => false,
+  );
+}
+
+function portInUse(port: number): ReplibyteError {
+  return new ReplibyteError(`port ${port} on 127.0.0.1 is in use`, 'choose another with --port, or leave it out to get a free one');
 }
 
 /**
@@ -201,7 +236,7 @@ async function initCluster(binaries: EmbeddedBinaries, dataDir: string, password
   // traded for speed, since the data can always be restored again.
   await appendFile(
     join(dataDir, 'pgdata', 'postgresql.conf'),
-    "\n# replibyte local\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
+    `\n${LOCAL_MARKER}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n`,
   );
 }
 
