@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
-import { analyzeConfig, formatKeyPath, type Config, type ConfigProblem } from '../config/load.js';
+import { analyzeConfig, formatKeyPath, readConfigText, type Config, type ConfigProblem } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
 import { selectTables, type NamedTable, type TableSelection } from '../selection/table-selection.js';
 import { isMysqlUri } from '../sources/uri-schemes.js';
@@ -48,9 +47,7 @@ export interface CheckOptions {
  * subset's start table. Everything is reported at once, with its line and column, before a long run.
  */
 export async function checkConfig(path: string, options: CheckOptions): Promise<CheckReport> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ReplibyteError(error.code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${error.code}`);
-  });
+  const text = await readConfigText(path);
   const { config, problems } = analyzeConfig(text, path, options.env ?? process.env);
   const report: CheckReport = { origin: path, problems, previews: [] };
   // The same modules `dump create` loads, so a config that dumps also checks (and a broken module is a problem with its line).

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { core } from 'zod';
-import { ReplibyteError } from '../errors.js';
+import { errorMessage, ReplibyteError } from '../errors.js';
+import { DamagedObjectError, MIB, readSmallFile } from '../small-object.js';
 import { substituteEnv } from './env.js';
 import { configSchema, type RawConfig } from './schema.js';
 
@@ -44,16 +44,34 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
 }
 
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  return parseConfig(await readConfigText(path), path, env);
+}
+
+/** A config is far smaller than this; a larger file is not one (`-c /dev/urandom`, a dump given by mistake). */
+export const CONFIG_MAX_BYTES = 4 * MIB;
+
+/**
+ * The text of a config file: a regular file of at most CONFIG_MAX_BYTES of UTF-8 text. A directory, a
+ * FIFO, a device, a huge or binary file is one clear error, before more than the limit is read.
+ */
+export async function readConfigText(path: string): Promise<string> {
+  const label = `config file ${path}`;
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readSmallFile(path, CONFIG_MAX_BYTES, label);
+  } catch (error) {
+    if (error instanceof ReplibyteError) throw error;
+    throw new ReplibyteError(`cannot read ${label}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
+  }
+  if (!bytes) throw new ReplibyteError(`${label} does not exist`);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ReplibyteError(
-      code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${code}`,
-    );
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DamagedObjectError(label, 'not UTF-8 text (a binary file?)');
   }
-  return parseConfig(text, path, env);
+  if (text.includes('\0')) throw new DamagedObjectError(label, 'not text: it holds NUL bytes (a binary file?)');
+  return text;
 }
 
 export function parseConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): Config {

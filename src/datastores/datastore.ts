@@ -21,8 +21,12 @@ export interface Datastore {
   putAtomic(key: string, body: Buffer): Promise<void>;
   /** Streams an object; rejects with a ReplibyteError naming the key if it does not exist. */
   get(key: string): Promise<Readable>;
-  /** The whole object, for small ones (manifests, the legacy index); undefined when it does not exist. */
-  getSmall(key: string): Promise<Buffer | undefined>;
+  /**
+   * The whole object, for small ones (manifests, the legacy index); undefined when it does not exist.
+   * One larger than `maxBytes` (default SMALL_OBJECT_MAX_BYTES), or that is not a file, is refused with a
+   * DamagedObjectError (src/small-object.ts) before it is read: memory stays bounded whatever was planted.
+   */
+  getSmall(key: string, maxBytes?: number): Promise<Buffer | undefined>;
   /** Every key under `prefix` (which ends with `/` or is empty), in no particular order. */
   list(prefix: string): AsyncIterable<string>;
   /** `list`, with each object's last-modified time. */

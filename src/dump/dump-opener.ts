@@ -1,13 +1,13 @@
 import type { Datastore } from '../datastores/datastore.js';
 import { ReplibyteError } from '../errors.js';
-import { readManifest } from './catalog.js';
+import { checkManifestName, noSuchDump } from './catalog.js';
 import { readPart, verifyStoredChunks } from './dump-reader.js';
 import { DumpFault } from './dump-fault.js';
 import { cipherForReading, type ChunkCipher } from './encryption.js';
 import { manifestSigningBytes } from './encryption/canonical-json.js';
 import { openLegacyDump } from './legacy/legacy-dump.js';
 import { findLegacyEntry } from './legacy/legacy-index.js';
-import { MANIFEST_KEY, type Manifest, type ManifestPart } from './manifest.js';
+import { MANIFEST_KEY, MANIFEST_MAX_BYTES, parseManifest, type Manifest, type ManifestPart } from './manifest.js';
 
 export interface ReadableDump {
   manifest: Manifest;
@@ -46,7 +46,7 @@ export async function openStoredDump(
   passphrase: string | undefined,
   options: OpenDumpOptions = {},
 ): Promise<ReadableDump> {
-  const raw = await datastore.getSmall(`${name}/${MANIFEST_KEY}`);
+  const raw = await datastore.getSmall(`${name}/${MANIFEST_KEY}`, MANIFEST_MAX_BYTES);
   if (!raw) {
     const legacy = await findLegacyEntry(datastore, name);
     if (legacy) {
@@ -60,11 +60,11 @@ export async function openStoredDump(
         verifyChunks: () => Promise.resolve(),
       };
     }
+    throw await noSuchDump(datastore, name);
   }
-  const manifest = await readManifest(datastore, name);
-  if (manifest.name !== name) {
-    throw new ReplibyteError(`dump ${name}: its manifest names another dump (${manifest.name}); it was moved or replaced`);
-  }
+  // The bytes read once are the ones parsed and authenticated: a second read could see another manifest.
+  const where = `${datastore.description}: ${name}/${MANIFEST_KEY}`;
+  const manifest = checkManifestName(parseManifest(raw, where), name, where);
   if (!manifest.encryption && passphrase && !options.allowUnencrypted) throw unprotectedDump(datastore, name, 'is not encrypted');
   let cipher: ChunkCipher | undefined;
   if (manifest.encryption) {
@@ -72,7 +72,7 @@ export async function openStoredDump(
     const tag = manifest.encryption.manifestTag;
     if (typeof tag !== 'string') throw new ReplibyteError(`dump ${name}: the manifest of an encrypted dump has no authentication tag`);
     try {
-      cipher.verifyManifest(manifestSigningBytes(JSON.parse(raw!.toString('utf8'))), tag);
+      cipher.verifyManifest(manifestSigningBytes(JSON.parse(raw.toString('utf8'))), tag);
     } catch (error) {
       throw new ReplibyteError(`dump ${name}: ${(error as Error).message}`);
     }

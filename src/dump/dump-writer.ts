@@ -20,6 +20,8 @@ import {
   chunkKey,
   MANIFEST_FORMAT,
   MANIFEST_KEY,
+  MANIFEST_MAX_BYTES,
+  manifestExists,
   MANIFEST_VERSION,
   MANIFEST_VERSION_LARGE_OBJECTS,
   type Manifest,
@@ -177,8 +179,13 @@ export class DumpWriter {
       // The tag covers canonical bytes (sorted keys), so a reader recomputes them from the parsed JSON.
       manifest.encryption = { ...manifest.encryption, manifestTag: this.options.cipher.sealManifest(manifestSigningBytes(manifest)) };
     }
+    const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    // A manifest readers would refuse (docs/format.md) is not written: the dump would be unreadable.
+    if (bytes.length > MANIFEST_MAX_BYTES) {
+      throw new ReplibyteError(`dump ${this.name}: its manifest would be ${bytes.length} bytes, more than the ${MANIFEST_MAX_BYTES} readers accept`, 'use larger chunks (fewer of them)');
+    }
     await this.claim.confirm();
-    await this.datastore.putAtomic(`${this.name}/${MANIFEST_KEY}`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    await this.datastore.putAtomic(`${this.name}/${MANIFEST_KEY}`, bytes);
     // The manifest now guards the name; a claim left behind by a failed delete is ignored next to it.
     await this.claim.release().catch(() => undefined);
     return manifest;
@@ -207,7 +214,7 @@ export class DumpWriter {
 }
 
 async function refuseExisting(datastore: Datastore, name: string): Promise<void> {
-  if (await datastore.getSmall(`${name}/${MANIFEST_KEY}`)) {
+  if (await manifestExists(datastore, name)) {
     throw new ReplibyteError(`a dump named ${name} already exists in ${datastore.description}`, 'choose another --name or delete it first');
   }
   // Clearing leftovers must never remove a dump the original Replibyte wrote under this name.

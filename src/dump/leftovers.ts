@@ -2,7 +2,8 @@ import type { Datastore } from '../datastores/datastore.js';
 import { segmentProblem } from '../datastores/keys.js';
 import { ReplibyteError } from '../errors.js';
 import { readLegacyIndex } from './legacy/legacy-index.js';
-import { checkStoredDumpName, MANIFEST_KEY } from './manifest.js';
+import { DamagedObjectError } from '../small-object.js';
+import { checkStoredDumpName, manifestExists } from './manifest.js';
 import { readClaims, type ClaimState } from './name-claim.js';
 
 /**
@@ -31,7 +32,7 @@ export async function findLeftovers(datastore: Datastore, now = new Date()): Pro
   for (const name of [...names].sort()) {
     // A key no replibyte wrote (`../x`) is not a dump's, and is never deleted from here.
     if (segmentProblem(name) || legacy.has(name)) continue;
-    if (await datastore.getSmall(`${name}/${MANIFEST_KEY}`)) continue;
+    if (await manifestExists(datastore, name)) continue;
     const leftover = await inspect(datastore, name, withUploads.has(name), now);
     if (leftover) leftovers.push(leftover);
   }
@@ -41,8 +42,13 @@ export async function findLeftovers(datastore: Datastore, now = new Date()): Pro
 /** The leftovers under `name`, or undefined when it is a dump or when nothing is stored under it. */
 export async function leftoverOf(datastore: Datastore, name: string, now = new Date()): Promise<Leftover | undefined> {
   checkStoredDumpName(name);
-  if (await datastore.getSmall(`${name}/${MANIFEST_KEY}`)) return undefined;
-  if ((await readLegacyIndex(datastore)).some((entry) => entry.name === name)) return undefined;
+  if (await manifestExists(datastore, name)) return undefined;
+  // An index that cannot be read may list this name: then it is not taken for leftovers.
+  const legacy = await readLegacyIndex(datastore).catch((error: unknown) => {
+    if (error instanceof DamagedObjectError) return undefined;
+    throw error;
+  });
+  if (!legacy || legacy.some((entry) => entry.name === name)) return undefined;
   return inspect(datastore, name, (await datastore.listTopLevelOpenUploads()).includes(name), now);
 }
 
@@ -66,7 +72,7 @@ async function inspect(datastore: Datastore, name: string, openUploads: boolean,
  */
 export async function deleteLeftover(datastore: Datastore, name: string): Promise<void> {
   checkStoredDumpName(name);
-  if (await datastore.getSmall(`${name}/${MANIFEST_KEY}`)) throw new ReplibyteError(`${name} became a dump while its leftovers were being deleted; nothing deleted`);
+  if (await manifestExists(datastore, name)) throw new ReplibyteError(`${name} became a dump while its leftovers were being deleted; nothing deleted`);
   const writer = (await readClaims(datastore, name)).find((claim) => claim.live);
   if (writer) throw new ReplibyteError(`${name} ${describeWriter(writer)}; nothing deleted`);
   await datastore.deletePrefix(`${name}/`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { Datastore } from '../datastores/datastore.js';
 import { segmentProblem } from '../datastores/keys.js';
 import { ReplibyteError } from '../errors.js';
+import { DamagedObjectError, MIB } from '../small-object.js';
 
 /** The manifest of docs/format.md, version 1. The zod schema is the reader's check of a stored manifest. */
 
@@ -10,6 +12,11 @@ export const MANIFEST_VERSION = 1;
 export const MANIFEST_VERSION_LARGE_OBJECTS = 2;
 const READABLE_VERSIONS = [MANIFEST_VERSION, MANIFEST_VERSION_LARGE_OBJECTS];
 export const MANIFEST_KEY = 'manifest.json';
+/**
+ * Readers refuse a larger manifest before reading it (a planted 1 GB one must not fill the memory of
+ * `dump list`); the writer refuses to write one. 16 MiB is about 80,000 chunks (5 TiB at 64 MiB each).
+ */
+export const MANIFEST_MAX_BYTES = 16 * MIB;
 
 /** A manifest names its chunks relative to the dump: a key that leads elsewhere is not a chunk of it. */
 export const CHUNK_KEY = /^[0-9]{6,}\.chunk$/;
@@ -101,19 +108,20 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new ReplibyteError(`${where}: manifest is not valid JSON`);
+    throw new DamagedObjectError(where, 'manifest is not valid JSON');
   }
   const version = (json as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && !READABLE_VERSIONS.includes(version)) {
-    throw new ReplibyteError(
-      `${where}: manifest version ${version} is not supported by this replibyte (it reads versions ${READABLE_VERSIONS.join(' and ')})`,
+    throw new DamagedObjectError(
+      where,
+      `manifest version ${version} is not supported by this replibyte (it reads versions ${READABLE_VERSIONS.join(' and ')})`,
       'upgrade replibyte',
     );
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ReplibyteError(`${where}: manifest is malformed at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
+    throw new DamagedObjectError(where, `manifest is malformed at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`);
   }
   return parsed.data;
 }
@@ -142,6 +150,16 @@ export function checkStoredDumpName(name: string): string {
   const problem = segmentProblem(name);
   if (problem) throw new ReplibyteError(`invalid dump name ${JSON.stringify(name)}: it has ${problem}`);
   return name;
+}
+
+/** Whether `name` holds a manifest, readable or not: a damaged one still makes the name a dump's. */
+export async function manifestExists(datastore: Datastore, name: string): Promise<boolean> {
+  try {
+    return (await datastore.getSmall(`${name}/${MANIFEST_KEY}`, MANIFEST_MAX_BYTES)) !== undefined;
+  } catch (error) {
+    if (error instanceof DamagedObjectError) return true;
+    throw error;
+  }
 }
 
 export function chunkKey(dumpName: string, sequence: number): string {

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openDatastore } from '../../datastores/open.js';
 import type { Datastore } from '../../datastores/datastore.js';
-import { deleteDump, listDumps, parseDuration, selectDumpsToDelete } from '../../dump/catalog.js';
+import { deleteDump, parseDuration, planDumpDeletion, surveyDumps } from '../../dump/catalog.js';
 import { deleteLeftover, describeWriter, findLeftovers, leftoverOf, type Leftover } from '../../dump/leftovers.js';
 import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
@@ -75,17 +75,26 @@ export function registerDumpCommands(program: Command): void {
       const config = await requireConfig(globals());
       const datastore = await openDatastore(config);
       try {
-        const dumps = await listDumps(datastore);
+        const { dumps, damaged } = await surveyDumps(datastore);
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(dumps.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })), null, 2)}\n`);
+          // Damaged dumps come last, each with the reason it cannot be read instead of its details.
+          const entries = [...dumps.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })), ...damaged.map((d) => ({ name: d.name, damaged: d.reason }))];
+          process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
           return;
         }
-        if (dumps.length === 0) {
+        if (dumps.length === 0 && damaged.length === 0) {
           process.stdout.write('<empty> no dumps available\n');
           return;
         }
-        const rows = dumps.map((d) => [d.name, formatBytes(d.storedBytes), formatAge(d.createdAt), String(d.compressed), String(d.encrypted)]);
-        process.stdout.write(`${formatTable(['name', 'size', 'when', 'compressed', 'encrypted'], rows)}\n`);
+        if (dumps.length > 0) {
+          const rows = dumps.map((d) => [d.name, formatBytes(d.storedBytes), formatAge(d.createdAt), String(d.compressed), String(d.encrypted)]);
+          process.stdout.write(`${formatTable(['name', 'size', 'when', 'compressed', 'encrypted'], rows)}\n`);
+        }
+        if (damaged.length > 0) {
+          process.stdout.write(
+            `${dumps.length > 0 ? '\n' : ''}damaged (cannot be read or restored; \`dump delete NAME\` removes one):\n${damaged.map((d) => `  ${d.name}: ${d.reason}\n`).join('')}`,
+          );
+        }
       } finally {
         await datastore.close();
       }
@@ -123,7 +132,7 @@ export function registerDumpCommands(program: Command): void {
 
   dump
     .command('delete')
-    .description('delete a dump (and what a failed run left under its name) by name, age (--older-than 14d) or count (--keep-last N); --prune-failed deletes what failed runs left')
+    .description('delete a dump (and what a failed run left under its name) by name, age (--older-than 14d) or count (--keep-last N); damaged dumps only by name; --prune-failed deletes what failed runs left')
     .argument('[name]', 'dump to delete, or a name a failed dump create left chunks under')
     .option('--older-than <age>', 'delete dumps older than this (14d, 12h, 2w); with --prune-failed, leftovers last written before this')
     .option('--keep-last <count>', 'keep only the N newest dumps')
@@ -152,11 +161,14 @@ export function registerDumpCommands(program: Command): void {
             return;
           }
         }
-        const names = await selectDumpsToDelete(datastore, {
+        const { names, skipped } = await planDumpDeletion(datastore, {
           ...(name !== undefined && { name }),
           ...(olderThanMs !== undefined && { olderThanMs }),
           ...(keepLast !== undefined && { keepLast }),
         });
+        for (const damaged of skipped) {
+          process.stderr.write(`skipped damaged dump ${damaged.name} (${damaged.reason}): neither counted nor deleted; \`dump delete ${damaged.name}\` removes it\n`);
+        }
         for (const victim of names) {
           if (!dryRun) await deleteDump(datastore, victim);
           process.stderr.write(`${dryRun ? 'would delete' : 'deleted'} ${victim}\n`);

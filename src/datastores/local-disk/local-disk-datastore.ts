@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DatastoreError, ReplibyteError } from '../../errors.js';
 import type { Datastore, StoredObject } from '../datastore.js';
 import { checkKey, checkPrefix } from '../keys.js';
+import { readSmallFile, SMALL_OBJECT_MAX_BYTES } from '../../small-object.js';
 
 /** Opening a file never follows a symbolic link in its last component (a link planted in the store). */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -89,14 +90,8 @@ export class LocalDiskDatastore implements Datastore {
     return file.createReadStream({ highWaterMark: 1 << 20 });
   }
 
-  async getSmall(key: string): Promise<Buffer | undefined> {
-    const path = await this.pathOf(key);
-    try {
-      return await readFile(path, { flag: READ_FLAGS });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+  async getSmall(key: string, maxBytes = SMALL_OBJECT_MAX_BYTES): Promise<Buffer | undefined> {
+    return readSmallFile(await this.pathOf(key), maxBytes, `${this.description}: ${key}`, NO_FOLLOW);
   }
 
   async *list(prefix: string): AsyncIterable<string> {

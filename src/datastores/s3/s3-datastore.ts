@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplibyteError } from '../../errors.js';
 import { redactUri } from '../../sources/uri-schemes.js';
+import { DamagedObjectError, readBoundedStream, SMALL_OBJECT_MAX_BYTES, tooLarge } from '../../small-object.js';
 import type { Datastore, StoredObject } from '../datastore.js';
 import { checkKey, checkPrefix } from '../keys.js';
 import { classifyS3Error, translateS3Error, type S3ErrorPlace } from './s3-errors.js';
@@ -192,11 +193,20 @@ export class S3Datastore implements Datastore {
     }
   }
 
-  async getSmall(key: string): Promise<Buffer | undefined> {
+  async getSmall(key: string, maxBytes = SMALL_OBJECT_MAX_BYTES): Promise<Buffer | undefined> {
+    const label = `${this.description}: ${key}`;
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.keyOf(key) }));
-      return Buffer.from(await response.Body!.transformToByteArray());
+      const body = response.Body as Readable;
+      // The size the store announces is checked before a byte of the body is read; the read is bounded
+      // all the same, for a store that announces none (or lies).
+      if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+        body.destroy();
+        throw new DamagedObjectError(label, tooLarge(response.ContentLength, maxBytes));
+      }
+      return await readBoundedStream(body, maxBytes, label);
     } catch (error) {
+      if (error instanceof DamagedObjectError) throw error;
       if (classifyS3Error(error).failure === 'missing-key') return undefined;
       throw this.fail(error, `read ${key}`);
     }

@@ -1,6 +1,6 @@
 import type { Datastore } from '../../datastores/datastore.js';
 import { segmentProblem } from '../../datastores/keys.js';
-import { ReplibyteError } from '../../errors.js';
+import { DamagedObjectError, MIB } from '../../small-object.js';
 
 /**
  * The original Replibyte's index, `metadata.json` at the datastore root (/work/shared reference §6):
@@ -32,15 +32,19 @@ interface RawEntry {
   encrypted?: unknown;
 }
 
+/** About 30,000 entries: far more than any datastore of the original held. Checked before reading. */
+export const LEGACY_INDEX_MAX_BYTES = 4 * MIB;
+
+/** The index as stored; a DamagedObjectError when it is too large or not a JSON object. */
 async function readRawIndex(datastore: Datastore): Promise<RawIndex | undefined> {
-  const bytes = await datastore.getSmall(LEGACY_INDEX_KEY);
+  const bytes = await datastore.getSmall(LEGACY_INDEX_KEY, LEGACY_INDEX_MAX_BYTES);
   if (!bytes) return undefined;
   try {
     const json = JSON.parse(bytes.toString('utf8')) as unknown;
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object');
     return json as RawIndex;
   } catch {
-    throw new ReplibyteError(`${datastore.description}: ${LEGACY_INDEX_KEY} (the original Replibyte's index) is not valid JSON`);
+    throw new DamagedObjectError(`${datastore.description}: ${LEGACY_INDEX_KEY} (the original Replibyte's index)`, 'not valid JSON');
   }
 }
 
@@ -71,7 +75,11 @@ export async function findLegacyEntry(datastore: Datastore, name: string): Promi
  * once may lose one edit, which at worst lists a dump whose chunks are gone).
  */
 export async function forgetLegacyEntry(datastore: Datastore, name: string): Promise<void> {
-  const index = await readRawIndex(datastore);
+  // A damaged index cannot be edited safely; `dump list` reports it, and lists none of its dumps.
+  const index = await readRawIndex(datastore).catch((error: unknown) => {
+    if (error instanceof DamagedObjectError) return undefined;
+    throw error;
+  });
   if (!index) return;
   const key = index.dumps ? 'dumps' : index.backups ? 'backups' : undefined;
   if (!key) return;
