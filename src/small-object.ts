@@ -51,7 +51,9 @@ export async function readSmallFile(path: string, maxBytes: number, label: strin
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | extraFlags);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a component of the path is a file (`metadata.json/manifest.json`), so this one does not exist.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
   try {
