@@ -60,7 +60,10 @@ export async function readClaims(datastore: Datastore, name: string, now = new D
   const claims: ClaimState[] = [];
   for await (const object of datastore.listDetailed(claimsPrefix(name))) {
     if (!isClaimKey(name, object.key)) continue;
-    const record = parseRecord(await datastore.getSmall(object.key).catch(() => undefined));
+    const bytes = await datastore.getSmall(object.key).catch(() => Buffer.alloc(0));
+    // Deleted between the listing and the read: its run withdrew or finished.
+    if (!bytes) continue;
+    const record = parseRecord(bytes);
     const heartbeat = record ? new Date(record.heartbeatAt).getTime() : Number.NaN;
     const lastSeen = new Date(Math.max(object.modifiedAt.getTime(), Number.isNaN(heartbeat) ? 0 : heartbeat));
     claims.push({ key: object.key, ...(record && { record }), lastSeen, ...judge(record, lastSeen, now) });

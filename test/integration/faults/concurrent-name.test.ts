@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIM_STALE_MS, claimsPrefix } from '../../../src/dump/name-claim.js';
 import { createDump, listDumps, openDatastore, type Datastore } from '../../../src/index.js';
@@ -10,8 +11,15 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres.js
 import { startS3Server, type TestS3Server } from '../../support/s3-server.js';
 import { createWorkspace, type Workspace } from '../../support/workspace.js';
 
-const ROWS = 250_000;
-const TAKEN = /^error: the dump name same is being written by another dump create \(started \S+ on \S+, pid \d+\) in .*; nothing was written\nhint: wait for it to finish, or choose another --name\n$/;
+const ROWS = 400_000;
+/** The second run fails while the first writes, or (on a slow machine, if the first has just committed) on its manifest. */
+const TAKEN =
+  /^error: (the dump name same is being written by another dump create \(started \S+ on \S+, pid \d+\) in .*; nothing was written\nhint: wait for it to finish, or choose another --name|a dump named same already exists in .*\nhint: choose another --name or delete it first)\n$/;
+
+async function hasChunk(datastore: Datastore, name: string): Promise<boolean> {
+  for await (const key of datastore.list(`${name}/`)) if (key.endsWith('.chunk')) return true;
+  return false;
+}
 
 /** A claim as another run would have written it, with its heartbeat `ageMs` old. */
 function forgedClaim(name: string, options: { ageMs: number; host: string; pid: number; pidNamespace?: string }): { key: string; body: Buffer } {
@@ -50,7 +58,17 @@ describe('two dump create runs under one name', () => {
     databases.push(destination);
     const configPath = join(workspace.dir, `${label}.yaml`);
     await writeFile(configPath, sourceYaml(destination.uri) + datastoreYaml);
-    const runs: CliResult[] = await Promise.all([0, 1].map(() => runCli(['-c', configPath, 'dump', 'create', '-n', 'same'], { timeoutMs: 240_000 })));
+    const run = () => runCli(['-c', configPath, 'dump', 'create', '-n', 'same'], { timeoutMs: 240_000 });
+    // The second run starts once the first has stored a chunk (bounded wait), so that they overlap
+    // however loaded the machine is: two runs that do not overlap never showed the fault.
+    const first = run();
+    const datastore = await openDatastore(workspace.config(datastoreYaml));
+    try {
+      for (let i = 0; i < 600 && !(await hasChunk(datastore, 'same')); i += 1) await sleep(50);
+    } finally {
+      await datastore.close();
+    }
+    const runs: CliResult[] = await Promise.all([first, run()]);
 
     const codes = runs.map((run) => run.code).sort();
     expect(codes, runs.map((run) => run.stderr).join('\n---\n')).toEqual([0, 1]);
