@@ -84,3 +84,62 @@ describe('planTransforms', () => {
     expect(() => plan(`    - database: public\n      table: events\n      columns:\n        - { name: payload, transformer_name: json, transformer_options: { paths: [ { path: born, transformer_name: date-shift } ] } }\n`)).toThrow(/date-shift cannot transform born as text/);
   });
 });
+
+describe('planTransforms on partitions and inheritance children', () => {
+  const pcol = (table: string, name: string, extra: Partial<ColumnInfo> = {}) => col(table, name, extra);
+  const accountColumns = (table: string) => [pcol(table, 'email', { notNull: true }), pcol(table, 'region', { notNull: true }), pcol(table, 'login')];
+  const TREE: TableColumns[] = [
+    { schema: 'public', name: 'users', columns: [pcol('users', 'id', { type: 'integer', baseType: 'int4', unique: true }), pcol('users', 'email', { unique: true })] },
+    { schema: 'public', name: 'accounts', columns: accountColumns('accounts'), partitionKey: ['region'] },
+    { schema: 'public', name: 'accounts_eu', columns: accountColumns('accounts_eu'), parents: [{ schema: 'public', name: 'accounts' }] },
+    { schema: 'public', name: 'accounts_us', columns: accountColumns('accounts_us'), parents: [{ schema: 'public', name: 'accounts' }] },
+    { schema: 'public', name: 'visits', columns: [pcol('visits', 'account_email'), pcol('visits', 'account_region'), pcol('visits', 'user_email')] },
+    { schema: 'public', name: 'visits_old', columns: [pcol('visits_old', 'user_email'), pcol('visits_old', 'account_email'), pcol('visits_old', 'account_region')], parents: [{ schema: 'public', name: 'visits' }] },
+  ];
+  const TREE_FKS: ForeignKeyRef[] = [
+    { name: 'visits_account_fkey', schema: 'public', table: 'visits', columns: ['account_email', 'account_region'], referencedSchema: 'public', referencedTable: 'accounts', referencedColumns: ['email', 'region'] },
+    { name: 'visits_user_fkey', schema: 'public', table: 'visits', columns: ['user_email'], referencedSchema: 'public', referencedTable: 'users', referencedColumns: ['email'] },
+  ];
+  const treePlan = (transformers: string) => {
+    const config = parseConfig(`salt: s\nsource:\n  connection_uri: postgres://x@localhost/db\n  transformers:\n${transformers}\ndatastore:\n  local_disk:\n    dir: /tmp\n`, 'conf.yaml', {});
+    return planTransforms(config, TREE, builtinTransformers(), Buffer.from('salt'), (t) => t.columns.map((c) => c.name), TREE_FKS);
+  };
+  const entry = (table: string, columns: string) => `    - database: public\n      table: ${table}\n      columns:\n${columns}`;
+  const applyOn = (result: ReturnType<typeof treePlan>, table: string, column: string, value: string, get: (name: string) => string | null = () => null) => {
+    const t = TREE.find((x) => x.name === table)!;
+    const index = t.columns.findIndex((c) => c.name === column);
+    const transform = result.tables.get(tableKey('public', table))?.transforms.find((x) => x.index === index);
+    return transform?.apply(value, { get });
+  };
+
+  it('hands an entry down to every partition, by column name, and the same value gets the same fake in each', () => {
+    const result = treePlan(entry('accounts', `        - { name: email, transformer_name: email }\n`));
+    const fakes = ['accounts', 'accounts_eu', 'accounts_us'].map((table) => applyOn(result, table, 'email', 'jane@acme.com'));
+    expect(new Set(fakes).size).toBe(1);
+    expect(fakes[0]).not.toBe('jane@acme.com');
+    // The key's referencing column follows it, and the partition of the referencing table too (its own column order).
+    expect(applyOn(result, 'visits_old', 'account_email', 'jane@acme.com')).toBe(fakes[0]);
+    expect(result.transformed).toContainEqual(expect.objectContaining({ table: 'visits_old', column: 'account_email', propagatedFrom: 'public.accounts.email', inheritedFrom: 'public.visits' }));
+  });
+
+  it('lets a partition name its own transformer for a column: it wins there, the other columns keep the parent’s', () => {
+    const result = treePlan(
+      entry('accounts', `        - { name: login, transformer_name: redacted }\n        - { name: email, transformer_name: email }\n`) +
+        entry('accounts_eu', `        - { name: login, transformer_name: constant, transformer_options: { value: eu-login } }\n`),
+    );
+    expect(applyOn(result, 'accounts_eu', 'login', 'jdoe-secret')).toBe('eu-login');
+    expect(applyOn(result, 'accounts_us', 'login', 'jdoe-secret')).toBe('jdo**********');
+    expect(applyOn(result, 'accounts_eu', 'email', 'jane@acme.com')).toBe(applyOn(result, 'accounts', 'email', 'jane@acme.com'));
+  });
+
+  it('refuses a partition key column, a partition transforming a referenced key its own way, and a partition’s entry against a followed key', () => {
+    expect(() => treePlan(entry('accounts', `        - { name: region, transformer_name: redacted }\n`))).toThrow(/public\.accounts\.region is in the partition key of public\.accounts/);
+    expect(() => treePlan(entry('accounts', `        - { name: email, transformer_name: email }\n`) + entry('accounts_eu', `        - { name: email, transformer_name: hash }\n`))).toThrow(
+      /public\.accounts_eu\.email is a partition or inheritance child of public\.accounts, whose email is a key referenced by foreign key visits_account_fkey and whose entry transforms it with email/,
+    );
+    expect(() => treePlan(entry('accounts_eu', `        - { name: email, transformer_name: email }\n`))).toThrow(/whose entry leaves it as it is/);
+    expect(() => treePlan(entry('users', `        - { name: email, transformer_name: email }\n`) + entry('visits_old', `        - { name: user_email, transformer_name: hash }\n`))).toThrow(
+      /public\.visits_old\.user_email is a partition or inheritance child of public\.visits, whose user_email follows the key public\.users\.email/,
+    );
+  });
+});
