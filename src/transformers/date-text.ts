@@ -19,7 +19,12 @@ export function parseIsoDate(value: string): ParsedDate | undefined {
   const m = ISO.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, sep, h = '0', mi = '0', s = '0', fraction = '', offset = ''] = m;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  // MySQL's zero dates (`0000-00-00`, `2024-00-15`) name no day: there is nothing to shift.
+  if (Number(y) === 0 || Number(mo) === 0 || Number(d) === 0) return undefined;
+  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear takes the year as written.
+  const date = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+  date.setUTCFullYear(Number(y));
+  const ms = date.getTime();
   return { ms, fraction, separator: sep, hasTime: sep !== undefined, offset };
 }
 

@@ -32,7 +32,10 @@ export const dateShift = defineTransformer({
       const source = options.deterministic ? RandomSource.seeded(salt, 'date-shift', value) : RandomSource.fresh();
       const magnitude = min + source.intBelow(max - min + 1);
       const sign = source.next() < 0.5 ? -1 : 1;
-      return formatIsoDate(parsed, parsed.ms + sign * magnitude * unit);
+      const shifted = parsed.ms + sign * magnitude * unit;
+      // Near year 1 or 9999 a shift could leave the 4-digit years a column holds: move the other way.
+      const year = new Date(shifted).getUTCFullYear();
+      return formatIsoDate(parsed, year < 1 || year > 9999 ? parsed.ms - sign * magnitude * unit : shifted);
     };
   },
 });
