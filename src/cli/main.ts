@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ReplibyteError } from '../errors.js';
 import { redactSecrets } from '../sources/uri-schemes.js';
 import { VERSION } from '../version.js';
+import { exitNow, interruption } from './interrupt.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDumpCommands } from './commands/dump.js';
@@ -30,8 +31,16 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI: one error wrapper owns the exit codes (0 ok, 1 error). */
+/**
+ * Runs the CLI: one error wrapper owns the exit codes (0 ok, 1 error, 130/143 after SIGINT/SIGTERM,
+ * whatever the command made of the signal).
+ */
 export async function main(argv: string[]): Promise<number> {
+  const code = await run(argv);
+  return interruption.exitCode ?? code;
+}
+
+async function run(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
     return 0;
@@ -49,6 +58,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+interruption.install();
+// The run is over when main returns: a handle a failed step left open must not keep the process alive.
+void main(process.argv).then(exitNow);

@@ -18,5 +18,6 @@ export interface RestoreTarget {
    * MongoDB) gets every chunk checked before it is called.
    */
   readonly atomic: boolean;
-  restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary>;
+  /** `signal` interrupts the restore (Ctrl-C): it stops as soon as it can, and its error says what it left. */
+  restore(manifest: Manifest, readPart: PartReader, reporter: Reporter, signal?: AbortSignal): Promise<RestoreSummary>;
 }

@@ -72,8 +72,9 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
       await writer.abort();
       throw error;
     }
-    const onAbort = () => source.close();
+    const onAbort = () => void source.close();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
     try {
       const scanning = options.scan ? new ScanningSink(writer) : undefined;
       const metadata = await source.dump(scanning ?? writer, { config, registry, salt, reporter });

@@ -12,10 +12,10 @@ export interface RestoreLocalOptions extends LocalPostgresOptions {
   reporter?: Reporter;
   /** The database to create in the local server; default: the source database's name. */
   database?: string;
-  /** Called as soon as the server runs, so that a Ctrl-C during the restore can stop it. */
-  onStarted?: (server: LocalPostgres) => void;
   /** With encryption_key, restore a dump the key does not protect anyway (`--allow-unencrypted`). */
   allowUnencrypted?: boolean;
+  /** Interrupts the restore (Ctrl-C): the server is then stopped and its data removed. */
+  signal?: AbortSignal;
 }
 
 export interface LocalRestore {
@@ -38,18 +38,19 @@ export async function restoreLocal(config: Config, options: RestoreLocalOptions)
       throw new ReplibyteError(`dump ${dump.manifest.name} holds a ${dump.manifest.engine.kind} database; the local server is PostgreSQL`);
     }
     const server = await LocalPostgres.start(options);
-    options.onStarted?.(server);
     try {
+      if (options.signal?.aborted) throw new ReplibyteError('dump restore local was interrupted');
       reporter.info(`local PostgreSQL 15 started on 127.0.0.1:${server.port} (data in ${server.dataDir})`);
       const database = options.database ?? dump.manifest.source.database ?? 'replibyte';
       await server.createDatabase(database);
       const uri = server.uri(database);
       reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
       const destination = new PostgresDestination({ uri, wipe: true });
-      const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
+      const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
       reporter.info(summary.outcome);
       return { server, uri, summary };
     } catch (error) {
+      if (options.signal?.aborted) reporter.warn('interrupted: stopping the local PostgreSQL and removing its data');
       await server.stop({ remove: true }).catch(() => undefined);
       throw error;
     }

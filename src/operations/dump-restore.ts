@@ -29,6 +29,8 @@ export interface RestoreOptions {
    * and already holds its tables with rows (refused otherwise: it may be the database the script came from).
    */
   confirmNotSource?: boolean;
+  /** Interrupts the restore (Ctrl-C); the error then says what the destination holds. */
+  signal?: AbortSignal;
 }
 
 export interface OpenedDump extends ReadableDump {
@@ -61,7 +63,7 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
     const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs, options.confirmNotSource ?? false);
     if (!destination.atomic) await verifyBeforeCommitting(dump, uri, reporter);
-    const summary = await destination.restore(dump.manifest, dump.readPart, reporter);
+    const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
     reporter.info(summary.outcome);
     return summary;
   } finally {

@@ -3,6 +3,7 @@ import { DEMO_LOCAL, DEMO_SOURCE, runDemo } from '../../demo/demo.js';
 import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
 import { formatAge, formatBytes, formatTable } from '../format.js';
+import { exitNow, interruption } from '../interrupt.js';
 
 /** `replibyte demo`: the first command of the README. Needs no config and no database server. */
 export function registerDemoCommand(program: Command): void {
@@ -18,9 +19,12 @@ export function registerDemoCommand(program: Command): void {
       // The servers run in their own sessions: a Ctrl-C must stop them, or they would outlive the demo.
       const interrupted = () => {
         process.stderr.write('interrupted: stopping the demo servers\n');
-        void Promise.allSettled([DEMO_SOURCE, DEMO_LOCAL].map((name) => stopLocalPostgres(defaultLocalDir(name), { remove: true }))).finally(() => process.exit(130));
+        void Promise.allSettled([DEMO_SOURCE, DEMO_LOCAL].map((name) => stopLocalPostgres(defaultLocalDir(name), { remove: true }))).finally(() =>
+          exitNow(interruption.exitCode ?? 130),
+        );
       };
-      process.once('SIGINT', interrupted);
+      const signal = interruption.signal();
+      signal.addEventListener('abort', interrupted, { once: true });
       const result = await runDemo({
         dir: options.dir,
         keep: Boolean(options.keep),
@@ -30,7 +34,7 @@ export function registerDemoCommand(program: Command): void {
           if (!quiet) out(`${number}. ${text}`);
         },
       });
-      process.off('SIGINT', interrupted);
+      signal.removeEventListener('abort', interrupted);
       const rows = result.dumps.map((d) => [d.name, formatBytes(d.storedBytes), formatAge(d.createdAt), String(d.compressed), String(d.encrypted)]);
       out(`\n${formatTable(['name', 'size', 'when', 'compressed', 'encrypted'], rows)}`);
       const columns = Object.keys(result.before[0] ?? {});

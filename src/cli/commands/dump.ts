@@ -13,6 +13,7 @@ import { registerShowCommand } from './dump-show.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
 import type { SourceType } from '../../sources/open.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
+import { interruption } from '../interrupt.js';
 import { formatAge, formatBytes, formatTable } from '../format.js';
 import { registerLocalRestore } from './local.js';
 
@@ -46,25 +47,16 @@ export function registerDumpCommands(program: Command): void {
         throw new ReplibyteError(`cannot read ${options.file}`);
       });
       const input = options.file ? createReadStream(options.file) : options.input ? process.stdin : undefined;
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await createDump(config, {
-          ...(options.name && { name: options.name }),
-          ...(sourceType && { sourceType }),
-          ...(input && { input }),
-          ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
-          ...(options.scan && { scan: true }),
-          ...(options.allowTruncated && { allowTruncated: true }),
-          reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
-          signal: controller.signal,
-        });
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      await createDump(config, {
+        ...(options.name && { name: options.name }),
+        ...(sourceType && { sourceType }),
+        ...(input && { input }),
+        ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
+        ...(options.scan && { scan: true }),
+        ...(options.allowTruncated && { allowTruncated: true }),
+        reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
+        signal: interruption.signal(),
+      });
     });
 
   dump
@@ -120,6 +112,7 @@ export function registerDumpCommands(program: Command): void {
       await restoreDump(config, {
         value: options.value,
         allowUnencrypted,
+        signal: interruption.signal(),
         reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
         ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
         ...(options.confirmNotSource && { confirmNotSource: true }),

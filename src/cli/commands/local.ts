@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { defaultLocalDir, stopLocalPostgres, type LocalPostgres } from '../../destinations/local/local-postgres.js';
+import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
 import { ReplibyteError } from '../../errors.js';
 import { restoreLocal } from '../../operations/dump-restore-local.js';
 import { restoreToScript } from '../../operations/dump-restore.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { ALLOW_UNENCRYPTED_HELP } from './dump-verify.js';
+import { interruption } from '../interrupt.js';
 
 interface LocalRestoreFlags {
   value: string;
@@ -53,29 +54,17 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
       }
       const port = options.port === undefined ? undefined : parsePort(options.port);
       // The server runs in its own session: a Ctrl-C during the restore must stop it, or it would outlive us.
-      let started: LocalPostgres | undefined;
-      const interrupted = () => {
-        process.stderr.write('interrupted: stopping the local PostgreSQL\n');
-        void (started?.stop({ remove: true }) ?? Promise.resolve()).finally(() => process.exit(130));
-      };
-      process.once('SIGINT', interrupted);
-      process.once('SIGTERM', interrupted);
-      let restored;
-      try {
-        restored = await restoreLocal(config, {
-          value: options.value,
-          name: options.name,
-          reporter: reporter(options.json),
-          onStarted: (server) => (started = server),
-          allowUnencrypted,
-          ...(options.dataDir && { dataDir: options.dataDir }),
-          ...(port && { port }),
-          ...(options.database && { database: options.database }),
-        });
-      } finally {
-        process.off('SIGINT', interrupted);
-        process.off('SIGTERM', interrupted);
-      }
+      // restoreLocal stops it (and removes its data) when the signal interrupts the restore.
+      const restored = await restoreLocal(config, {
+        value: options.value,
+        name: options.name,
+        reporter: reporter(options.json),
+        signal: interruption.signal(),
+        allowUnencrypted,
+        ...(options.dataDir && { dataDir: options.dataDir }),
+        ...(port && { port }),
+        ...(options.database && { database: options.database }),
+      });
       process.stdout.write(options.json ? `${JSON.stringify({ type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port })}\n` : `${restored.uri}\n`);
       if (options.detach) {
         await restored.server.detach();
@@ -85,10 +74,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
       process.stderr.write('connect with the URI above; press Ctrl-C to stop the server\n');
       // A pending promise does not keep Node alive; the timer does, until the signal.
       const keepAlive = setInterval(() => undefined, 1 << 30);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await interruption.stopRequested();
       clearInterval(keepAlive);
       await restored.server.stop({ remove: !options.keep });
       process.stderr.write(options.keep ? `stopped; data kept in ${restored.server.dataDir}\n` : 'stopped and removed\n');

@@ -62,7 +62,7 @@ export class LocalDiskDatastore implements Datastore {
   async put(key: string, body: Readable): Promise<void> {
     const path = await this.pathOf(key);
     try {
-      const file = await inFolder(path, () => open(path, WRITE_FLAGS));
+      const file = await inFolder(this.root, path, () => open(path, WRITE_FLAGS));
       await pipeline(body, file.createWriteStream());
     } catch (error) {
       await rm(path, { force: true });
@@ -74,7 +74,7 @@ export class LocalDiskDatastore implements Datastore {
     const path = await this.pathOf(key);
     const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
     try {
-      await inFolder(path, () => writeFile(temporary, body, { flush: true, flag: 'wx' }));
+      await inFolder(this.root, path, () => writeFile(temporary, body, { flush: true, flag: 'wx' }));
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -153,6 +153,7 @@ export class LocalDiskDatastore implements Datastore {
     const where = `datastore.local_disk.dir ${this.configured}`;
     if (code === 'ENOSPC' || code === 'EDQUOT') return new DatastoreError(`${where}: disk full (${code}) while writing ${key}`);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new DatastoreError(`${where}: not writable (${code})`);
+    if (code === 'ENOENT') return new DatastoreError(`${where}: cannot create the directories of ${key} (ENOENT)`);
     if (code === 'ELOOP') return new ReplibyteError(`${this.description}: ${key} is a symbolic link: replibyte never follows links out of the datastore`);
     return error as Error;
   }
@@ -162,13 +163,30 @@ export class LocalDiskDatastore implements Datastore {
  * Creates `path`'s folder, then runs `create`; once more if the folder vanished in between (another
  * process deleting the last file of that folder removes the folder too).
  */
-async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
+async function inFolder<T>(root: string, path: string, create: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectories(root, dirname(path));
     try {
       return await create();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+    }
+  }
+}
+
+/**
+ * `mkdir -p` below the store's root, one level at a time. Node's recursive mkdir retries for ever when a
+ * directory answers ENOENT to every mkdir although it exists (a datastore dir in /proc/sys): it spun a
+ * core and held the run past Ctrl-C.
+ */
+async function makeDirectories(root: string, dir: string): Promise<void> {
+  let path = root;
+  for (const name of relative(root, dir).split(sep).filter(Boolean)) {
+    path = join(path, name);
+    try {
+      await mkdir(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
 }

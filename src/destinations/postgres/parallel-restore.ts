@@ -8,7 +8,7 @@ import type { Reporter } from '../../reporting/reporter.js';
 import { countNewlines } from '../../dump/chunk-streams.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
-import { connectPostgres } from '../../sources/postgres/connection.js';
+import { cancelRunningQueries, connectPostgres } from '../../sources/postgres/connection.js';
 import type { PartReader } from '../destination.js';
 import { planPostData, relationKey } from './post-data-plan.js';
 import { restoreLargeObjects } from './large-object-restore.js';
@@ -30,6 +30,10 @@ export interface ParallelProgress {
   tablesTotal: number;
   rows: number;
   foreignKeysPending: string[];
+  /** Post-data statements (indexes, triggers, …) not run yet, foreign keys aside. */
+  postDataPending: number;
+  /** The connections of the restore, to tell which one was lost. */
+  clients: pg.Client[];
 }
 
 /**
@@ -51,6 +55,7 @@ export async function restoreInParallel(
   jobs: number,
   progress: ParallelProgress,
   options: { wipe: boolean; reporter: Reporter },
+  signal?: AbortSignal,
 ): Promise<void> {
   const dataScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'data');
   const postScripts = manifest.parts.filter((part) => part.kind === 'sql' && part.section === 'post-data');
@@ -72,6 +77,7 @@ export async function restoreInParallel(
   const plan = planPostData(statements, loaded);
   progress.tablesTotal = partsOf.size;
   progress.foreignKeysPending = plan.foreignKeys.map((fk) => fk.original);
+  progress.postDataPending = plan.rest.length + [...plan.perTable.values()].reduce((sum, list) => sum + list.length, 0);
 
   const tasks: Task[] = [];
   /** The task after which a table is complete: its rows in, its own indexes and keys built. */
@@ -91,7 +97,10 @@ export async function restoreInParallel(
         });
         progress.rows += rows; // not `+= await`: that would read the total before other connections add theirs
         progress.tablesLoaded += 1;
-        for (const sql of plan.perTable.get(key) ?? []) await query(client, sql, `${label} (post-data)`);
+        for (const sql of plan.perTable.get(key) ?? []) {
+          await query(client, sql, `${label} (post-data)`);
+          progress.postDataPending -= 1;
+        }
       },
     });
   }
@@ -130,7 +139,10 @@ export async function restoreInParallel(
     deps: [...allLoads, 'data scripts', ...largeObjectTasks],
     weight: 0,
     run: async (client) => {
-      for (const sql of plan.rest) await query(client, sql, 'schema (post-data)');
+      for (const sql of plan.rest) {
+        await query(client, sql, 'schema (post-data)');
+        progress.postDataPending -= 1;
+      }
     },
   });
   let addingKey: Promise<void> = Promise.resolve();
@@ -193,15 +205,19 @@ export async function restoreInParallel(
     });
   }
 
-  const clients: pg.Client[] = [];
+  const clients = progress.clients;
+  // Ctrl-C: the running statements are cancelled (a table's load rolls back), no new step starts.
+  const stop = () => void cancelRunningQueries(uri, clients);
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     for (let lane = 0; lane < Math.max(1, jobs); lane += 1) {
       const client = await connectPostgres(uri, 'destination');
       clients.push(client);
       if (plan.settings.length > 0) await client.query(plan.settings.join(';\n') + ';');
     }
-    await runGraph(tasks, clients);
+    await runGraph(tasks, clients, signal);
   } finally {
+    signal?.removeEventListener('abort', stop);
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }
 }
@@ -210,7 +226,7 @@ export async function restoreInParallel(
  * Each connection takes the heaviest task whose dependencies are done (and that does not hold off); the
  * first failure stops new work.
  */
-async function runGraph(tasks: Task[], clients: pg.Client[]): Promise<void> {
+async function runGraph(tasks: Task[], clients: pg.Client[], stopSignal?: AbortSignal): Promise<void> {
   const pending = [...tasks].sort((a, b) => b.weight - a.weight);
   const done = new Set<string>();
   let failure: unknown;
@@ -222,6 +238,12 @@ async function runGraph(tasks: Task[], clients: pg.Client[]): Promise<void> {
     previous();
   };
   let running = 0;
+  const interrupted = () => {
+    failure ??= new ReplibyteError(`restore ${stopSignal?.reason instanceof Error ? stopSignal.reason.message : 'interrupted'}`);
+    signal();
+  };
+  if (stopSignal?.aborted) interrupted();
+  stopSignal?.addEventListener('abort', interrupted, { once: true });
   const lane = async (client: pg.Client) => {
     for (;;) {
       if (failure !== undefined || pending.length === 0) return;
@@ -244,7 +266,7 @@ async function runGraph(tasks: Task[], clients: pg.Client[]): Promise<void> {
       }
     }
   };
-  await Promise.all(clients.map(lane));
+  await Promise.all(clients.map(lane)).finally(() => stopSignal?.removeEventListener('abort', interrupted));
   if (failure !== undefined) throw failure;
   if (pending.length > 0) throw new ReplibyteError(`internal error: ${pending.length} restore step(s) could never start`);
 }

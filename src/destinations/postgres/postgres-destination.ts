@@ -3,7 +3,7 @@ import { tablesWithData, type Manifest } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
-import { connectPostgres, redactUri } from '../../sources/postgres/connection.js';
+import { cancelRunningQueries, connectPostgres, explainLostClients, redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 import { loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
@@ -35,14 +35,17 @@ export class PostgresDestination implements RestoreTarget {
     return (this.options.jobs ?? 1) <= 1;
   }
 
-  async restore(manifest: Manifest, readPart: PartReader, reporter: Reporter): Promise<RestoreSummary> {
+  async restore(manifest: Manifest, readPart: PartReader, reporter: Reporter, signal?: AbortSignal): Promise<RestoreSummary> {
     if (manifest.engine.kind !== 'postgresql') {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into PostgreSQL`);
     }
     const where = `destination ${redactUri(this.options.uri)}`;
-    if ((this.options.jobs ?? 1) > 1) return this.restoreParallel(manifest, readPart, reporter, where);
+    if ((this.options.jobs ?? 1) > 1) return this.restoreParallel(manifest, readPart, reporter, where, signal);
     const client = await connectPostgres(this.options.uri, 'destination');
+    const stop = () => void cancelRunningQueries(this.options.uri, [client]);
+    signal?.addEventListener('abort', stop, { once: true });
     try {
+      throwIfInterrupted(signal);
       await this.refuseSourceItself(client, manifest, where);
       await refuseScriptSource(client, manifest, where, this.options.confirmNotSource ?? false);
       await client.query('BEGIN');
@@ -60,6 +63,7 @@ export class PostgresDestination implements RestoreTarget {
       const tables = tablesWithData(dataParts);
       for (const part of manifest.parts) {
         try {
+          throwIfInterrupted(signal);
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
           else if (part.kind === 'large-objects') await restoreLargeObjects(client, part, readPart(part), { wipe: this.options.wipe, reporter });
           else rows += await loadTable(client, part, readPart, reporter);
@@ -67,6 +71,7 @@ export class PostgresDestination implements RestoreTarget {
           throw withContext(`restoring ${part.label}`, error);
         }
       }
+      throwIfInterrupted(signal);
       await client.query('COMMIT');
       reporter.progress?.({
         type: 'end',
@@ -86,9 +91,10 @@ export class PostgresDestination implements RestoreTarget {
       const left = rolledBack
         ? `nothing was changed in ${where} (the restore ran in one transaction, rolled back)`
         : `the connection to ${where} was lost; the server rolls back the unfinished transaction, so nothing should have changed`;
-      const wrapped = withContext('restore failed', error);
+      const wrapped = whyRestoreStopped(error, signal, this.options.uri, [client]);
       throw new ReplibyteError(`${wrapped.message}\n${left}`, wrapped.hint);
     } finally {
+      signal?.removeEventListener('abort', stop);
       await client.end().catch(() => undefined);
     }
   }
@@ -98,10 +104,13 @@ export class PostgresDestination implements RestoreTarget {
    * post-data over several connections. A failure after the pre-data commit leaves a partial restore:
    * the message says exactly what is there.
    */
-  private async restoreParallel(manifest: Manifest, readPart: PartReader, reporter: Reporter, where: string): Promise<RestoreSummary> {
+  private async restoreParallel(manifest: Manifest, readPart: PartReader, reporter: Reporter, where: string, signal: AbortSignal | undefined): Promise<RestoreSummary> {
     const jobs = this.options.jobs!;
     const client = await connectPostgres(this.options.uri, 'destination');
+    const stop = () => void cancelRunningQueries(this.options.uri, [client]);
+    signal?.addEventListener('abort', stop, { once: true });
     try {
+      throwIfInterrupted(signal);
       await this.refuseSourceItself(client, manifest, where);
       await refuseScriptSource(client, manifest, where, this.options.confirmNotSource ?? false);
       await client.query('BEGIN');
@@ -113,23 +122,26 @@ export class PostgresDestination implements RestoreTarget {
           });
         }
       }
+      throwIfInterrupted(signal);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      const wrapped = withContext('restore failed', error);
+      const wrapped = whyRestoreStopped(error, signal, this.options.uri, [client]);
       throw new ReplibyteError(`${wrapped.message}\nnothing was changed in ${where} (the wipe and the schema ran in one transaction, rolled back)`, wrapped.hint);
     } finally {
+      signal?.removeEventListener('abort', stop);
       await client.end().catch(() => undefined);
     }
-    const progress: ParallelProgress = { tablesLoaded: 0, tablesTotal: 0, rows: 0, foreignKeysPending: [] };
+    const progress: ParallelProgress = { tablesLoaded: 0, tablesTotal: 0, rows: 0, foreignKeysPending: [], postDataPending: 0, clients: [] };
     reporter.info(`schema restored; loading rows over ${jobs} connections`);
     try {
-      await restoreInParallel(this.options.uri, manifest, readPart, jobs, progress, { wipe: this.options.wipe, reporter });
+      await restoreInParallel(this.options.uri, manifest, readPart, jobs, progress, { wipe: this.options.wipe, reporter }, signal);
     } catch (error) {
-      const wrapped = withContext('restore failed', error);
+      const wrapped = whyRestoreStopped(error, signal, this.options.uri, progress.clients);
       const left =
         `${where} is partly restored (--jobs ${jobs} does not run in one transaction): the schema is in place, ` +
         `${progress.tablesLoaded} of ${progress.tablesTotal} tables hold their rows (${progress.rows} rows), ` +
+        `${progress.postDataPending} post-data statement(s) did not run (indexes, constraints, triggers, partition indexes, materialized view contents), ` +
         `${progress.foreignKeysPending.length} foreign key(s) are missing or NOT VALID. ` +
         'Run the restore again (it wipes first), or with --jobs 1 to restore all or nothing';
       throw new ReplibyteError(`${wrapped.message}\n${left}`, wrapped.hint);
@@ -190,4 +202,21 @@ async function refuseScriptSource(client: pg.Client, manifest: Manifest, where: 
     if ((rowCount ?? 0) > 0) filled.push(table);
   }
   if (filled.length > 0) throw scriptSourceRefusal(manifest, where, filled);
+}
+
+/** Stops a restore at its next step once it was interrupted (a statement already running is cancelled). */
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ReplibyteError(interruptedMessage(signal));
+}
+
+function interruptedMessage(signal: AbortSignal): string {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'interrupted';
+  return `restore ${reason}`;
+}
+
+/** The first line of a failed restore: interrupted, a lost connection (naming the server), or the error. */
+function whyRestoreStopped(error: unknown, signal: AbortSignal | undefined, uri: string, clients: pg.Client[]): ReplibyteError {
+  if (signal?.aborted) return new ReplibyteError(interruptedMessage(signal));
+  const lost = explainLostClients(error, 'destination', uri, clients);
+  return lost === error ? withContext('restore failed', error) : withContext('restore failed', lost);
 }

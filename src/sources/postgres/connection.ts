@@ -1,7 +1,9 @@
+import type { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { ConnectionLosses, explainConnectionLoss } from '../connection-loss.js';
 import { ReplibyteError } from '../../errors.js';
 import { describeNetworkError } from '../network-errors.js';
 import { redactUri } from '../uri-schemes.js';
@@ -11,6 +13,14 @@ export { isPostgresUri, redactUri } from '../uri-schemes.js';
 /** Opens a client, turning the driver's errors into one line that names the server, never the password. */
 export async function connectPostgres(uri: string, role: 'source' | 'destination'): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: uri, application_name: `replibyte ${role}` });
+  // Without a listener, a connection the server ends while it is idle (pg_terminate_backend) crashes the
+  // process with "Unhandled 'error' event". Whoever uses the client learns of it from connectionLoss.
+  client.on('error', (error) => postgresLosses.note(client, error));
+  // The FATAL message the server sends before it closes the socket says why (57P01), also when a query
+  // was running and got it as its own error.
+  (client as unknown as { connection: EventEmitter }).connection.on('errorMessage', (message: { severity?: string }) => {
+    if (message.severity === 'FATAL' || message.severity === 'PANIC') postgresLosses.note(client, message);
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -18,6 +28,21 @@ export async function connectPostgres(uri: string, role: 'source' | 'destination
     throw describeConnectionError(error, uri, role);
   }
   return client;
+}
+
+const postgresLosses = new ConnectionLosses();
+
+/** How this client was lost ("was terminated by the server (57P01)"), if the server or the network cut it. */
+export function connectionLoss(client: pg.Client): string | undefined {
+  return postgresLosses.of(client);
+}
+
+/**
+ * `error` as the user should see it: one line naming the server when one of `clients` was lost (the
+ * rest of the failure is its consequence), else unchanged.
+ */
+export function explainLostClients(error: unknown, role: 'source' | 'destination', uri: string, clients: Iterable<pg.Client>): unknown {
+  return explainConnectionLoss(error, role, uri, [...clients].map(connectionLoss));
 }
 
 export function describeConnectionError(error: unknown, uri: string, role: string): ReplibyteError {
@@ -114,4 +139,24 @@ function decodeLeniently(text: string): string {
 function splitOnce(text: string, separator: string): [string, string?] {
   const at = text.indexOf(separator);
   return at === -1 ? [text] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/**
+ * Cancels whatever these clients' server processes are running (`pg_cancel_backend`, over a connection
+ * of its own): the statement fails at once with 57014 and its transaction can be rolled back. Used on
+ * Ctrl-C, so that a long index build or validation does not hold the run. Bounded; never throws.
+ */
+export async function cancelRunningQueries(uri: string, clients: Iterable<pg.Client>): Promise<void> {
+  const pids = [...clients].map((client) => (client as unknown as { processID: number | null }).processID).filter((pid): pid is number => typeof pid === 'number');
+  if (pids.length === 0) return;
+  const canceller = new pg.Client({ connectionString: uri, application_name: 'replibyte cancel', connectionTimeoutMillis: 3000, query_timeout: 3000 });
+  canceller.on('error', () => undefined);
+  try {
+    await canceller.connect();
+    await canceller.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  } catch {
+    // The run stops anyway: its connections close with it, and the server rolls back what they held.
+  } finally {
+    await canceller.end().catch(() => undefined);
+  }
 }

@@ -61,6 +61,8 @@ export interface PgDumpSectionOptions {
   snapshot: string;
   /** `schema.table` names pg_dump must leave out entirely (already exact names, not patterns). */
   excludeTables: Array<{ schema: string; name: string }>;
+  /** Kills pg_dump (the dump was abandoned). */
+  signal?: AbortSignal;
 }
 
 /** Runs `pg_dump --section=… --snapshot=…` and streams its script; throws at the end if pg_dump failed. */
@@ -78,13 +80,20 @@ export async function* pgDumpSection(options: PgDumpSectionOptions): AsyncGenera
     ...options.excludeTables.map((t) => `--exclude-table=${patternOf(t.schema)}.${patternOf(t.name)}`),
     `--dbname=${connection.dbnameArg}`,
   ];
-  const child = spawn(options.binary.path, args, { env: { ...process.env, ...connection.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.binary.path, args, {
+    env: { ...process.env, ...connection.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.signal && { signal: options.signal }),
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     if (stderr.length < 4000) stderr += text;
   });
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', (error) => reject(new ReplibyteError(`cannot run ${options.binary.path}: ${error.message}`)));
+    child.on('error', (error) => {
+      if (options.signal?.aborted) reject(new ReplibyteError(`pg_dump --section=${options.section} was stopped: the dump was abandoned`));
+      else reject(new ReplibyteError(`cannot run ${options.binary.path}: ${error.message}`));
+    });
     child.on('close', resolve);
   });
   exited.catch(() => undefined);

@@ -10,7 +10,7 @@ import { computePostgresSubset, type PostgresSubset } from '../../subset/postgre
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from './catalog.js';
-import { connectPostgres, redactUri } from './connection.js';
+import { connectPostgres, explainLostClients, redactUri } from './connection.js';
 import { copiedWarning, countLargeObjects, largeObjectStream, refuseUndecidedLargeObjects, skippedWarning, type LargeObjectTotals } from './large-objects.js';
 import { findPgDump, pgDumpSection } from './pg-dump.js';
 import { closeSnapshotWorkers, defaultJobs, openSnapshotWorkers, READ_SETTINGS, runOnLanes } from './snapshot-workers.js';
@@ -55,6 +55,11 @@ interface TableRead {
  * split size is read in key ranges, one per connection (keyRanges).
  */
 export class PostgresSource implements DumpSource {
+  /** The snapshot workers of the parallel dump: `close` ends them too (ending an ended one does nothing). */
+  private readonly workers = new Set<pg.Client>();
+  /** Stops the pg_dump processes when the source is closed mid-dump (an error elsewhere, Ctrl-C). */
+  private readonly closed = new AbortController();
+
   private constructor(
     private readonly uri: string,
     private readonly client: pg.Client,
@@ -74,11 +79,20 @@ export class PostgresSource implements DumpSource {
       return new PostgresSource(uri, client, snapshot, catalog, Math.max(1, Math.floor(options.jobs ?? defaultJobs())));
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw withContext(`reading the source ${redactUri(uri)}`, error);
+      const lost = explainLostClients(error, 'source', uri, [client]);
+      throw lost === error ? withContext(`reading the source ${redactUri(uri)}`, error) : lost;
     }
   }
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
+    try {
+      return await this.dumpEverything(sink, context);
+    } catch (error) {
+      throw explainLostClients(error, 'source', this.uri, [this.client, ...this.workers]);
+    }
+  }
+
+  private async dumpEverything(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
     const { catalog } = this;
     // Check everything the config names before reading a row, and report every problem at once.
     const [selection, plan] = collectProblems(
@@ -109,7 +123,7 @@ export class PostgresSource implements DumpSource {
 
     const preData = sink.writePart(
       { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
-      pgDumpSection({ binary, uri: this.uri, section: 'pre-data', snapshot: this.snapshot, excludeTables }),
+      pgDumpSection({ binary, uri: this.uri, section: 'pre-data', snapshot: this.snapshot, excludeTables, signal: this.closed.signal }),
     );
     preData.catch(() => undefined);
     const tables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
@@ -127,6 +141,11 @@ export class PostgresSource implements DumpSource {
     }
     tasks.sort((a, b) => b.size - a.size); // largest first: the longest table should not start last
     const workers = this.jobs > 1 && tasks.length > 1 ? await openSnapshotWorkers(this.uri, this.snapshot, Math.min(this.jobs, tasks.length) - 1) : [];
+    for (const worker of workers) this.workers.add(worker);
+    if (this.closed.signal.aborted) {
+      await this.close();
+      throw new ReplibyteError(`the source ${redactUri(this.uri)} was closed during the dump`);
+    }
     let tail: Promise<unknown> | undefined;
     // The sequence values and the post-data section take their manifest places once every table has
     // taken its own, and run while the last tables are still being read.
@@ -134,7 +153,7 @@ export class PostgresSource implements DumpSource {
       const sequences = sink.writePart({ kind: 'sql', section: 'data', label: 'sequence values', encoding: 'sql' }, this.sequenceValues(selection, workers[0] ?? this.client));
       const postData = sink.writePart(
         { kind: 'sql', section: 'post-data', label: 'schema (post-data)', encoding: 'sql' },
-        pgDumpSection({ binary, uri: this.uri, section: 'post-data', snapshot: this.snapshot, excludeTables }),
+        pgDumpSection({ binary, uri: this.uri, section: 'post-data', snapshot: this.snapshot, excludeTables, signal: this.closed.signal }),
       );
       tail = Promise.all([sequences, postData]);
       tail.catch(() => undefined);
@@ -333,9 +352,14 @@ export class PostgresSource implements DumpSource {
     if (problems.length > 0) throw new ReplibyteError(problems.join('\n'));
   }
 
+  /**
+   * Ends every connection of the dump and its pg_dump processes, also mid-dump (the dump then fails at
+   * once): a connection whose COPY is still running cannot take the ROLLBACK, so it is cut after a moment
+   * and the server ends its read-only transaction with it.
+   */
   async close(): Promise<void> {
-    await this.client.query('ROLLBACK').catch(() => undefined);
-    await this.client.end().catch(() => undefined);
+    this.closed.abort();
+    await Promise.all([this.client, ...this.workers].map((client) => endReadingConnection(client)));
   }
 }
 
@@ -350,6 +374,15 @@ export class PostgresSource implements DumpSource {
 async function abandonCopy(client: pg.Client, copy: NodeJS.EventEmitter): Promise<void> {
   // The driver reports "Connection terminated" to the abandoned COPY: nobody reads it any more.
   copy.on('error', () => undefined);
+  await client.end().catch(() => undefined);
+}
+
+/** ROLLBACK, unless the connection is busy (a COPY, a query queued behind it): then it is cut. */
+async function endReadingConnection(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const busy = new Promise<void>((resolve) => (timer = setTimeout(resolve, 500)));
+  await Promise.race([client.query('ROLLBACK').catch(() => undefined), busy]);
+  clearTimeout(timer);
   await client.end().catch(() => undefined);
 }
 
