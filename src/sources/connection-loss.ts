@@ -35,8 +35,8 @@ export function describeConnectionLoss(error: unknown): string | undefined {
     case 'ER_CONNECTION_KILLED':
     case 'PROTOCOL_CONNECTION_LOST':
       return `was terminated by the server (${code})`;
-    case 'ECONNRESET':
-      return 'was reset (ECONNRESET)';
+    case 'ECONNRESET': // a write to a socket the server closed, or a middlebox's reset
+      return 'was terminated by the server or the network (ECONNRESET)';
     case 'EPIPE': // a write (a COPY FROM) to a socket the server closed; its FATAL message is never read
       return 'was terminated by the server (it closed the connection: EPIPE)';
     default:
@@ -59,7 +59,7 @@ export class ConnectionLosses {
     const description = describeConnectionLoss(error);
     if (!description) return;
     const previous = this.losses.get(connection);
-    if (previous && !/closed the connection|ECONNRESET/.test(previous)) return;
+    if (previous && !/closed the connection|ECONNRESET/.test(previous)) return; // a FATAL's code is kept
     this.losses.set(connection, description);
   }
 

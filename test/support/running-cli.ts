@@ -130,3 +130,14 @@ export async function waitForQuery(database: string, applicationName: string, qu
     }
   });
 }
+
+/** The files under a local-disk datastore, as keys (`name/000001.chunk`): empty directories are not files. */
+export async function storedFiles(storeDir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const { join, relative, sep } = await import('node:path');
+  const entries = await readdir(storeDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(storeDir, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+}
