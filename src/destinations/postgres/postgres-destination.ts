@@ -173,10 +173,32 @@ export class PostgresDestination implements RestoreTarget {
       await client.query(`DROP SCHEMA ${quoteIdentifier(row.schema)} CASCADE`);
       reporter.info(`wipe: dropped schema ${row.schema} (${row.relations} tables and views, ${row.routines} functions)`);
     }
-    // pg_dump does not create `public` (every database has one), so give it back.
-    if (schemas.includes('public')) await client.query('CREATE SCHEMA IF NOT EXISTS public');
+    if (schemas.includes('public')) await recreatePublicSchema(client);
   }
 
+}
+
+/**
+ * pg_dump writes no CREATE SCHEMA for `public` (every database has one) and, where they are the defaults,
+ * none of its owner, privileges and comment: only what differs from them (ALTER SCHEMA … OWNER, GRANT,
+ * COMMENT). So after the wipe dropped it, `public` comes back exactly as a new database has it, and the
+ * dump's own statements then make it the source's. A plain CREATE SCHEMA would leave it owned by the
+ * restoring role with no USAGE for PUBLIC: the other roles of a dev database could not use it.
+ */
+async function recreatePublicSchema(client: pg.Client): Promise<void> {
+  const { rows: [current] } = await client.query<{ exists: boolean; pg15: boolean; canOwn: boolean; bootstrap: string }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') AS exists,
+       current_setting('server_version_num')::int >= 150000 AS pg15,
+       (SELECT rolname FROM pg_roles WHERE oid = 10) AS bootstrap,
+       CASE WHEN current_setting('server_version_num')::int >= 150000
+         THEN pg_has_role('pg_database_owner', 'MEMBER') ELSE pg_has_role(10, 'MEMBER') END AS "canOwn"`,
+  );
+  if (current!.exists) return;
+  // PostgreSQL 15: owned by pg_database_owner, USAGE for PUBLIC; before 15: the bootstrap superuser's, ALL for PUBLIC.
+  const owner = current!.pg15 ? 'pg_database_owner' : quoteIdentifier(current!.bootstrap);
+  await client.query(`CREATE SCHEMA public${current!.canOwn ? ` AUTHORIZATION ${owner}` : ''}`);
+  await client.query(`GRANT ${current!.pg15 ? 'USAGE' : 'ALL'} ON SCHEMA public TO PUBLIC`);
+  await client.query("COMMENT ON SCHEMA public IS 'standard public schema'");
 }
 
 /**
