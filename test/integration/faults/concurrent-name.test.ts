@@ -115,7 +115,7 @@ describe('two dump create runs under one name', () => {
       for await (const key of datastore.list('after-kill/')) keys.push(key);
       // The dead run's claim and chunk were cleared; the new run's claim was released at commit.
       expect(keys.filter((key) => key.includes('/claims/'))).toEqual([]);
-      expect(await datastore.getSmall('after-kill/000001.chunk')).not.toEqual(Buffer.from('left by the dead run'));
+      expect(await datastore.getSmall('after-kill/000001.chunk', 64 * 1024 * 1024)).not.toEqual(Buffer.from('left by the dead run'));
     });
 
     it('does not block the name once its heartbeat is older than the stale limit, and blocks it before', async () => {

@@ -246,7 +246,7 @@ class RacingDatastore implements Datastore {
   }
   putAtomic = (key: string, body: Buffer) => this.inner.putAtomic(key, body);
   get = (key: string) => this.inner.get(key);
-  getSmall = (key: string) => this.inner.getSmall(key);
+  getSmall = (key: string, maxBytes?: number) => this.inner.getSmall(key, maxBytes);
   list = (prefix: string) => this.inner.list(prefix);
   listDetailed = (prefix: string) => this.inner.listDetailed(prefix);
   listTopLevel = () => this.inner.listTopLevel();
