@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { integerRange, isTextColumn } from '../column-types.js';
 import { defineTransformer } from '../transformer.js';
 
-/** The original's `keep-first-char`: text of more than one character → its first; an integer ≥ 10 → its leading digit. */
+/**
+ * The original's `keep-first-char`: text of more than one character → its first; an integer of two digits or
+ * more → its leading digit, with its sign (the original left negative numbers whole, which hid nothing).
+ */
 export const keepFirstChar = defineTransformer({
   name: 'keep-first-char',
-  description: 'Keeps only the first character of text, or the leading digit of an integer ≥ 10 (negative numbers are unchanged).',
+  description: 'Keeps only the first character of text, or the leading digit (and sign) of an integer of two digits or more.',
   options: z.strictObject({}),
   deterministic: true,
   accepts: 'text, varchar(n), char(n), citext, smallint, integer, bigint, numeric',
@@ -14,6 +17,7 @@ export const keepFirstChar = defineTransformer({
   create: (_options, { column }) => (value) => {
     if (value === null) return null;
     if (isTextColumn(column)) return [...value].length > 1 ? [...value][0]! : value;
-    return /^\d{2,}/.test(value) ? value[0]! : value;
+    const digits = /^(-?)(\d)\d/.exec(value);
+    return digits ? digits[1]! + digits[2]! : value;
   },
 });
