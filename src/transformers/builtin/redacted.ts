@@ -4,11 +4,13 @@ import { defineTransformer } from '../transformer.js';
 
 /**
  * The original's `redacted`: keeps the first 3 characters and appends `width` times `character`.
- * Unlike the original (which counted bytes), it counts characters, so multibyte text is never cut mid-way.
+ * Unlike the original (which counted bytes and left values of 3 bytes or fewer whole), it counts
+ * characters (code points), so multibyte text is never cut mid-way, and it always hides at least 3 of
+ * them: a value of 3 characters or fewer is replaced whole, one of 4 or 5 keeps only 1 or 2.
  */
 export const redacted = defineTransformer({
   name: 'redacted',
-  description: 'Keeps the first 3 characters and replaces the rest with `width` times `character` (default * x10).',
+  description: 'Keeps the first 3 characters and replaces the rest with `width` times `character` (default * x10); at least 3 characters are always hidden, so a value of 3 characters or fewer is replaced whole.',
   options: z.strictObject({
     character: z.string().length(1).default('*'),
     width: z.number().int().min(0).max(255).default(10),
@@ -21,8 +23,12 @@ export const redacted = defineTransformer({
     const mask = options.character.repeat(options.width);
     return (value) => {
       if (value === null) return null;
-      const kept = prefixOfCharacters(value, 3);
-      return kept === value ? value : fitLength(kept + mask, column);
+      // char(n) pads with spaces: the padding is not part of what is hidden or shown.
+      const characters = [...value.trimEnd()].length;
+      if (characters === 0) return value;
+      // At least 3 characters are always hidden: a 2-letter value is as personal as a long one.
+      const kept = prefixOfCharacters(value, Math.max(0, Math.min(3, characters - 3)));
+      return fitLength(kept + mask, column);
     };
   },
 });
