@@ -309,7 +309,10 @@ export class PgScriptSource implements DumpSource {
       // before its data, so the proposal goes by column names and types.
       const { enforceStrict } = await import('../../check/strict.js');
       const tables = this.catalog.tables;
-      await enforceStrict({ config: context.config, tables, dataTables: tables.filter((table) => selection.keepsRows(table)), transformed: plan.transformed }, { registry: context.registry });
+      await enforceStrict(
+        { config: context.config, tables, dataTables: tables.filter((table) => selection.keepsRows(table)), transformed: plan.transformed, ancestors: (table) => this.catalog.ancestors(table) },
+        { registry: context.registry },
+      );
     }
     this.prepared = { selection, plan };
     return this.prepared;
