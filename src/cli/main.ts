@@ -60,4 +60,15 @@ async function run(argv: string[]): Promise<number> {
 
 interruption.install();
 // The run is over when main returns: a handle a failed step left open must not keep the process alive.
-void main(process.argv).then(exitNow);
+let finished = false;
+void main(process.argv).then((code) => {
+  finished = true;
+  exitNow(code);
+});
+// The other way round: nothing left to wait on, yet the command never returned (it awaited something
+// that can no longer happen). Exiting 0 in silence would pass for success.
+process.on('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('error: internal error: the command stopped before it finished (nothing left to wait on)\n');
+  exitNow(1);
+});

@@ -5,7 +5,7 @@ import { splitMysqlScript } from '../../encode/mysql/statement-splitter.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { serverIdentity } from '../../sources/mysql/catalog.js';
-import { connectMysql } from '../../sources/mysql/connection.js';
+import { connectMysql, explainLostMysql } from '../../sources/mysql/connection.js';
 import { redactUri } from '../../sources/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
@@ -65,7 +65,7 @@ export class MysqlDestination implements RestoreTarget {
       for (const statement of SESSION_END) await connection.query(statement);
       return { tables, rows, outcome: `restored ${tables} tables and ${rows} rows into ${where}` };
     } catch (error) {
-      const wrapped = withContext(`restore failed while restoring ${current}`, error);
+      const wrapped = withContext(`restore failed while restoring ${current}`, explainLostMysql(error, 'destination', this.options.uri, connection));
       throw new ReplibyteError(
         `${wrapped.message}\n${where} may hold a partial restore (MySQL commits DDL at once); run the restore again with wipe_database: true`,
         wrapped.hint,

@@ -3,6 +3,18 @@ import type { Connection } from 'mysql2/promise';
 import { ReplibyteError } from '../../errors.js';
 import { redactUri } from '../uri-schemes.js';
 import { describeNetworkError } from '../network-errors.js';
+import { ConnectionLosses, explainConnectionLoss } from '../connection-loss.js';
+
+const mysqlLosses = new ConnectionLosses();
+
+/**
+ * `error` as the user should see it: one line naming the server when the connection was lost (the
+ * rest of the failure is its consequence), else unchanged.
+ */
+export function explainLostMysql(error: unknown, role: 'source' | 'destination', uri: string, connection: Connection): unknown {
+  mysqlLosses.note(connection, error);
+  return explainConnectionLoss(error, role, uri, [mysqlLosses.of(connection)]);
+}
 
 /** The database named by a mysql:// URI (the original required one). */
 export function databaseOf(uri: string): string {
@@ -46,6 +58,9 @@ export async function connectMysql(
     connectTimeout: 10_000,
     multipleStatements: options.multipleStatements ?? false,
   }).promise();
+  // Without a listener, a connection the server kills (KILL CONNECTION_ID) crashes the process with
+  // "Unhandled 'error' event"; its user learns of it from explainLostMysql.
+  streamingConnection(connection).on('error', (error: Error) => mysqlLosses.note(connection, error));
   try {
     await connection.connect();
     await connection.query("SET NAMES utf8mb4, time_zone = '+00:00'");

@@ -13,7 +13,7 @@ import { computeMysqlSubset, type MysqlSubset } from '../../subset/mysql/mysql-s
 import { prepareMysqlSubsetTables, type MysqlSubsetTables } from '../../subset/mysql/mysql-subset.js';
 import { readMysqlCatalog, type MysqlCatalog, type MysqlTableInfo } from './catalog.js';
 import { literalKindOf, type LiteralKind } from './column-types.js';
-import { connectMysql, streamingConnection } from './connection.js';
+import { connectMysql, explainLostMysql, streamingConnection } from './connection.js';
 import { quoteMysqlIdentifier } from './identifiers.js';
 import { queryRows } from './row-stream.js';
 import { postDataScript, preDataScript } from './schema-script.js';
@@ -59,6 +59,14 @@ export class MysqlSource implements DumpSource {
   }
 
   async dump(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
+    try {
+      return await this.dumpEverything(sink, context);
+    } catch (error) {
+      throw explainLostMysql(error, 'source', this.uri, this.connection);
+    }
+  }
+
+  private async dumpEverything(sink: PartSink, context: DumpContext): Promise<ManifestMetadata> {
     const { catalog } = this;
     const selection = selectTables(context.config, catalog.tables, `the source database ${catalog.database}`);
     this.checkDependencies(selection);

@@ -35,17 +35,28 @@ export async function* queryRows(connection: mysql.Connection, options: mysql.Qu
     done = true;
     notify();
   });
-  while (true) {
-    if (batch.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
-    if (failure) throw failure;
-    if (batch.length > 0) {
-      const rows = batch;
-      batch = [];
-      if (paused) {
-        paused = false;
-        connection.resume();
-      }
-      yield rows;
-    } else if (done) return;
+  // A connection the server kills fails the connection, not always the query running on it.
+  const lost = (error: Error) => {
+    failure ??= error;
+    done = true;
+    notify();
+  };
+  connection.once('error', lost);
+  try {
+    while (true) {
+      if (batch.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure;
+      if (batch.length > 0) {
+        const rows = batch;
+        batch = [];
+        if (paused) {
+          paused = false;
+          connection.resume();
+        }
+        yield rows;
+      } else if (done) return;
+    }
+  } finally {
+    connection.off('error', lost);
   }
 }
