@@ -80,7 +80,7 @@ export class LocalPostgres {
   static async start(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
     const name = options.name ?? 'default';
     const dataDir = resolve(options.dataDir ?? defaultLocalDir(name));
-    const binaries = await embeddedBinaries();
+    const binaries = await embeddedBinaries({ runAsOtherUser: isRoot() });
     const owner = isRoot() ? await postgresUser() : undefined;
     const previous = await readState(dataDir);
     if (previous && (await isRunning(dataDir))) {
@@ -162,7 +162,7 @@ export async function stopLocalPostgres(dataDir: string, options: { remove?: boo
   const state = await readState(dataDir);
   if (!state) {
     if (options.force && (await madeByReplibyte(dataDir))) {
-      if (await isRunning(dataDir)) await stopCluster(await embeddedBinaries(), isRoot() ? await postgresUser() : undefined, dataDir);
+      if (await isRunning(dataDir)) await stopCluster(await embeddedBinaries({ runAsOtherUser: isRoot() }), isRoot() ? await postgresUser() : undefined, dataDir);
       await removeDataDir(dataDir);
       return undefined;
     }
@@ -171,7 +171,7 @@ export async function stopLocalPostgres(dataDir: string, options: { remove?: boo
       (await madeByReplibyte(dataDir)) ? `it holds a cluster replibyte made and lost track of: remove it with --force` : undefined,
     );
   }
-  const binaries = await embeddedBinaries();
+  const binaries = await embeddedBinaries({ runAsOtherUser: isRoot() });
   const owner = isRoot() ? await postgresUser() : undefined;
   if (await isRunning(dataDir)) await stopCluster(binaries, owner, dataDir);
   if (options.remove) await removeDataDir(dataDir);
