@@ -35,3 +35,11 @@ export function fitLength(value: string, column: ColumnInfo): string {
   const characters = [...value];
   return characters.length <= column.maxLength ? value : characters.slice(0, column.maxLength).join('');
 }
+
+/**
+ * An empty value as the column holds it: '' or, in char(n), which pads with spaces, a value of spaces
+ * only (PostgreSQL writes char(4)'s '' as '    '). Transformers that keep '' keep these too.
+ */
+export function isEmptyText(value: string, column: ColumnInfo): boolean {
+  return value === '' || (column.baseType === 'bpchar' && !/[^ ]/.test(value));
+}

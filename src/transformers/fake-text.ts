@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Faker } from '@faker-js/faker';
-import { fitLength, refuseUnlessText } from './column-types.js';
+import { fitLength, isEmptyText, refuseUnlessText } from './column-types.js';
 import { keyedDigest, keyedSeed } from './salt.js';
 import type { RandomSource } from './random-source.js';
 import { SeededFaker } from './seeded-faker.js';
@@ -59,7 +59,7 @@ export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z
         return appendSuffix(fake, suffix, column, spec.digitSuffix ? '' : '-');
       };
       const fakeOfRecent = options.deterministic ? remembered(fakeOf) : fakeOf;
-      return (value) => (value === null || (keepEmpty && value === '') ? value : fakeOfRecent(value));
+      return (value) => (value === null || (keepEmpty && isEmptyText(value, column)) ? value : fakeOfRecent(value));
     },
   };
 }

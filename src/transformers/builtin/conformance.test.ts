@@ -157,3 +157,25 @@ describe('every built-in transformer', () => {
     });
   }
 });
+
+describe('a blank-padded empty value in char(n)', () => {
+  const char16: ColumnInfo = { schema: 'public', table: 't', name: 'value', type: 'character(16)', baseType: 'bpchar', maxLength: 16 };
+  const blank = ' '.repeat(16);
+  const textCase = (name: string) => CASES[name]?.find((c) => c.column.baseType === 'text' || c.column.baseType === 'varchar');
+  const keepingEmpty = registry
+    .all()
+    .map((d) => d.name)
+    .filter((name) => !ELSEWHERE.has(name) && textCase(name) && registry.get(name)!.refuses?.(char16) === undefined)
+    .filter((name) => build(name, textCase(name)!, SALT)('') === '');
+
+  it('is found for the transformers that keep empty text', () => {
+    expect(keepingEmpty).toEqual(expect.arrayContaining(['first-name', 'hash', 'lorem', 'redacted', 'mask', 'keep-first-char', 'random']));
+  });
+
+  for (const unique of [false, true]) {
+    it(`stays as it is, as '' does in text${unique ? ' (unique column)' : ''}`, () => {
+      const changed = keepingEmpty.filter((name) => build(name, { ...textCase(name)!, column: { ...char16, unique } }, SALT)(blank) !== blank);
+      expect(changed).toEqual([]);
+    });
+  }
+});

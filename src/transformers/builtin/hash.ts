@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { refuseUnlessText } from '../column-types.js';
+import { isEmptyText, refuseUnlessText } from '../column-types.js';
 import { keyedDigest } from '../salt.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -20,6 +20,6 @@ export const hash = defineTransformer({
   create: (options, { column, salt }) => {
     const key = keyedDigest(salt, 'hash transformer key');
     const length = Math.min(options.length, column.maxLength ?? 64);
-    return (value) => (value === null || value === '' ? value : createHmac('sha256', key).update(value).digest('hex').slice(0, length));
+    return (value) => (value === null || isEmptyText(value, column) ? value : createHmac('sha256', key).update(value).digest('hex').slice(0, length));
   },
 });

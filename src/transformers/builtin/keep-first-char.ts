@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerRange, isTextColumn } from '../column-types.js';
+import { integerRange, isEmptyText, isTextColumn } from '../column-types.js';
 import { defineTransformer } from '../transformer.js';
 
 /**
@@ -15,7 +15,7 @@ export const keepFirstChar = defineTransformer({
   refuses: (column) => (isTextColumn(column) || integerRange(column) || column.baseType === 'numeric' ? undefined : `it keeps a first character of text or digits, and ${column.name} is ${column.type}`),
   examples: [{ input: 'Margaret' }, { input: '4096', column: { type: 'integer', baseType: 'int4' } }],
   create: (_options, { column }) => (value) => {
-    if (value === null) return null;
+    if (value === null || isEmptyText(value, column)) return value;
     if (isTextColumn(column)) return [...value].length > 1 ? [...value][0]! : value;
     const digits = /^(-?)(\d)\d/.exec(value);
     return digits ? digits[1]! + digits[2]! : value;

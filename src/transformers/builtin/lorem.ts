@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fitLength, refuseUnlessText } from '../column-types.js';
+import { fitLength, isEmptyText, refuseUnlessText } from '../column-types.js';
 import { SeededFaker } from '../seeded-faker.js';
 import { defineTransformer } from '../transformer.js';
 import { appendSuffix, refuseTooShortForUnique, uniqueSuffix } from '../unique-suffix.js';
@@ -17,7 +17,7 @@ export const lorem = defineTransformer({
   create: (options, { column, salt }) => {
     const seeded = new SeededFaker(salt, 'lorem');
     return (value) => {
-      if (value === null || value === '') return value;
+      if (value === null || isEmptyText(value, column)) return value;
       const faker = seeded.for(value, options.deterministic);
       const target = [...value].length;
       let text = faker.lorem.word();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refuseUnlessText } from '../column-types.js';
+import { isEmptyText, refuseUnlessText } from '../column-types.js';
 import { defineTransformer } from '../transformer.js';
 
 /** Keeps the first and last characters (e.g. the last 4 digits of a card) and masks the rest, keeping the length. */
@@ -15,8 +15,8 @@ export const mask = defineTransformer({
   accepts: 'text, varchar(n), char(n), citext',
   refuses: refuseUnlessText,
   examples: [{ input: '4111 1111 1111 1234' }, { input: 'jane.doe@acme.com', options: { keep_first: 2, keep_last: 0, character: '#' } }],
-  create: (options) => (value) => {
-    if (value === null) return null;
+  create: (options, { column }) => (value) => {
+    if (value === null || isEmptyText(value, column)) return value;
     const characters = [...value];
     if (options.keep_first + options.keep_last >= characters.length) {
       // Too short to keep anything and still hide something: mask it all.

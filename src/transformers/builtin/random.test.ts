@@ -35,6 +35,10 @@ describe('random', () => {
     for (const out of outputs) expect(out!.length).toBeLessThanOrEqual(20);
   });
 
+  it("keeps '' as '' on a unique text column (no other value's output is empty)", () => {
+    expect(make({ type: 'character varying(20)', baseType: 'varchar', maxLength: 20, unique: true })('', row)).toBe('');
+  });
+
   it('picks an enum member; is random, not deterministic, when asked', () => {
     expect(['a', 'b']).toContain(make({ type: 'e', baseType: 'e', enumValues: ['a', 'b'] })('a', row));
     const fresh = make({}, false);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integerRange, isTextColumn } from '../column-types.js';
+import { integerRange, isEmptyText, isTextColumn } from '../column-types.js';
 import { KeyedPermutation } from '../keyed-permutation.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
@@ -41,6 +41,8 @@ export const random = defineTransformer({
       const source = options.deterministic ? RandomSource.seeded(salt, 'random', value) : RandomSource.fresh();
       if (isFloat) return source.next().toFixed(6);
       if (column.enumValues) return column.enumValues[source.intBelow(column.enumValues.length)] ?? value;
+      // Empty stays empty, on a unique column too: no other value's output is empty, so it stays unique.
+      if (isEmptyText(value, column)) return value;
       let out = '';
       for (const character of value) out += character === ' ' ? ' ' : ALPHANUMERIC[source.intBelow(ALPHANUMERIC.length)];
       if (column.unique) return appendSuffix(out, uniqueSuffix(salt, value, { deterministic: options.deterministic }), column);
