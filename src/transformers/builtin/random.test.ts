@@ -39,6 +39,17 @@ describe('random', () => {
     expect(make({ type: 'character varying(20)', baseType: 'varchar', maxLength: 20, unique: true })('', row)).toBe('');
   });
 
+  it('gives a MySQL SET value a valid set of distinct members, as many as it had', () => {
+    const set = make({ type: "set('a','b','c')", baseType: 'set', enumValues: ['a', 'b', 'c'] });
+    for (const value of ['a,b', 'a,c', 'b,c', 'a,b,c', 'b']) {
+      const members = set(value, row)!.split(',');
+      expect(members).toHaveLength(value.split(',').length);
+      expect(new Set(members).size).toBe(members.length);
+      for (const member of members) expect(['a', 'b', 'c']).toContain(member);
+    }
+    expect(set('', row)).toBe('');
+  });
+
   it('picks an enum member; is random, not deterministic, when asked', () => {
     expect(['a', 'b']).toContain(make({ type: 'e', baseType: 'e', enumValues: ['a', 'b'] })('a', row));
     const fresh = make({}, false);

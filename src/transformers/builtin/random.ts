@@ -40,6 +40,7 @@ export const random = defineTransformer({
       }
       const source = options.deterministic ? RandomSource.seeded(salt, 'random', value) : RandomSource.fresh();
       if (isFloat) return source.next().toFixed(6);
+      if (column.enumValues && column.baseType === 'set') return randomSet(value, column.enumValues, source);
       if (column.enumValues) return column.enumValues[source.intBelow(column.enumValues.length)] ?? value;
       // Empty stays empty, on a unique column too: no other value's output is empty, so it stays unique.
       if (isEmptyText(value, column)) return value;
@@ -50,3 +51,13 @@ export const random = defineTransformer({
     };
   },
 });
+
+/** A MySQL SET value is a comma-separated list of members: as many distinct members as it had, in declared order. */
+function randomSet(value: string, members: string[], source: RandomSource): string {
+  if (value === '') return value;
+  const count = Math.min(value.split(',').length, members.length);
+  const pool = members.map((_, index) => index);
+  const chosen: number[] = [];
+  for (let left = count; left > 0; left -= 1) chosen.push(pool.splice(source.intBelow(pool.length), 1)[0]!);
+  return chosen.sort((a, b) => a - b).map((index) => members[index]).join(',');
+}
