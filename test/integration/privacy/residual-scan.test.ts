@@ -166,6 +166,43 @@ describe('residual scan on PostgreSQL', () => {
   });
 });
 
+describe('residual scan on partitions and inheritance children', () => {
+  it('knows a transformer named on the parent rewrote every leaf: their fake emails are not findings', async () => {
+    const [source, workspace] = await Promise.all([createTestDatabase('residual_parts'), createWorkspace()]);
+    try {
+      await source.sql(`
+        CREATE TABLE events (id int, at date, email text) PARTITION BY RANGE (at);
+        CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+        CREATE TABLE events_other PARTITION OF events DEFAULT;
+        INSERT INTO events SELECT i, date '2020-01-01' + i, 'person' || i || '@victim.example' FROM generate_series(1, 600) i;
+        CREATE TABLE contacts (email text);
+        CREATE TABLE contacts_vip (level int) INHERITS (contacts);
+        INSERT INTO contacts_vip VALUES ('vip@victim.example', 1);
+      `);
+      const path = await workspace.writeConfig(`
+salt: residual-parts
+source:
+  connection_uri: ${source.uri}
+  transformers:
+    - { database: public, table: events, columns: [ { name: email, transformer_name: email } ] }
+    - { database: public, table: contacts, columns: [ { name: email, transformer_name: email } ] }
+datastore:
+  local_disk:
+    dir: ${workspace.storeDir}
+`);
+      const created = await runCli(['-c', path, 'dump', 'create', '-n', 'parts', '--scan']);
+      expect(created.stderr).toContain('nothing personal-looking found');
+      expect(created.code).toBe(0);
+      const verified = await runCli(['-c', path, 'dump', 'verify', '-v', 'parts', '--scan', '--json']);
+      const report = JSON.parse(verified.stdout) as { scan: { rowsScanned: number; findings: unknown[] } };
+      expect(report.scan).toMatchObject({ rowsScanned: 601, findings: [] });
+      expect(verified.code).toBe(0);
+    } finally {
+      await Promise.all([source.drop(), workspace.remove()]);
+    }
+  });
+});
+
 describe('residual scan on MySQL/MariaDB', () => {
   let source: MysqlTestDatabase;
   let workspace: Workspace;
@@ -174,7 +211,7 @@ describe('residual scan on MySQL/MariaDB', () => {
     [source, workspace] = await Promise.all([createMysqlDatabase('residual'), createWorkspace()]);
     await source.sql(`
       CREATE TABLE customers (id INT PRIMARY KEY, email VARCHAR(100), note TEXT);
-      INSERT INTO customers VALUES (1, 'a@shop.example', 'OConnell said hi'), (2, 'b@shop.example', 'reach me at ${PLANTED_EMAIL}'), (3, 'c@shop.example', NULL);
+      INSERT INTO customers VALUES (1, 'a@shop.example', 'O\\'Connell said hi'), (2, 'b@shop.example', 'reach me at ${PLANTED_EMAIL}'), (3, 'c@shop.example', NULL);
     `);
   });
   afterAll(async () => {
