@@ -131,11 +131,15 @@ export function registerDumpCommands(program: Command): void {
     .option('--keep-last <count>', 'keep only the N newest dumps')
     .option('--prune-failed', 'delete the leftovers of every dump create that never finished (no manifest, no run still writing)')
     .option('--dry-run', 'say what would be deleted, delete nothing')
-    .action(async (name: string | undefined, options: { olderThan?: string; keepLast?: string; pruneFailed?: boolean; dryRun?: boolean }) => {
+    .option('--yes', 'confirm --keep-last 0 (it deletes every dump)')
+    .action(async (name: string | undefined, options: { olderThan?: string; keepLast?: string; pruneFailed?: boolean; dryRun?: boolean; yes?: boolean }) => {
       const config = await requireConfig(globals());
       const keepLast = options.keepLast === undefined ? undefined : parseCount(options.keepLast);
       const olderThanMs = options.olderThan === undefined ? undefined : parseDuration(options.olderThan);
       const dryRun = options.dryRun === true;
+      if (keepLast === 0 && !dryRun && !options.yes) {
+        throw new ReplibyteError('--keep-last 0 deletes every dump: add --yes to confirm', 'see which with --dry-run');
+      }
       if (options.pruneFailed && (name !== undefined || keepLast !== undefined)) {
         throw new ReplibyteError('--prune-failed takes no dump name and no --keep-last (only --older-than and --dry-run)');
       }
