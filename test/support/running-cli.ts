@@ -47,7 +47,7 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
           else resolve();
         };
         listeners.add(check);
-        void closed.then(() => finish(pattern.test(stdout) || pattern.test(stderr) ? undefined : new Error(`the CLI exited before ${pattern}; stderr: ${stderr}`)));
+        void closed.then((exit) => finish(pattern.test(stdout) || pattern.test(stderr) ? undefined : new Error(`the CLI exited (${exit.code ?? exit.signal}) before ${pattern}; stderr: ${stderr}; stdout ends: ${stdout.slice(-600)}`)));
         check();
       });
     },
