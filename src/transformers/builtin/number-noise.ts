@@ -22,7 +22,7 @@ export const numberNoise = defineTransformer({
   ],
   create: (options, { column, salt }) => {
     const range = integerRange(column);
-    const typmod = /numeric\((\d+)(?:,\s*(\d+))?\)/.exec(column.type);
+    const typmod = /(?:numeric|decimal)\((\d+)(?:,\s*(\d+))?\)/i.exec(column.type); // MySQL writes decimal(p,s)
     const precision = typmod ? Number(typmod[1]) : undefined;
     const scale = typmod ? Number(typmod[2] ?? 0) : undefined;
     return (value) => {
