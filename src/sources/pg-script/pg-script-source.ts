@@ -67,8 +67,14 @@ export class PgScriptSource implements DumpSource {
   }
 
   private async *keepingTail(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+    let first = true;
     for await (const piece of input) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      // pg_dump's custom and directory archives start with PGDMP: binary, not a script to read.
+      if (first && chunk.subarray(0, 5).toString('latin1') === 'PGDMP') {
+        throw new ReplibyteError(`${this.where} is a pg_dump custom-format archive, not a script`, "use pg_dump's plain format (-Fp)");
+      }
+      first = false;
       this.tail = chunk.length >= TAIL_BYTES ? chunk.subarray(-TAIL_BYTES) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
       yield chunk;
     }
