@@ -8,7 +8,7 @@ import { DamagedObjectError, MIB } from '../small-object.js';
 
 export const MANIFEST_FORMAT = 'replibyte-dump';
 export const MANIFEST_VERSION = 1;
-/** The version of a dump that holds a `large-objects` part (docs/decisions/0017-large-objects-part.md). */
+/** The version of a dump that holds a `large-objects` part (docs/decisions/0016-large-objects-part.md). */
 export const MANIFEST_VERSION_LARGE_OBJECTS = 2;
 const READABLE_VERSIONS = [MANIFEST_VERSION, MANIFEST_VERSION_LARGE_OBJECTS];
 export const MANIFEST_KEY = 'manifest.json';
