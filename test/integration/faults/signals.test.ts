@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -50,10 +51,18 @@ describe('signals', () => {
     await createBigTable(source, 60);
     await source.sql(`CREATE TABLE small (id int PRIMARY KEY, big_id int REFERENCES big); INSERT INTO small SELECT g, g FROM generate_series(1, 1000) g;
                       CREATE INDEX small_big ON small (big_id); CREATE MATERIALIZED VIEW big_count AS SELECT count(*) FROM big;`);
+    // \`big\` goes through a transformer that spins 20 µs a row: 300,000 rows take seconds even on a
+    // quiet machine, so the signal always lands while its COPY is being read.
+    const slow = fileURLToPath(new URL('../../fixtures/transformers/slow-identity.mjs', import.meta.url));
     config = await workspace.writeConfig(`
 salt: signal-salt
 source:
   connection_uri: ${source.uri}
+  transformers:
+    - database: public
+      table: big
+      columns:
+        - { name: a, transformer_name: custom, transformer_options: { module: ${JSON.stringify(slow)}, options: { micros: 20 } } }
 datastore:
   local_disk:
     dir: ${workspace.storeDir}
