@@ -129,17 +129,7 @@ class ScanningSink implements PartSink {
 
   writePart(description: PartDescription, data: AsyncIterable<Buffer>): Promise<ManifestPart> {
     if (description.kind !== 'table-data') return this.writer.writePart(description, data);
-    const partScanner = this.scanner.partScanner(description);
-    return this.writer.writePart(
-      description,
-      (async function* () {
-        for await (const piece of data) {
-          partScanner.push(piece);
-          yield piece;
-        }
-        await partScanner.end();
-      })(),
-    );
+    return this.writer.writePart(description, this.scanner.tap(description, data));
   }
 
   async report(transformed: Parameters<typeof transformedColumns>[0]): Promise<ResidualScanReport> {

@@ -88,7 +88,7 @@ export async function verifyDump(config: Config, options: VerifyOptions): Promis
     for (const part of manifest.parts) {
       const verified: VerifiedPart = { label: part.label, kind: part.kind, rows: 0, statements: 0, bytes: 0 };
       try {
-        const data = scanner && part.kind === 'table-data' ? scanned(dump.readPart(part), scanner, part) : dump.readPart(part);
+        const data = scanner && part.kind === 'table-data' ? scanner.tap(part, dump.readPart(part)) : dump.readPart(part);
         if (part.encoding === 'pg-copy-text') await checkCopyPart(part, data, verified);
         else if (part.encoding === 'pg-large-objects') await checkLargeObjectsPart(part, data, verified);
         else if (part.encoding === 'mysql-sql') await checkMysqlPart(part, data, verified, mysqlScript);
@@ -111,16 +111,6 @@ export async function verifyDump(config: Config, options: VerifyOptions): Promis
   } finally {
     await datastore.close();
   }
-}
-
-/** The part's bytes, handed on unchanged, each piece also given to the residual scan. */
-async function* scanned(data: AsyncIterable<Buffer>, scanner: ResidualScanner, part: ManifestPart): AsyncGenerator<Buffer> {
-  const partScanner = scanner.partScanner(part);
-  for await (const piece of data) {
-    partScanner.push(piece);
-    yield piece;
-  }
-  await partScanner.end();
 }
 
 /** COPY text: every row ends with a newline and has one tab fewer than it has columns. */

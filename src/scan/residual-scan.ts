@@ -81,8 +81,18 @@ export class ResidualScanner {
     private readonly isTransformed: ColumnFilter,
   ) {}
 
+  /** The part's bytes, handed on unchanged, each piece also given to the scan (scanned as it passes). */
+  async *tap(part: Pick<ManifestPart, 'schema' | 'table' | 'columns' | 'encoding'>, data: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const scanner = this.partScanner(part);
+    for await (const piece of data) {
+      await scanner.push(piece);
+      yield piece;
+    }
+    await scanner.end();
+  }
+
   /** A scanner for one part; feed it the part's raw bytes in order with `push`, then `end`. */
-  partScanner(part: Pick<ManifestPart, 'schema' | 'table' | 'columns' | 'encoding'>): PartScanner {
+  private partScanner(part: Pick<ManifestPart, 'schema' | 'table' | 'columns' | 'encoding'>): PartScanner {
     const schema = part.schema ?? '';
     const table = part.table ?? '';
     const tableKey = JSON.stringify([schema, table]);
@@ -161,7 +171,8 @@ function detect(value: string): { detector: ResidualDetector; strong: boolean } 
 }
 
 export interface PartScanner {
-  push(piece: Buffer): void;
+  /** Takes the next piece of the part; await it so a slow parser holds back the reader. */
+  push(piece: Buffer): void | Promise<void>;
   end(): Promise<void>;
 }
 
@@ -203,40 +214,44 @@ class CopyTextScanner implements PartScanner {
 }
 
 /**
- * MySQL parts: multi-row INSERT statements. The statements are split as the `mysql` client would by a
- * splitter running on an internal queue, fed as pieces arrive.
+ * A scanner whose parser reads an async stream (the MySQL splitter, the BSON splitter): pieces go through
+ * a queue it drains, and `push` resolves once the parser has taken the piece, so the queue never holds
+ * more than one piece however slow the parser is. A parser that failed takes nothing more; `end` throws
+ * its error.
  */
-class MysqlInsertScanner implements PartScanner {
-  private readonly queue: Buffer[] = [];
+abstract class QueuedScanner implements PartScanner {
+  private readonly queue: Array<{ piece: Buffer; taken: () => void }> = [];
   private wake: (() => void) | undefined;
   private ended = false;
-  private readonly done: Promise<void>;
+  private done: Promise<void> | undefined;
 
-  constructor(
-    private readonly columns: readonly string[],
-    private readonly take: RowTaker,
-    private readonly record: RowRecorder,
-  ) {
-    this.done = this.run();
-    this.done.catch(() => undefined);
-  }
+  protected abstract scan(pieces: AsyncIterable<Buffer>): Promise<void>;
 
-  push(piece: Buffer): void {
-    this.queue.push(piece);
+  push(piece: Buffer): Promise<void> {
+    this.done ??= this.started();
+    const taken = new Promise<void>((resolve) => this.queue.push({ piece, taken: resolve }));
     this.wake?.();
+    return Promise.race([taken, this.done.catch(() => undefined)]);
   }
 
   async end(): Promise<void> {
     this.ended = true;
     this.wake?.();
-    await this.done;
+    await (this.done ?? this.started());
+  }
+
+  private started(): Promise<void> {
+    const done = this.scan(this.pieces());
+    done.catch(() => undefined);
+    return done;
   }
 
   private async *pieces(): AsyncGenerator<Buffer> {
     while (true) {
-      const piece = this.queue.shift();
-      if (piece) {
-        yield piece;
+      const next = this.queue.shift();
+      if (next) {
+        next.taken();
+        yield next.piece;
         continue;
       }
       if (this.ended) return;
@@ -244,9 +259,20 @@ class MysqlInsertScanner implements PartScanner {
       this.wake = undefined;
     }
   }
+}
 
-  private async run(): Promise<void> {
-    for await (const statement of splitMysqlScript(this.pieces(), 'a MySQL data part')) {
+/** MySQL parts: multi-row INSERT statements, split as the `mysql` client would. */
+class MysqlInsertScanner extends QueuedScanner {
+  constructor(
+    private readonly columns: readonly string[],
+    private readonly take: RowTaker,
+    private readonly record: RowRecorder,
+  ) {
+    super();
+  }
+
+  protected async scan(pieces: AsyncIterable<Buffer>): Promise<void> {
+    for await (const statement of splitMysqlScript(pieces, 'a MySQL data part')) {
       if (statement.kind !== 'statement') continue;
       const header = parseInsertHeader(statement.text);
       if (!header) continue;
@@ -256,7 +282,7 @@ class MysqlInsertScanner implements PartScanner {
         this.record(
           tuple.spans.map(([start, end], i) => {
             const value = decodeLiteral(tuple.bytes.subarray(start, end));
-            return [names[i] ?? `#${i + 1}`, value === undefined ? null : value === null ? null : value.toString('utf8')];
+            return [names[i] ?? `#${i + 1}`, value == null ? null : value.toString('utf8')];
           }),
         );
       }
@@ -264,47 +290,17 @@ class MysqlInsertScanner implements PartScanner {
   }
 }
 
-/** MongoDB documents: the top-level fields whose values are strings (nested ones by their dotted path). */
-class BsonScanner implements PartScanner {
-  private readonly queue: Buffer[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-  private readonly done: Promise<void>;
-
+/** MongoDB documents: the fields whose values are strings, nested ones by their dotted path. */
+class BsonScanner extends QueuedScanner {
   constructor(
     private readonly take: RowTaker,
     private readonly record: RowRecorder,
   ) {
-    this.done = this.run();
-    this.done.catch(() => undefined);
+    super();
   }
 
-  push(piece: Buffer): void {
-    this.queue.push(piece);
-    this.wake?.();
-  }
-
-  async end(): Promise<void> {
-    this.ended = true;
-    this.wake?.();
-    await this.done;
-  }
-
-  private async *pieces(): AsyncGenerator<Buffer> {
-    while (true) {
-      const piece = this.queue.shift();
-      if (piece) {
-        yield piece;
-        continue;
-      }
-      if (this.ended) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
-  }
-
-  private async run(): Promise<void> {
-    for await (const bytes of splitBsonDocuments(this.pieces(), 'a MongoDB data part')) {
+  protected async scan(pieces: AsyncIterable<Buffer>): Promise<void> {
+    for await (const bytes of splitBsonDocuments(pieces, 'a MongoDB data part')) {
       if (!this.take()) continue;
       const values: Array<[string, string | null]> = [];
       collectStrings(BSON.deserialize(bytes, { promoteValues: true }), '', values, 0);
