@@ -2,10 +2,10 @@ import type pg from 'pg';
 import { analyzeConfig, formatKeyPath, readConfigText, type Config, type ConfigProblem } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
 import { selectTables, type NamedTable, type TableSelection } from '../selection/table-selection.js';
-import { isMysqlUri } from '../sources/uri-schemes.js';
+import { isMysqlUri } from '../engines/uri-schemes.js';
 import type { ProposalSources, StrictCheck } from './strict.js';
-import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../sources/postgres/catalog.js';
-import { connectPostgres, isPostgresUri, redactUri } from '../sources/postgres/connection.js';
+import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../engines/postgres/catalog.js';
+import { connectPostgres, isPostgresUri, redactUri } from '../engines/postgres/connection.js';
 import { loadCustomModule, rememberCustomModule, resolveModulePath } from '../transformers/custom-modules.js';
 import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
@@ -137,8 +137,8 @@ async function checkStrict(report: CheckReport, check: StrictCheck, sources: Pro
 
 /** MySQL/MariaDB: the tables, columns and transformers the config names, and strict mode, in one snapshot. */
 async function checkMysql(report: CheckReport, config: Config, uri: string, registry: TransformerRegistry, strict: boolean): Promise<void> {
-  const { connectMysql } = await import('../sources/mysql/connection.js');
-  const { readMysqlCatalog } = await import('../sources/mysql/catalog.js');
+  const { connectMysql } = await import('../engines/mysql/connection.js');
+  const { readMysqlCatalog } = await import('../engines/mysql/catalog.js');
   const connection = await connectMysql(uri, 'source');
   try {
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ReplibyteError } from '../errors.js';
-import { redactSecrets } from '../sources/uri-schemes.js';
+import { redactSecrets } from '../engines/uri-schemes.js';
 import { VERSION } from '../version.js';
 import { exitNow, interruption } from './interrupt.js';
 import { registerConfigCommands } from './commands/config.js';

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { decodeCopyField, encodeCopyField } from './copy-text.js';
-import { CopyRowTransform, type ColumnTransform } from './copy-row-transform.js';
+import type { ColumnTransform } from '../transformers/row-transform.js';
+import { CopyRowTransform } from './copy-row-transform.js';
 
 const COLUMNS = ['id', 'email', 'name', 'note', 'payload'];
 

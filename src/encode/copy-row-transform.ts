@@ -1,34 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ColumnInfo } from '../transformers/transformer.js';
+import type { ColumnTransform, RowView } from '../transformers/row-transform.js';
 import { decodeCopyField, encodeCopyField } from './copy-text.js';
-
-/** Read access to the other columns of the row being transformed (for `template` and friends). */
-export interface RowView {
-  get(column: string): string | null;
-}
-
-export type ValueTransform = (value: string | null, row: RowView) => string | null;
-
-export interface ColumnTransform {
-  /** Position of the column in the COPY column list. */
-  index: number;
-  apply: ValueTransform;
-  /** How a worker thread builds the same function (absent: this transform runs on the main thread only). */
-  recipe?: TransformRecipe;
-}
-
-/**
- * A built-in transformer's function, as data a worker thread can rebuild it from: the same definition,
- * options, column and salt give the same function (transformers are pure and keep no state across rows
- * that changes their output).
- */
-export interface TransformRecipe {
-  transformer: string;
-  options: unknown;
-  column: ColumnInfo;
-  tableColumns: readonly string[];
-  salt: Buffer;
-}
 
 /**
  * Rewrites the transformed columns of complete COPY text lines: the work of `CopyRowTransform` below and

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { ColumnInfo } from '../transformers/transformer.js';
 import { encodeCopyField } from './copy-text.js';
-import { CopyRowTransform, type ColumnTransform } from './copy-row-transform.js';
+import type { ColumnTransform } from '../transformers/row-transform.js';
+import { CopyRowTransform } from './copy-row-transform.js';
 import { ParallelRowTransform, rowRewriteStream } from './parallel-row-transform.js';
 
 // The worker runs dist/row-transform-worker.js, which the tests' global setup builds.

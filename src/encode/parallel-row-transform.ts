@@ -4,7 +4,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { countNewlines } from '../dump/chunk-streams.js';
-import { CopyRowTransform, type ColumnTransform, type TransformRecipe } from './copy-row-transform.js';
+import type { ColumnTransform, TransformRecipe } from '../transformers/row-transform.js';
+import { CopyRowTransform } from './copy-row-transform.js';
 
 /** What a row-transform worker is started with. */
 export interface WorkerSetup {

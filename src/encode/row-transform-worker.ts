@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinTransformers } from '../transformers/builtin/index.js';
-import { CopyRowRewriter, type TransformRecipe } from './copy-row-transform.js';
+import type { TransformRecipe } from '../transformers/row-transform.js';
+import { CopyRowRewriter } from './copy-row-transform.js';
 import type { BatchReply, BatchRequest, WorkerSetup } from './parallel-row-transform.js';
 
 const setup = workerData as WorkerSetup;

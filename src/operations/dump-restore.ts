@@ -3,7 +3,7 @@ import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
 import type { RestoreSummary, RestoreTarget } from '../destinations/destination.js';
-import { MYSQL_ENGINES } from '../sources/mysql/identifiers.js';
+import { MYSQL_ENGINES } from '../engines/mysql/identifiers.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
 import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
 import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
@@ -11,9 +11,9 @@ import { resolveDumpName } from '../dump/catalog.js';
 import { openStoredDump, type OpenDumpOptions, type ReadableDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError, withContext } from '../errors.js';
-import { redactUri } from '../sources/postgres/connection.js';
+import { redactUri } from '../engines/postgres/connection.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
-import { isMongoUri, isMysqlUri } from '../sources/uri-schemes.js';
+import { isMongoUri, isMysqlUri } from '../engines/uri-schemes.js';
 import { refuseStatementsOutsideDestination } from './script-dump-check.js';
 
 export interface RestoreOptions {

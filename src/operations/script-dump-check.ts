@@ -4,7 +4,7 @@ import { databaseScope, statementExcerpt, type ScopeFinding } from '../encode/my
 import { splitMysqlScript } from '../encode/mysql/statement-splitter.js';
 import { readScript } from '../encode/sql-script-reader.js';
 import { ReplibyteError } from '../errors.js';
-import { MYSQL_ENGINES } from '../sources/mysql/identifiers.js';
+import { MYSQL_ENGINES } from '../engines/mysql/identifiers.js';
 import { connectTarget, pgDatabaseScope } from '../sources/pg-script/database-scope.js';
 
 /**

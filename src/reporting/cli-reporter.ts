@@ -1,5 +1,5 @@
 import { JsonProgressRenderer, LineProgressRenderer, TerminalProgressRenderer, type ProgressRenderer } from './progress-renderers.js';
-import { redactSecrets } from '../sources/uri-schemes.js';
+import { redactSecrets } from '../engines/uri-schemes.js';
 import type { Reporter } from './reporter.js';
 
 export interface CliReporterOptions {

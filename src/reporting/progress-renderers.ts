@@ -1,4 +1,4 @@
-import { formatBytes } from '../cli/format.js';
+import { formatBytes } from './format.js';
 import type { ProgressEvent } from './progress.js';
 import { formatCount, formatDuration, formatRate, ProgressTracker } from './progress-tracker.js';
 

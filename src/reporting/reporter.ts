@@ -1,4 +1,4 @@
-import { redactSecrets } from '../sources/uri-schemes.js';
+import { redactSecrets } from '../engines/uri-schemes.js';
 import type { ProgressEvent } from './progress.js';
 
 /**

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { ClientBase } from 'pg';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { readCatalog, qualifiedName, quoteIdentifier } from '../sources/postgres/catalog.js';
-import { connectPostgres } from '../sources/postgres/connection.js';
-import { isMysqlUri } from '../sources/uri-schemes.js';
+import { readCatalog, qualifiedName, quoteIdentifier } from '../engines/postgres/catalog.js';
+import { connectPostgres } from '../engines/postgres/connection.js';
+import { isMysqlUri } from '../engines/uri-schemes.js';
 import type { ForeignKey } from '../selection/foreign-key.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import type { ColumnInfo } from '../transformers/transformer.js';
@@ -51,8 +51,8 @@ export async function scanSource(uri: string, options: ScanOptions): Promise<Sca
 }
 
 async function scanMysql(uri: string, options: ScanOptions): Promise<ScanResult> {
-  const { connectMysql } = await import('../sources/mysql/connection.js');
-  const { readMysqlCatalog } = await import('../sources/mysql/catalog.js');
+  const { connectMysql } = await import('../engines/mysql/connection.js');
+  const { readMysqlCatalog } = await import('../engines/mysql/catalog.js');
   const connection = await connectMysql(uri, 'source');
   try {
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
-import { isMongoUri, isMysqlUri, isPostgresUri } from './uri-schemes.js';
+import { isMongoUri, isMysqlUri, isPostgresUri } from '../engines/uri-schemes.js';
 import { PostgresSource } from './postgres/postgres-source.js';
 import type { DumpSource } from './source.js';
 

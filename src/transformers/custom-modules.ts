@@ -2,7 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ReplibyteError } from '../errors.js';
 import type { ColumnInfo, TransformerContext } from './transformer.js';
-import type { ValueTransform } from '../encode/copy-row-transform.js';
+import type { ValueTransform } from './row-transform.js';
 
 /**
  * What a custom transformer module exports (as `default` or as `transformer`):

@@ -1,6 +1,6 @@
 import type { Config, ConfigProblem } from '../config/load.js';
 import { formatKeyPath } from '../config/load.js';
-import type { ColumnTransform, TransformRecipe, ValueTransform } from '../encode/copy-row-transform.js';
+import type { ColumnTransform, TransformRecipe, ValueTransform } from './row-transform.js';
 import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
 import { checkKeepEntries } from './keep.js';

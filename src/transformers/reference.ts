@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RowView } from '../encode/copy-row-transform.js';
+import type { RowView } from './row-transform.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition, TransformerExample } from './transformer.js';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ValueTransform } from '../encode/copy-row-transform.js';
+import type { ValueTransform } from './row-transform.js';
 
 /** What a transformer knows of the column it is applied to, read from the source's catalog. */
 export interface ColumnInfo {

@@ -4,7 +4,7 @@ import { ReplibyteError } from '../../errors.js';
 import { formatPlanProblem } from '../../transformers/plan.js';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
 import type { GlobalOptions } from '../context.js';
-import { formatTable } from '../format.js';
+import { formatTable } from '../../reporting/format.js';
 
 /** `config check [--preview N]`: every mistake of the config at once, against the live source. */
 export function registerConfigCommands(program: Command): void {

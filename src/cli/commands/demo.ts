@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DEMO_LOCAL, DEMO_SOURCE, runDemo } from '../../demo/demo.js';
 import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
-import { formatAge, formatBytes, formatTable } from '../format.js';
+import { formatAge, formatBytes, formatTable } from '../../reporting/format.js';
 import { exitNow, interruption } from '../interrupt.js';
 
 /** `replibyte demo`: the first command of the README. Needs no config and no database server. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Manifest } from '../../dump/manifest.js';
 import { describeDump } from '../../operations/dump-show.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes, formatTable } from '../../reporting/format.js';
 
 /** `dump show -v NAME|latest`: what a dump holds and how it was made (its provenance), for a reviewer. */
 export function registerShowCommand(dump: Command, globals: () => GlobalOptions): void {

@@ -3,7 +3,7 @@ import { ReplibyteError } from '../../errors.js';
 import { verifyDump, type VerifyReport } from '../../operations/dump-verify.js';
 import { describeFinding } from '../../scan/residual-scan.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes, formatTable } from '../../reporting/format.js';
 
 /** The same words for every command that reads a dump. */
 export const ALLOW_UNENCRYPTED_HELP =

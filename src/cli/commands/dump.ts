@@ -14,7 +14,7 @@ import { cliReporter } from '../../reporting/cli-reporter.js';
 import type { SourceType } from '../../sources/open.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { interruption } from '../interrupt.js';
-import { formatAge, formatBytes, formatTable } from '../format.js';
+import { formatAge, formatBytes, formatTable } from '../../reporting/format.js';
 import { registerLocalRestore } from './local.js';
 
 const SOURCE_TYPES: SourceType[] = ['postgresql', 'mysql', 'mongodb'];

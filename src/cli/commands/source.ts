@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ReplibyteError } from '../../errors.js';
-import { isMysqlUri } from '../../sources/uri-schemes.js';
+import { isMysqlUri } from '../../engines/uri-schemes.js';
 import { PostgresSource } from '../../sources/postgres/postgres-source.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { registerScanCommand } from './scan.js';

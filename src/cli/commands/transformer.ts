@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
 import { listRows } from '../../transformers/reference.js';
-import { formatTable } from '../format.js';
+import { formatTable } from '../../reporting/format.js';
 
 export function registerTransformerCommands(program: Command): void {
   const transformer = program.command('transformer').description('the transformers that hide sensitive columns');

@@ -14,7 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplibyteError } from '../../errors.js';
-import { redactUri } from '../../sources/uri-schemes.js';
+import { redactUri } from '../../engines/uri-schemes.js';
 import { DamagedObjectError, readBoundedStream, SMALL_OBJECT_MAX_BYTES, tooLarge } from '../../small-object.js';
 import type { Datastore, StoredObject } from '../datastore.js';
 import { checkKey, checkPrefix } from '../keys.js';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ReplibyteError } from '../../errors.js';
-import { quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { quoteIdentifier } from '../../engines/postgres/catalog.js';
 import { embeddedBinaries, type EmbeddedBinaries } from './embedded-binaries.js';
 import { findFreePort, isPortInUse } from './free-port.js';
 

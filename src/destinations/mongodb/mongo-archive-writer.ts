@@ -4,7 +4,7 @@ import { Long } from 'mongodb';
 import { splitBsonDocuments } from '../../encode/bson-documents.js';
 import { Crc64, encodeDocument, goInt, magicBytes, TERMINATOR } from '../../encode/mongo-archive.js';
 import type { Manifest } from '../../dump/manifest.js';
-import { parseCollectionMetadataLine, type CollectionInfo } from '../../sources/mongodb/catalog.js';
+import { parseCollectionMetadataLine, type CollectionInfo } from '../../engines/mongodb/catalog.js';
 import { BSON } from 'mongodb';
 import { TOOL_NAME } from '../../version.js';
 import type { PartReader } from '../destination.js';

@@ -3,10 +3,10 @@ import { MAX_DOCUMENT_BYTES, splitBsonDocuments } from '../../encode/bson-docume
 import type { Manifest, ManifestPart } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
-import { parseCollectionMetadataLine, type CollectionInfo } from '../../sources/mongodb/catalog.js';
-import { connectMongo, uriDatabase } from '../../sources/mongodb/connection.js';
-import { redactUri } from '../../sources/uri-schemes.js';
-import { describeId, EXACT_BSON } from '../../sources/mongodb/document-transform.js';
+import { parseCollectionMetadataLine, type CollectionInfo } from '../../engines/mongodb/catalog.js';
+import { connectMongo, uriDatabase } from '../../engines/mongodb/connection.js';
+import { redactUri } from '../../engines/uri-schemes.js';
+import { describeId, EXACT_BSON } from '../../engines/mongodb/document-transform.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 
 export interface MongoDestinationOptions {

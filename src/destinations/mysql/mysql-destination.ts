@@ -4,13 +4,13 @@ import { SESSION_END, SESSION_START } from '../../encode/mysql/session.js';
 import { splitMysqlScript } from '../../encode/mysql/statement-splitter.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
-import { serverIdentity } from '../../sources/mysql/catalog.js';
-import { connectMysql, explainLostMysql } from '../../sources/mysql/connection.js';
-import { redactUri } from '../../sources/postgres/connection.js';
+import { serverIdentity } from '../../engines/mysql/catalog.js';
+import { connectMysql, explainLostMysql } from '../../engines/mysql/connection.js';
+import { redactUri } from '../../engines/postgres/connection.js';
 import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 
-import { MYSQL_ENGINES, quoteMysqlIdentifier, rawSql } from '../../sources/mysql/identifiers.js';
+import { MYSQL_ENGINES, quoteMysqlIdentifier, rawSql } from '../../engines/mysql/identifiers.js';
 
 export interface MysqlDestinationOptions {
   uri: string;

@@ -1,5 +1,5 @@
 import type { LargeObjectHeader } from '../../encode/large-objects.js';
-import { quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { quoteIdentifier } from '../../engines/postgres/catalog.js';
 
 /** The SQL that recreates a large object of a `pg-large-objects` part, for the restore and for `-o`. */
 

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { Manifest } from '../../dump/manifest.js';
 import { SESSION_END, SESSION_START } from '../../encode/mysql/session.js';
 import { ReplibyteError } from '../../errors.js';
-import { MYSQL_ENGINES } from '../../sources/mysql/identifiers.js';
+import { MYSQL_ENGINES } from '../../engines/mysql/identifiers.js';
 import type { PartReader } from '../destination.js';
 
 /**

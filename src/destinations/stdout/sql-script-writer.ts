@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Manifest } from '../../dump/manifest.js';
 import { ReplibyteError } from '../../errors.js';
-import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
 import type { PartReader } from '../destination.js';
 import { largeObjectPieces } from '../../encode/large-objects.js';
 import { createStatements, metadataStatements, putStatement, SCRIPT_PIECE_BYTES } from '../postgres/large-object-sql.js';

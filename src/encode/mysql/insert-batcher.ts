@@ -1,4 +1,4 @@
-import { quoteMysqlIdentifier } from '../../sources/mysql/identifiers.js';
+import { quoteMysqlIdentifier } from '../../engines/mysql/identifiers.js';
 import { ByteBuilder } from './byte-builder.js';
 
 /** mysqldump's default net_buffer_length is 1 MB: statements stay far below any max_allowed_packet. */

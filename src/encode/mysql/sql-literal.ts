@@ -1,4 +1,4 @@
-import type { LiteralKind } from '../../sources/mysql/column-types.js';
+import type { LiteralKind } from '../../engines/mysql/column-types.js';
 import { ByteBuilder } from './byte-builder.js';
 
 /**

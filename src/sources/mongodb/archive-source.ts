@@ -10,7 +10,7 @@ import { Crc64, readMongoArchive } from '../../encode/mongo-archive.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables } from '../../selection/table-selection.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
-import { collectionMetadataLine, metadataToCollection, type CollectionInfo } from './catalog.js';
+import { collectionMetadataLine, metadataToCollection, type CollectionInfo } from '../../engines/mongodb/catalog.js';
 import { reportPathStatistics } from './mongo-source.js';
 import { planDocumentTransforms } from './transform-plan.js';
 

@@ -5,10 +5,10 @@ import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { selectTables } from '../../selection/table-selection.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
-import { collectionMetadataLine, readCollections, type CollectionInfo } from './catalog.js';
-import { redactUri } from '../uri-schemes.js';
-import { connectMongo } from './connection.js';
-import { describeId, EXACT_BSON, type DocumentTransform } from './document-transform.js';
+import { collectionMetadataLine, readCollections, type CollectionInfo } from '../../engines/mongodb/catalog.js';
+import { redactUri } from '../../engines/uri-schemes.js';
+import { connectMongo } from '../../engines/mongodb/connection.js';
+import { describeId, EXACT_BSON, type DocumentTransform } from '../../engines/mongodb/document-transform.js';
 import { subsetFilter } from './subset.js';
 import { planDocumentTransforms } from './transform-plan.js';
 

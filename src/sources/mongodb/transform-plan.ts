@@ -5,7 +5,7 @@ import { parseFieldPath } from '../../transformers/field-path.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
 import type { TransformerRegistry } from '../../transformers/registry.js';
 import type { ColumnInfo } from '../../transformers/transformer.js';
-import { DocumentTransform } from './document-transform.js';
+import { DocumentTransform } from '../../engines/mongodb/document-transform.js';
 
 /**
  * The transformer entries of the config checked against the collections (database = database,

@@ -1,4 +1,4 @@
-import { mysqlColumnInfo } from '../mysql/column-types.js';
+import { mysqlColumnInfo } from '../../engines/mysql/column-types.js';
 import type { ColumnInfo } from '../../transformers/transformer.js';
 
 export interface ScriptTable {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { formatKeyPath, type Config } from '../../config/load.js';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
-import type { ColumnTransform, RowView } from '../../encode/copy-row-transform.js';
+import type { ColumnTransform, RowView } from '../../transformers/row-transform.js';
 import { ByteBuilder } from '../../encode/mysql/byte-builder.js';
 import { databaseScope, statementExcerpt } from '../../encode/mysql/database-scope.js';
 import { InsertBatcher } from '../../encode/mysql/insert-batcher.js';
@@ -11,7 +11,7 @@ import { splitMysqlScript, type ScriptStatement } from '../../encode/mysql/state
 import { ReplibyteError } from '../../errors.js';
 import { unquote } from '../../selection/table-selection.js';
 import { planTransforms, type TransformedColumn } from '../../transformers/plan.js';
-import { literalKindOf, type LiteralKind } from '../mysql/column-types.js';
+import { literalKindOf, type LiteralKind } from '../../engines/mysql/column-types.js';
 import { truncatedScript, type ScriptOptions } from '../script-sources.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { parseCreateTable, type ScriptTable } from './create-table.js';

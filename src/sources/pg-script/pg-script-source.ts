@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
-import { CopyRowTransform, type ColumnTransform } from '../../encode/copy-row-transform.js';
+import { CopyRowTransform } from '../../encode/copy-row-transform.js';
+import type { ColumnTransform } from '../../transformers/row-transform.js';
 import type { ScriptEvent } from '../../encode/sql-script-reader.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';

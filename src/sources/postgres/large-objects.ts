@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { encodeEnd, encodeHeader, encodePieces, PIECE_BYTES, type LargeObjectHeader } from '../../encode/large-objects.js';
-import { formatBytes } from '../../cli/format.js';
+import { formatBytes } from '../../reporting/format.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { DumpContext } from '../source.js';
 

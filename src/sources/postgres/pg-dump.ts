@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ReplibyteError } from '../../errors.js';
-import { libpqConnection } from './connection.js';
+import { libpqConnection } from '../../engines/postgres/connection.js';
 
 const run = promisify(execFile);
 

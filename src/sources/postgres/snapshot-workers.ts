@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { withContext } from '../../errors.js';
-import { quoteLiteral } from './catalog.js';
-import { connectPostgres, redactUri } from './connection.js';
+import { quoteLiteral } from '../../engines/postgres/catalog.js';
+import { connectPostgres, redactUri } from '../../engines/postgres/connection.js';
 
 /** Session settings every reading transaction uses, so that COPY text is the same on every connection. */
 export const READ_SETTINGS = "SET LOCAL statement_timeout = 0; SET LOCAL DateStyle = 'ISO'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3";

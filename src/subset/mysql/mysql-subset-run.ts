@@ -2,7 +2,7 @@ import type { Connection } from 'mysql2/promise';
 import type { Config } from '../../config/load.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import type { NamedTable, TableSelection } from '../../selection/table-selection.js';
-import type { MysqlCatalog } from '../../sources/mysql/catalog.js';
+import type { MysqlCatalog } from '../../engines/mysql/catalog.js';
 import { planSubset, sameTable, subsetTableKey } from '../plan.js';
 import { reportSubset } from '../report.js';
 import { walkSubset } from '../walk.js';

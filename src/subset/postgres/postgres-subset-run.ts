@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 import type { Config } from '../../config/load.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import type { NamedTable, TableSelection } from '../../selection/table-selection.js';
-import type { ForeignKeyInfo } from '../../sources/postgres/catalog.js';
+import type { ForeignKeyInfo } from '../../engines/postgres/catalog.js';
 import { planSubset, sameTable, subsetTableKey } from '../plan.js';
 import { reportSubset } from '../report.js';
 import { walkSubset } from '../walk.js';

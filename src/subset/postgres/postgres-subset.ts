@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { NamedTable } from '../../selection/table-selection.js';
-import { qualifiedName, quoteIdentifier } from '../../sources/postgres/catalog.js';
+import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
 import { tableLabel, type Relation, type RelationColumn, type SubsetStrategy } from '../plan.js';
 import type { SubsetEngine } from '../walk.js';
 

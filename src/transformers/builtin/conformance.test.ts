@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RowView } from '../../encode/copy-row-transform.js';
+import type { RowView } from '../row-transform.js';
 import type { ColumnInfo } from '../transformer.js';
 import { builtinTransformers } from './index.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
-import type { ValueTransform } from '../../encode/copy-row-transform.js';
+import type { ValueTransform } from '../row-transform.js';
 import { parsePath, updateAtPath, type PathStep } from '../json-path.js';
 import type { TransformerRegistry } from '../registry.js';
 import { defineTransformer, type ColumnInfo } from '../transformer.js';

@@ -1,6 +1,6 @@
 import { BSON } from 'mongodb';
 import { MAX_DOCUMENT_BYTES } from '../../encode/bson-documents.js';
-import type { ColumnTransform, RowView } from '../../encode/copy-row-transform.js';
+import type { ColumnTransform, RowView } from '../../transformers/row-transform.js';
 import { ReplibyteError } from '../../errors.js';
 import { parseFieldPath, readAtPath, rewriteAtPath, type PathSegment } from '../../transformers/field-path.js';
 
