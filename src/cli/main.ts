@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ReplibyteError } from '../errors.js';
 import { redactSecrets } from '../engines/uri-schemes.js';
 import { VERSION } from '../version.js';
@@ -18,8 +18,10 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'configuration file (conf.yaml)')
     .option('-n, --no-telemetry', 'accepted for compatibility: replibyte never sends telemetry')
     .option('-q, --quiet', 'print only errors and warnings')
+    .option('--json', 'JSON output, for the commands that have it (as their own --json)')
     .enablePositionalOptions()
     .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   registerDumpCommands(program);
   registerTransformerCommands(program);
@@ -28,7 +30,52 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerConfigCommands(program);
   registerInitCommand(program);
+  acceptGlobalOptionsAnywhere(program);
   return program;
+}
+
+/** The options a user gives before the command or after it: `replibyte dump list -c conf.yaml --json -q`. */
+const ANYWHERE = [
+  { flags: '-c, --config <file>', key: 'config' },
+  { flags: '-q, --quiet', key: 'quiet' },
+  { flags: '--json', key: 'json' },
+] as const;
+
+/**
+ * Every subcommand also accepts -c, -q and --json (hidden from its help, which lists them as global
+ * options). Before the action runs, the values given anywhere on the command line are gathered where the
+ * commands read them: -c and -q on the program, --json on the command (which must have JSON output).
+ */
+function acceptGlobalOptionsAnywhere(program: Command): void {
+  const visit = (command: Command): void => {
+    for (const sub of command.commands) {
+      for (const { flags, key } of ANYWHERE) {
+        if (!sub.options.some((option) => option.attributeName() === key)) sub.addOption(new Option(flags).hideHelp());
+      }
+      visit(sub);
+    }
+  };
+  visit(program);
+  program.hook('preAction', (_, action) => {
+    const chain: Command[] = [];
+    for (let command: Command | null = action; command; command = command.parent) chain.unshift(command);
+    const given = (key: string) => chain.map((command) => command.getOptionValue(key) as unknown).filter((value) => value !== undefined);
+    const config = given('config').at(-1);
+    if (config !== undefined) program.setOptionValue('config', config);
+    if (given('quiet').length > 0) program.setOptionValue('quiet', true);
+    if (given('json').length > 0) {
+      if (!action.options.some((option) => option.attributeName() === 'json' && !option.hidden)) {
+        throw new ReplibyteError(`\`${commandPath(action)}\` has no JSON output (no --json)`);
+      }
+      action.setOptionValue('json', true);
+    }
+  });
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
 }
 
 /**

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
+import { defaultLocalBase, defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
 import { ReplibyteError } from '../../errors.js';
 import { restoreLocal } from '../../operations/dump-restore-local.js';
 import { restoreToScript } from '../../operations/dump-restore.js';
@@ -31,7 +32,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
     .description('restore into a throwaway PostgreSQL on 127.0.0.1 (embedded, no Docker); Ctrl-C stops it')
     .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
     .option('--name <name>', 'name of the local server (its data directory, `local stop NAME`)', 'default')
-    .option('--data-dir <dir>', 'where the server keeps its data (default ~/.replibyte/local/<name>)')
+    .option('--data-dir <dir>', `where the server keeps its data (default ${join(defaultLocalBase(), '<name>')}; REPLIBYTE_LOCAL_DIR moves the base)`)
     .option('-p, --port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--database <name>', 'database to restore into (default: the source database name)')
     .option('--detach', 'leave the server running and return; stop it with `replibyte local stop NAME`')

@@ -45,8 +45,12 @@ const LOCAL_MARKER = '# replibyte local';
  */
 export function defaultLocalDir(name: string): string {
   if (!NAME.test(name)) throw new ReplibyteError(`invalid local server name '${name}': use letters, digits, '.', '_' and '-'`);
-  const base = process.env.REPLIBYTE_LOCAL_DIR ?? (isRoot() ? '/var/tmp/replibyte/local' : join(homedir(), '.replibyte', 'local'));
-  return join(base, name);
+  return join(defaultLocalBase(), name);
+}
+
+/** The folder that holds the local servers' data directories, for this user (`--help` shows it). */
+export function defaultLocalBase(): string {
+  return process.env.REPLIBYTE_LOCAL_DIR ?? (isRoot() ? '/var/tmp/replibyte/local' : join(homedir(), '.replibyte', 'local'));
 }
 
 function isRoot(): boolean {

@@ -94,7 +94,7 @@ export class PgScriptSource implements DumpSource {
     const selection = new ScriptSelection(context.config, (table) => this.catalog.ancestors(table));
     const source = context.config.source;
     this.filter = new SkipFilter(selection, [source?.skip, source?.skip_data, source?.only_tables].some((list) => (list ?? []).length > 0));
-    context.reporter.info(`reading the PostgreSQL script ${this.where}`);
+    context.reporter.info(`reading ${this.where} as a PostgreSQL dump`);
     await sink.writePart({ kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' }, this.schemaStatements());
     const prepared = await this.prepare(selection, context);
     let pending: string[] = [];
