@@ -111,9 +111,17 @@ const datastore = z
     message: 'exactly one of local_disk, aws or gcp must be given',
   });
 
+/** An SQL statement (or several), or the path of a `.sql` file relative to the config file. */
+const restoreHook = z.string().trim().min(1, 'an SQL statement or the path of a .sql file');
+
 const destination = z.strictObject({
-  connection_uri: z.string().min(1),
+  /** Required by `dump restore remote`; `dump restore local` and `-o` need none (hooks may be all there is). */
+  connection_uri: z.string().min(1).optional(),
   wipe_database: z.boolean().optional(),
+  /** Run in the destination after the wipe, before the dump's first part (README "Restore hooks"). */
+  before_restore: z.array(restoreHook).optional(),
+  /** Run in the destination after the dump's last part, before the restore commits. */
+  after_restore: z.array(restoreHook).optional(),
 });
 
 export const configSchema = z.strictObject({

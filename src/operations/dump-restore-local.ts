@@ -5,6 +5,7 @@ import { PostgresDestination } from '../destinations/postgres/postgres-destinati
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { openDump } from './dump-restore.js';
+import { loadRestoreHooks } from './restore-hooks.js';
 
 export interface RestoreLocalOptions extends LocalPostgresOptions {
   /** `latest` or a dump name. */
@@ -32,6 +33,7 @@ export interface LocalRestore {
  */
 export async function restoreLocal(config: Config, options: RestoreLocalOptions): Promise<LocalRestore> {
   const reporter = options.reporter ?? silentReporter;
+  const hooks = await loadRestoreHooks(config);
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     if (dump.manifest.engine.kind !== 'postgresql') {
@@ -45,7 +47,7 @@ export async function restoreLocal(config: Config, options: RestoreLocalOptions)
       await server.createDatabase(database);
       const uri = server.uri(database);
       reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-      const destination = new PostgresDestination({ uri, wipe: true });
+      const destination = new PostgresDestination({ uri, wipe: true, hooks });
       const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
       reporter.info(summary.outcome);
       return { server, uri, summary };

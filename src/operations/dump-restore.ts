@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
-import type { RestoreSummary, RestoreTarget } from '../destinations/destination.js';
+import type { RestoreHooks, RestoreSummary, RestoreTarget } from '../destinations/destination.js';
 import { MYSQL_ENGINES } from '../engines/mysql/identifiers.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
 import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
@@ -15,6 +15,7 @@ import { redactUri } from '../engines/postgres/connection.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { isMongoUri, isMysqlUri } from '../engines/uri-schemes.js';
 import { refuseStatementsOutsideDestination } from './script-dump-check.js';
+import { hasHooks, loadRestoreHooks } from './restore-hooks.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -57,11 +58,17 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const reporter = options.reporter ?? silentReporter;
   const uri = config.destination?.connection_uri;
   if (!uri) throw new ReplibyteError('destination.connection_uri is required for `dump restore remote` (or use -o to print the dump)');
+  const hooks = await loadRestoreHooks(config);
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-    const destination = await destinationFor(uri, dump.manifest, config.destination?.wipe_database ?? true, options.jobs, options.confirmNotSource ?? false);
+    const destination = await destinationFor(uri, dump.manifest, {
+      wipe: config.destination?.wipe_database ?? true,
+      jobs: options.jobs,
+      confirmNotSource: options.confirmNotSource ?? false,
+      hooks,
+    });
     if (!destination.atomic) await verifyBeforeCommitting(dump, uri, reporter);
     const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
     reporter.info(summary.outcome);
@@ -86,7 +93,15 @@ async function verifyBeforeCommitting(dump: OpenedDump, uri: string, reporter: R
 }
 
 /** The destination by URI scheme; a dump of another engine is refused before anything is touched. */
-async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jobs: number | undefined, confirmNotSource: boolean): Promise<RestoreTarget> {
+interface DestinationChoices {
+  wipe: boolean;
+  jobs: number | undefined;
+  confirmNotSource: boolean;
+  hooks: RestoreHooks;
+}
+
+async function destinationFor(uri: string, manifest: Manifest, choices: DestinationChoices): Promise<RestoreTarget> {
+  const { wipe, jobs, confirmNotSource, hooks } = choices;
   const target = isMongoUri(uri) ? 'mongodb' : isMysqlUri(uri) ? 'mysql' : 'postgresql';
   const kind = manifest.engine.kind;
   const family = kind === 'mongodb' ? 'mongodb' : MYSQL_ENGINES.has(kind) ? 'mysql' : 'postgresql';
@@ -98,25 +113,39 @@ async function destinationFor(uri: string, manifest: Manifest, wipe: boolean, jo
   // Drivers load only for their engine (mysql2 and mongodb cost tens of MB to every command otherwise).
   if (target === 'mysql') {
     const { MysqlDestination } = await import('../destinations/mysql/mysql-destination.js');
-    return new MysqlDestination({ uri, wipe, confirmNotSource });
+    return new MysqlDestination({ uri, wipe, confirmNotSource, hooks });
   }
-  if (target === 'postgresql') return new PostgresDestination({ uri, wipe, confirmNotSource, ...(jobs && { jobs }) });
+  if (target === 'postgresql') return new PostgresDestination({ uri, wipe, confirmNotSource, hooks, ...(jobs && { jobs }) });
+  refuseHooksOnMongo(hooks, `the destination ${redactUri(uri)}`);
   const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
   return new MongoDestination({ uri, wipe });
 }
 
+/** Hooks are SQL: a MongoDB destination has nowhere to run them (README "Restore hooks"). */
+function refuseHooksOnMongo(hooks: RestoreHooks, what: string): void {
+  const first = hooks.before[0] ?? hooks.after[0];
+  if (first) {
+    throw new ReplibyteError(
+      `${first.name}: restore hooks are SQL, and ${what} is MongoDB; nothing was changed`,
+      'remove destination.before_restore / after_restore, and run mongosh after the restore instead',
+    );
+  }
+}
+
 /** `dump restore … -o`: the dump as a script on `output` (a mongodump archive for a MongoDB dump). */
 export async function restoreToScript(config: Config, options: RestoreOptions & { output: Writable }): Promise<Manifest> {
+  const hooks = await loadRestoreHooks(config);
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
     if (dump.manifest.engine.kind === 'mongodb') {
+      if (hasHooks(hooks)) refuseHooksOnMongo(hooks, `dump ${dump.manifest.name}`);
       const { writeMongoArchive } = await import('../destinations/mongodb/mongo-archive-writer.js');
       await writeMongoArchive(dump.manifest, dump.readPart, options.output);
     } else if (MYSQL_ENGINES.has(dump.manifest.engine.kind)) {
-      await writeMysqlScript(dump.manifest, dump.readPart, options.output);
+      await writeMysqlScript(dump.manifest, dump.readPart, options.output, hooks);
     } else {
-      await writeSqlScript(dump.manifest, dump.readPart, options.output);
+      await writeSqlScript(dump.manifest, dump.readPart, options.output, hooks);
     }
     return dump.manifest;
   } finally {

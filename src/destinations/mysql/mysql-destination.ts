@@ -7,7 +7,8 @@ import type { Reporter } from '../../reporting/reporter.js';
 import { serverIdentity } from '../../engines/mysql/catalog.js';
 import { connectMysql, explainLostMysql } from '../../engines/mysql/connection.js';
 import { redactUri } from '../../engines/postgres/connection.js';
-import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
+import { NO_HOOKS, type PartReader, type RestoreHooks, type RestoreSummary, type RestoreTarget } from '../destination.js';
+import { runMysqlHooks } from './restore-hooks.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 
 import { MYSQL_ENGINES, quoteMysqlIdentifier, rawSql } from '../../engines/mysql/identifiers.js';
@@ -18,6 +19,8 @@ export interface MysqlDestinationOptions {
   wipe: boolean;
   /** Skip the same-name check of a script dump (`--confirm-not-source`). */
   confirmNotSource?: boolean;
+  /** `destination.before_restore` / `after_restore`, run in the restore's session. */
+  hooks?: RestoreHooks;
 }
 
 /**
@@ -49,6 +52,9 @@ export class MysqlDestination implements RestoreTarget {
     try {
       for (const statement of SESSION_START) await connection.query(statement);
       if (this.options.wipe) await this.wipe(connection, reporter);
+      const hooks = this.options.hooks ?? NO_HOOKS;
+      current = 'the before_restore hooks';
+      await runMysqlHooks(connection, hooks.before);
       let rows = 0;
       let tables = 0;
       for (const part of manifest.parts) {
@@ -63,6 +69,9 @@ export class MysqlDestination implements RestoreTarget {
         }
       }
       for (const statement of SESSION_END) await connection.query(statement);
+      // After the session is back to normal: the hooks' own writes are checked like any application's.
+      current = 'the after_restore hooks';
+      await runMysqlHooks(connection, hooks.after);
       return { tables, rows, outcome: `restored ${tables} tables and ${rows} rows into ${where}` };
     } catch (error) {
       const wrapped = withContext(`restore failed while restoring ${current}`, explainLostMysql(error, 'destination', this.options.uri, connection));

@@ -4,11 +4,12 @@ import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
 import { cancelRunningQueries, connectPostgres, explainLostClients, redactUri } from '../../engines/postgres/connection.js';
-import type { PartReader, RestoreSummary, RestoreTarget } from '../destination.js';
+import { NO_HOOKS, type PartReader, type RestoreHooks, type RestoreSummary, type RestoreTarget } from '../destination.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 import { loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
 import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
+import { runPostgresHooks } from './restore-hooks.js';
 
 export interface PostgresDestinationOptions {
   uri: string;
@@ -21,6 +22,8 @@ export interface PostgresDestinationOptions {
   jobs?: number;
   /** Skip the same-name check of a script dump (`--confirm-not-source`). */
   confirmNotSource?: boolean;
+  /** `destination.before_restore` / `after_restore`: in the restore's transaction with --jobs 1. */
+  hooks?: RestoreHooks;
 }
 
 /**
@@ -59,6 +62,7 @@ export class PostgresDestination implements RestoreTarget {
         estimatedBytes: dataParts.reduce((sum, part) => sum + part.rawBytes, 0),
       });
       if (this.options.wipe) await this.wipe(client, manifest, reporter);
+      await runPostgresHooks(client, this.hooks.before);
       let rows = 0;
       const tables = tablesWithData(dataParts);
       for (const part of manifest.parts) {
@@ -71,6 +75,8 @@ export class PostgresDestination implements RestoreTarget {
           throw withContext(`restoring ${part.label}`, error);
         }
       }
+      throwIfInterrupted(signal);
+      await runPostgresHooks(client, this.hooks.after);
       throwIfInterrupted(signal);
       await client.query('COMMIT');
       reporter.progress?.({
@@ -115,6 +121,7 @@ export class PostgresDestination implements RestoreTarget {
       await refuseScriptSource(client, manifest, where, this.options.confirmNotSource ?? false);
       await client.query('BEGIN');
       if (this.options.wipe) await this.wipe(client, manifest, reporter);
+      await runPostgresHooks(client, this.hooks.before);
       for (const part of manifest.parts) {
         if (part.kind === 'sql' && part.section === 'pre-data') {
           await executeScript(client, readPart(part), part.label).catch((error: unknown) => {
@@ -146,7 +153,36 @@ export class PostgresDestination implements RestoreTarget {
         'Run the restore again (it wipes first), or with --jobs 1 to restore all or nothing';
       throw new ReplibyteError(`${wrapped.message}\n${left}`, wrapped.hint);
     }
+    await this.runAfterHooksAlone(where, signal);
     return { tables: progress.tablesTotal, rows: progress.rows, outcome: `restored ${progress.tablesTotal} tables and ${progress.rows} rows into ${where} over ${jobs} connections` };
+  }
+
+  private get hooks(): RestoreHooks {
+    return this.options.hooks ?? NO_HOOKS;
+  }
+
+  /** --jobs N: the after_restore hooks in a transaction of their own, once everything else is committed. */
+  private async runAfterHooksAlone(where: string, signal: AbortSignal | undefined): Promise<void> {
+    if (this.hooks.after.length === 0) return;
+    const client = await connectPostgres(this.options.uri, 'destination');
+    const stop = () => void cancelRunningQueries(this.options.uri, [client]);
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      throwIfInterrupted(signal);
+      await client.query('BEGIN');
+      await runPostgresHooks(client, this.hooks.after);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const wrapped = whyRestoreStopped(error, signal, this.options.uri, [client]);
+      throw new ReplibyteError(
+        `${wrapped.message}\nthe dump is restored in ${where}, but none of the after_restore hooks is (they ran in one transaction, rolled back)`,
+        wrapped.hint,
+      );
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await client.end().catch(() => undefined);
+    }
   }
 
   private async refuseSourceItself(client: pg.Client, manifest: Manifest, where: string): Promise<void> {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Manifest } from '../../dump/manifest.js';
 import { ReplibyteError } from '../../errors.js';
 import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
-import type { PartReader } from '../destination.js';
+import { NO_HOOKS, type PartReader, type RestoreHook, type RestoreHooks } from '../destination.js';
 import { largeObjectPieces } from '../../encode/large-objects.js';
 import { createStatements, metadataStatements, putStatement, SCRIPT_PIECE_BYTES } from '../postgres/large-object-sql.js';
 
@@ -12,7 +12,7 @@ import { createStatements, metadataStatements, putStatement, SCRIPT_PIECE_BYTES 
  * rows as a `COPY … FROM stdin` block, the constraints. The script runs in one transaction, so a
  * truncated script (a failed read) leaves the target database as it was.
  */
-export async function writeSqlScript(manifest: Manifest, readPart: PartReader, output: Writable): Promise<void> {
+export async function writeSqlScript(manifest: Manifest, readPart: PartReader, output: Writable, hooks: RestoreHooks = NO_HOOKS): Promise<void> {
   if (manifest.engine.kind !== 'postgresql') {
     throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database, not a PostgreSQL script`);
   }
@@ -20,6 +20,7 @@ export async function writeSqlScript(manifest: Manifest, readPart: PartReader, o
     if (!output.write(data)) await once(output, 'drain');
   };
   await write(`-- replibyte dump ${manifest.name}, created ${manifest.createdAt}\n-- load with: psql -v ON_ERROR_STOP=1 -d DATABASE -f FILE\n\nBEGIN;\n\n`);
+  await write(hookText(hooks.before));
   for (const part of manifest.parts) {
     if (part.kind === 'table-data') {
       const columns = (part.columns ?? []).map(quoteIdentifier).join(', ');
@@ -37,10 +38,16 @@ export async function writeSqlScript(manifest: Manifest, readPart: PartReader, o
       for await (const piece of readPart(part)) await write(piece);
     }
   }
+  await write(hookText(hooks.after));
   // pg_dump's last line: `dump create -s postgresql -i` takes a script without it for a cut-short one.
   await write('\nCOMMIT;\n\n--\n-- PostgreSQL database dump complete\n--\n');
 }
 
 function statements(list: string[]): string {
   return list.map((sql) => `${sql};\n`).join('');
+}
+
+/** Hooks in a script, where a restore would run them, each under a comment naming it. */
+export function hookText(hooks: readonly RestoreHook[]): string {
+  return hooks.map((hook) => `\n-- hook ${hook.name} (${hook.origin}:${hook.line})\n${hook.sql.trimEnd()}${hook.sql.trimEnd().endsWith(';') ? '' : ';'}\n`).join('');
 }
