@@ -1,7 +1,8 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { core } from 'zod';
+import { z, type core } from 'zod';
 import { errorMessage, ReplibyteError } from '../errors.js';
 import { DamagedObjectError, MIB, readSmallFile } from '../small-object.js';
+import { didYouMean } from './did-you-mean.js';
 import { substituteEnv } from './env.js';
 import { configSchema, type RawConfig } from './schema.js';
 
@@ -32,9 +33,10 @@ export class ConfigError extends ReplibyteError {
   }
 }
 
-function formatProblem(origin: string, problem: ConfigProblem): string {
+/** `conf.yaml:12:5: source.transformers[0].table: no table …`; `conf.yaml:3:7: invalid YAML: …` */
+export function formatProblem(origin: string, problem: ConfigProblem): string {
   const where = problem.line === undefined ? origin : `${origin}:${problem.line}:${problem.column}`;
-  return `${where}: ${problem.keyPath || '(top level)'}: ${problem.message}`;
+  return `${where}: ${problem.keyPath ? `${problem.keyPath}: ` : ''}${problem.message}`;
 }
 
 export function formatKeyPath(path: readonly PropertyKey[]): string {
@@ -91,8 +93,9 @@ export function analyzeConfig(text: string, origin: string, env: NodeJS.ProcessE
   if (document.errors.length > 0) {
     return {
       problems: document.errors.map((error) => {
-        const position = error.linePos?.[0];
-        return { keyPath: '', message: `invalid YAML: ${error.message.split('\n')[0]}`, ...position && { line: position.line, column: position.col } };
+        // error.linePos is only filled in with prettyErrors, which also rewrites the message: the offset is enough.
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return { keyPath: '', message: `invalid YAML: ${error.message.split('\n')[0]}`, line, column: col };
       }),
     };
   }
@@ -175,15 +178,34 @@ function substituteAll(
 
 function describeIssue(issue: core.$ZodIssue, locate: Config['locate']): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
+    const known = keysAt(configSchema, issue.path);
     return issue.keys.map((key) => {
       const path = [...issue.path, key];
-      return { keyPath: formatKeyPath(path), message: 'unknown key', ...locate(path) };
+      return { keyPath: formatKeyPath(path), message: `unknown key${didYouMean(key, known)}`, ...locate(path) };
     });
   }
   const keyPath = formatKeyPath(issue.path);
   let message = issue.message;
   if (issue.code === 'invalid_type' && message.includes('received undefined')) message = 'is required';
   return [{ keyPath, message, ...(locate(issue.path) ?? locate(issue.path.slice(0, -1))) }];
+}
+
+/** The keys the schema allows in the object at `path` (every branch of a union), for "did you mean". */
+function keysAt(schema: core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const branches = (node: core.$ZodType): core.$ZodType[] => {
+    if (node instanceof z.ZodOptional) return branches(node.unwrap() as core.$ZodType);
+    if (node instanceof z.ZodUnion) return (node.options as core.$ZodType[]).flatMap(branches);
+    return [node];
+  };
+  let nodes = branches(schema);
+  for (const key of path) {
+    nodes = nodes.flatMap((node) => {
+      if (node instanceof z.ZodObject && typeof key === 'string' && key in node.shape) return branches(node.shape[key] as core.$ZodType);
+      if (node instanceof z.ZodArray && typeof key === 'number') return branches(node.element as core.$ZodType);
+      return [];
+    });
+  }
+  return nodes.flatMap((node) => (node instanceof z.ZodObject ? Object.keys(node.shape) : []));
 }
 
 function locateNode(document: Document, lineCounter: LineCounter, keyPath: readonly PropertyKey[]) {

@@ -1,5 +1,6 @@
 import type { Config, ConfigProblem } from '../config/load.js';
 import { formatKeyPath } from '../config/load.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { ColumnTransform, TransformRecipe, ValueTransform } from './row-transform.js';
 import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
@@ -128,7 +129,7 @@ export function checkTransforms(
     const name = unquote(entry.table);
     const table = tables.find((t) => t.schema === schema && t.name === name);
     if (!table) {
-      report(['source', 'transformers', tableIndex, 'table'], `no table ${schema}.${name} in the source${suggest(name, tables.filter((t) => t.schema === schema).map((t) => t.name))}`);
+      report(['source', 'transformers', tableIndex, 'table'], `no table ${schema}.${name} in the source${didYouMean(name, tables.filter((t) => t.schema === schema).map((t) => t.name))}`);
       return;
     }
     const columns = dumpedColumns(table);
@@ -137,7 +138,7 @@ export function checkTransforms(
       const columnName = unquote(columnEntry.name);
       const column = table.columns.find((c) => c.name === columnName);
       if (!column) {
-        report([...path, 'name'], `no column ${columnName} in ${schema}.${name}${suggest(columnName, table.columns.map((c) => c.name))}`);
+        report([...path, 'name'], `no column ${columnName} in ${schema}.${name}${didYouMean(columnName, table.columns.map((c) => c.name))}`);
         return;
       }
       if (column.generated) {
@@ -146,7 +147,7 @@ export function checkTransforms(
       }
       const definition = registry.get(columnEntry.transformer_name);
       if (!definition) {
-        report([...path, 'transformer_name'], `unknown transformer ${columnEntry.transformer_name} (see \`replibyte transformer list\`)`);
+        report([...path, 'transformer_name'], `unknown transformer ${columnEntry.transformer_name}${didYouMean(columnEntry.transformer_name, registry.all().map((t) => t.name))} (see \`replibyte transformer list\`)`);
         return;
       }
       const options = definition.options.safeParse(columnEntry.transformer_options ?? {});
@@ -502,10 +503,4 @@ function stableJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
       : item,
   );
-}
-
-function suggest(name: string, candidates: string[]): string {
-  const lower = name.toLowerCase();
-  const close = candidates.find((c) => c.toLowerCase() === lower);
-  return close ? ` (did you mean "${close}"?)` : '';
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkConfig, type TablePreview } from '../../check/config-check.js';
+import { formatProblem } from '../../config/load.js';
 import { ReplibyteError } from '../../errors.js';
-import { formatPlanProblem } from '../../transformers/plan.js';
 import { builtinTransformers } from '../../transformers/builtin/index.js';
 import type { GlobalOptions } from '../context.js';
 import { formatTable } from '../../reporting/format.js';
@@ -27,7 +27,7 @@ export function registerConfigCommands(program: Command): void {
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        for (const problem of report.problems) process.stderr.write(`${formatPlanProblem(report.origin, problem)}\n`);
+        for (const problem of report.problems) process.stderr.write(`${formatProblem(report.origin, problem)}\n`);
         if (report.strictProposal) process.stderr.write(`the scan proposes (review every line, then merge it into your config):\n${report.strictProposal}\n`);
         for (const table of report.previews) process.stdout.write(`${renderPreview(table)}\n\n`);
       }

@@ -64,9 +64,9 @@ describe('config check', () => {
     const at = (line: number) => lines.find((l) => l.startsWith(`${path}:${line}:`));
     expect(at(5)).toMatch(/source\.transformers\[0\]\.table: no table public\.customerz in the source/);
     expect(at(11)).toMatch(/columns\[0\]\.name: no column emial in public\.customers/);
-    expect(at(14)).toMatch(/unknown transformer frist-name/);
+    expect(at(14)).toMatch(/unknown transformer frist-name \(did you mean "first-name"\?\)/);
     expect(at(16)).toMatch(/email cannot transform public\.customers\.age \(integer\): it writes text$/m);
-    expect(at(18)).toMatch(/columns\[3\]\.transfomer_name: unknown key/);
+    expect(at(18)).toMatch(/columns\[3\]\.transfomer_name: unknown key \(did you mean "transformer_name"\?\)/);
     expect(at(20)).toMatch(/skip_data\[0\]: no table public\.audit_log/);
     expect(at(23)).toMatch(/database_subset\.table: public\.events has no primary key/);
     expect(result.stderr).toMatch(/error: 8 problems in .*conf\.yaml \(checked against postgres:\/\/postgres@127\.0\.0\.1:5432\//);

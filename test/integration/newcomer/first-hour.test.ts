@@ -70,6 +70,17 @@ describe('the first hour', () => {
     expect(created.stderr).not.toMatch(/script the script/);
   });
 
+  it('config check and every command name a YAML syntax error by file:LINE:COLUMN', async () => {
+    const broken = join(root, 'broken.yaml');
+    await writeFile(broken, `datastore:\n  local_disk:\n    dir: [ ${root}\n`);
+    const checked = await runCli(['-c', broken, 'config', 'check']);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(new RegExp(`^${broken.replace(/[.]/g, '\\.')}:\\d+:\\d+: invalid YAML: `, 'm'));
+    const listed = await runCli(['-c', broken, 'dump', 'list']);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toMatch(/^error: .*broken\.yaml:\d+:\d+: invalid YAML: /);
+  });
+
   it('restore local --help shows the real default data directory for this user', async () => {
     const base = userInfo().uid === 0 ? '/var/tmp/replibyte/local' : join(homedir(), '.replibyte', 'local');
     // An undefined variable is left out of the child's environment.
