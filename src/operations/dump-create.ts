@@ -9,7 +9,6 @@ import { openSource, type SourceRequest } from '../sources/open.js';
 import type { DumpSource } from '../sources/source.js';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
-import { loadCustomTransformers } from '../transformers/custom-modules.js';
 import { resolveSalt } from '../transformers/salt.js';
 import { buildProvenance } from '../dump/provenance.js';
 import type { ManifestPart, PartDescription } from '../dump/manifest.js';
@@ -51,7 +50,8 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
   }
   const name = checkDumpName(options.name ?? `dump-${Date.now()}`);
   // Custom transformer modules are imported before anything is opened: a broken module fails fast.
-  await loadCustomTransformers(config);
+  const [broken] = await registry.customModules.load(config);
+  if (broken) throw broken.error;
   const started = Date.now();
   const datastore = await openDatastore(config);
   try {
@@ -115,9 +115,10 @@ export async function createDump(config: Config, options: CreateDumpOptions = {}
 }
 
 /**
- * A PartSink that hands every table part to the writer and keeps a copy of its pieces for the residual
- * scan. The plan's transformed columns are known only once the source has finished, so the rows are
- * tallied per column as they pass and the transformed ones are left out of the report at the end.
+ * A PartSink that hands every table part to the writer and scans its pieces as they pass (the residual
+ * scan). A source that knows its plan up front says so (`planned`), and the transformed columns are then
+ * skipped as the rows pass; otherwise (a script read as it streams) every column is tallied and the
+ * transformed ones are left out of the report at the end.
  */
 class ScanningSink implements PartSink {
   private readonly scanner: ResidualScanner;
@@ -125,6 +126,10 @@ class ScanningSink implements PartSink {
 
   constructor(private readonly writer: PartSink) {
     this.scanner = new ResidualScanner(CREATE_SCAN_SAMPLING, (schema, table, column) => this.excluded(schema, table, column));
+  }
+
+  planned(transformed: Parameters<typeof transformedColumns>[0]): void {
+    this.excluded = transformedColumns(transformed);
   }
 
   writePart(description: PartDescription, data: AsyncIterable<Buffer>): Promise<ManifestPart> {

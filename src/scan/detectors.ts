@@ -52,8 +52,11 @@ const IBAN_LENGTHS: Record<string, number> = {
   SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
 };
 
+const MAY_BE_IBAN = /^\s*[A-Za-z]{2}\s*\d/;
+
 /** ISO 13616: the country's length, then the first four characters moved to the end, letters to numbers, mod 97 is 1. */
 export function isValidIban(text: string): boolean {
+  if (!MAY_BE_IBAN.test(text)) return false; // the cheap test first: most values fail it at once
   const iban = text.replace(/\s+/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
   if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
@@ -94,14 +97,14 @@ const words = (value: string) => value.trim().split(/\s+/);
 
 /** In order: the first detector most sampled values match gives the column its kind. */
 export const CONTENT_DETECTORS: ContentDetector[] = [
-  { kind: 'email', describes: 'email addresses', matches: (v) => /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i.test(v.trim()) },
+  { kind: 'email', describes: 'email addresses', matches: (v) => v.includes('@') && /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i.test(v.trim()) },
   {
     kind: 'card',
     describes: 'card numbers (Luhn checksum)',
     matches: (v) => /^\d[\d -]{11,22}\d$/.test(v.trim()) && digitsOf(v).length >= 13 && digitsOf(v).length <= 19 && passesLuhn(digitsOf(v)),
   },
   { kind: 'iban', describes: 'IBANs (mod-97 checksum)', matches: isValidIban },
-  { kind: 'ip', describes: 'IP addresses', matches: (v) => isIP(v.trim().replace(/\/\d+$/, '')) !== 0 },
+  { kind: 'ip', describes: 'IP addresses', matches: (v) => (v.includes('.') || v.includes(':')) && isIP(v.trim().replace(/\/\d+$/, '')) !== 0 },
   {
     kind: 'phone',
     describes: 'phone numbers',
@@ -116,6 +119,7 @@ export const CONTENT_DETECTORS: ContentDetector[] = [
     describes: 'tokens or keys (long, dense, random-looking)',
     matches: (v) => {
       const text = v.trim();
+      if (text.length < 20) return false;
       if (UUID.test(text)) return false;
       if (/^eyJ[\w-]+\.[\w-]+\./.test(text)) return true;
       return /^[A-Za-z0-9_\-+/=.$:]{20,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text) && entropy(text) >= 3.5;
@@ -126,12 +130,13 @@ export const CONTENT_DETECTORS: ContentDetector[] = [
     kind: 'full-name',
     describes: 'people\'s full names',
     matches: (v) => {
+      if (!/\S\s+\S/.test(v)) return false;
       const parts = words(v);
       return parts.length >= 2 && parts.length <= 4 && FIRST_NAMES.has(parts[0]!.toLowerCase()) && /^\p{Lu}/u.test(parts[parts.length - 1]!);
     },
   },
-  { kind: 'first-name', describes: 'first names', matches: (v) => words(v).length === 1 && FIRST_NAMES.has(v.trim().toLowerCase()) },
-  { kind: 'last-name', describes: 'last names', matches: (v) => words(v).length === 1 && LAST_NAMES.has(v.trim().toLowerCase()) },
+  { kind: 'first-name', describes: 'first names', matches: (v) => FIRST_NAMES.has(v.trim().toLowerCase()) && words(v).length === 1 },
+  { kind: 'last-name', describes: 'last names', matches: (v) => LAST_NAMES.has(v.trim().toLowerCase()) && words(v).length === 1 },
 ];
 
 /** Column names that say what they hold (matched on the lower-cased name with `_` between words). */

@@ -103,12 +103,21 @@ export class ResidualScanner {
       const index = row++;
       return index < this.sampling.first || (this.sampling.every > 0 && (index - this.sampling.first) % this.sampling.every === 0);
     };
-    const record = (values: Array<[string, string | null]>) => {
-      report.rowsScanned += 1;
-      for (const [column, value] of values) {
-        if (value === null || value.trim() === '' || this.isTransformed(schema, table, column)) continue;
-        this.tally(schema, table, column, value);
-      }
+    // Each column's tally is looked up once per part, not once per value; a column known to be
+    // transformed gets none, so its values are not even decoded.
+    const columns = new Map<string, ColumnTally | null>();
+    const record: RowRecorder = {
+      row: () => {
+        report.rowsScanned += 1;
+      },
+      column: (column) => {
+        let tally = columns.get(column);
+        if (tally === undefined) {
+          tally = this.isTransformed(schema, table, column) ? null : this.tallyOf(schema, table, column);
+          columns.set(column, tally);
+        }
+        return tally;
+      },
     };
     switch (part.encoding) {
       case 'pg-copy-text':
@@ -122,21 +131,14 @@ export class ResidualScanner {
     }
   }
 
-  private tally(schema: string, table: string, column: string, value: string): void {
+  private tallyOf(schema: string, table: string, column: string): ColumnTally {
     const key = JSON.stringify([schema, table, column]);
     let entry = this.tallies.get(key);
     if (!entry) {
       entry = { schema, table, column, tally: { scanned: 0, hits: new Map() } };
       this.tallies.set(key, entry);
     }
-    const { tally } = entry;
-    tally.scanned += 1;
-    const hit = detect(value);
-    if (!hit) return;
-    const count = tally.hits.get(hit.detector) ?? { values: 0, strong: 0 };
-    count.values += 1;
-    if (hit.strong) count.strong += 1;
-    tally.hits.set(hit.detector, count);
+    return entry.tally;
   }
 
   report(mode: ResidualScanReport['mode']): ResidualScanReport {
@@ -170,6 +172,18 @@ function detect(value: string): { detector: ResidualDetector; strong: boolean } 
   return value.includes('@') && EMBEDDED_EMAIL.test(value) ? { detector: 'email-in-text', strong: true } : undefined;
 }
 
+/** Counts one value of a column (NULL and blank values are not counted: there is nothing to see). */
+function tallyValue(tally: ColumnTally, value: string | null): void {
+  if (value === null || value.trim() === '') return;
+  tally.scanned += 1;
+  const hit = detect(value);
+  if (!hit) return;
+  const count = tally.hits.get(hit.detector) ?? { values: 0, strong: 0 };
+  count.values += 1;
+  if (hit.strong) count.strong += 1;
+  tally.hits.set(hit.detector, count);
+}
+
 export interface PartScanner {
   /** Takes the next piece of the part; await it so a slow parser holds back the reader. */
   push(piece: Buffer): void | Promise<void>;
@@ -177,7 +191,11 @@ export interface PartScanner {
 }
 
 type RowTaker = () => boolean;
-type RowRecorder = (values: Array<[string, string | null]>) => void;
+/** Where a part scanner records a sampled row: `row` once, then each column's tally (null: not scanned). */
+interface RowRecorder {
+  row(): void;
+  column(name: string): ColumnTally | null;
+}
 
 /** COPY text: a row per line, fields split on tabs (a tab or newline inside a value is escaped). */
 class CopyTextScanner implements PartScanner {
@@ -205,7 +223,11 @@ class CopyTextScanner implements PartScanner {
 
   private row(line: string): void {
     const fields = line.split('\t');
-    this.record(fields.map((field, i) => [this.columns[i] ?? `#${i + 1}`, decodeCopyField(field)]));
+    this.record.row();
+    for (let i = 0; i < fields.length; i += 1) {
+      const tally = this.record.column(this.columns[i] ?? `#${i + 1}`);
+      if (tally) tallyValue(tally, decodeCopyField(fields[i] as string));
+    }
   }
 
   async end(): Promise<void> {
@@ -279,12 +301,13 @@ class MysqlInsertScanner extends QueuedScanner {
       const names = header.columns ?? this.columns;
       for (const tuple of rowTuples(statement.text, header.valuesOffset)) {
         if (!this.take()) continue;
-        this.record(
-          tuple.spans.map(([start, end], i) => {
-            const value = decodeLiteral(tuple.bytes.subarray(start, end));
-            return [names[i] ?? `#${i + 1}`, value == null ? null : value.toString('utf8')];
-          }),
-        );
+        this.record.row();
+        tuple.spans.forEach(([start, end], i) => {
+          const tally = this.record.column(names[i] ?? `#${i + 1}`);
+          if (!tally) return;
+          const value = decodeLiteral(tuple.bytes.subarray(start, end));
+          tallyValue(tally, value == null ? null : value.toString('utf8'));
+        });
       }
     }
   }
@@ -304,7 +327,11 @@ class BsonScanner extends QueuedScanner {
       if (!this.take()) continue;
       const values: Array<[string, string | null]> = [];
       collectStrings(BSON.deserialize(bytes, { promoteValues: true }), '', values, 0);
-      this.record(values);
+      this.record.row();
+      for (const [path, value] of values) {
+        const tally = this.record.column(path);
+        if (tally) tallyValue(tally, value);
+      }
     }
   }
 }

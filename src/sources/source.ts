@@ -7,6 +7,12 @@ import type { TransformerRegistry } from '../transformers/registry.js';
 /** Where a source writes its parts: a DumpWriter, or anything that records parts the same way. */
 export interface PartSink {
   writePart(description: PartDescription, data: AsyncIterable<Buffer>): Promise<ManifestPart>;
+  /**
+   * Told the transformed columns once the plan is made, before the first part (sources that know it up
+   * front call it): `dump create --scan` then skips those columns as the rows pass instead of tallying
+   * every column until the end.
+   */
+  planned?(transformed: ManifestMetadata['transformed']): void;
 }
 
 export interface DumpContext {

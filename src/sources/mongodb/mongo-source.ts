@@ -59,6 +59,7 @@ export class MongoSource implements DumpSource {
     const kept = collections.filter((c) => !selection.isExcluded({ schema: database, name: c.name }));
     const transforms = planDocumentTransforms(context.config, kept, context.registry, context.salt);
     const subset = subsetFilter(context.config, database, kept);
+    sink.planned?.(transforms.plan.transformed);
     context.reporter.info(
       `dumping ${database} (MongoDB ${this.serverVersion}): ${kept.length} collections, ${this.snapshot ? 'one snapshot (readConcern: snapshot)' : 'standalone server: no snapshot, one causally consistent session'}`,
     );

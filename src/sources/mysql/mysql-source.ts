@@ -72,6 +72,7 @@ export class MysqlSource implements DumpSource {
     this.checkDependencies(selection);
     const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
     if (context.config.source?.strict) await this.enforceStrict(selection, plan, context);
+    sink.planned?.(plan.transformed);
     const kept = catalog.tables.filter((t) => !selection.isExcluded(t));
     context.reporter.info(`dumping ${catalog.database} (${catalog.engine === 'mariadb' ? 'MariaDB' : 'MySQL'} ${catalog.serverVersion})`);
     let subset: MysqlSubset | undefined;

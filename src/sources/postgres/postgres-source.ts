@@ -104,6 +104,7 @@ export class PostgresSource implements DumpSource {
       await this.enforceStrict(selection, plan, context);
       refuseUndecidedLargeObjects(context, await countLargeObjects(this.client));
     }
+    sink.planned?.(plan.transformed);
     for (const column of plan.transformed) {
       if (column.propagatedFrom) {
         context.reporter.info(`${column.schema}.${column.table}.${column.column}: ${column.transformer}, as its key ${column.propagatedFrom} (foreign key)`);
