@@ -6,7 +6,6 @@ import { isMysqlUri } from '../engines/uri-schemes.js';
 import type { ProposalSources, StrictCheck } from './strict.js';
 import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../engines/postgres/catalog.js';
 import { connectPostgres, isPostgresUri, redactUri } from '../engines/postgres/connection.js';
-import { loadCustomModule, rememberCustomModule, resolveModulePath } from '../transformers/custom-modules.js';
 import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import { resolveSalt } from '../transformers/salt.js';
@@ -51,7 +50,7 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
   const { config, problems } = analyzeConfig(text, path, options.env ?? process.env);
   const report: CheckReport = { origin: path, problems, previews: [] };
   // The same modules `dump create` loads, so a config that dumps also checks (and a broken module is a problem with its line).
-  if (config) problems.push(...(await loadCustomModules(config)));
+  if (config) problems.push(...(await loadCustomModules(config, options.registry)));
   const uri = config?.source?.connection_uri;
   const strict = options.strict === true || config?.source?.strict === true;
   if (config && uri && isPostgresUri(uri)) {
@@ -89,22 +88,9 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
 }
 
 /** Imports every custom transformer module the config names; one that fails is a problem at its `module` option. */
-async function loadCustomModules(config: Config): Promise<ConfigProblem[]> {
-  const problems: ConfigProblem[] = [];
-  for (const [tableIndex, table] of (config.source?.transformers ?? []).entries()) {
-    for (const [columnIndex, column] of table.columns.entries()) {
-      const module = column.transformer_options?.module;
-      if (column.transformer_name !== 'custom' || typeof module !== 'string') continue;
-      try {
-        rememberCustomModule(module, await loadCustomModule(resolveModulePath(module, config.origin)));
-      } catch (error) {
-        if (!(error instanceof ReplibyteError)) throw error;
-        const at = ['source', 'transformers', tableIndex, 'columns', columnIndex, 'transformer_options', 'module'];
-        problems.push({ keyPath: formatKeyPath(at), message: error.message, ...config.locate(at) });
-      }
-    }
-  }
-  return problems;
+async function loadCustomModules(config: Config, registry: TransformerRegistry): Promise<ConfigProblem[]> {
+  const failures = await registry.customModules.load(config);
+  return failures.map(({ at, error }) => ({ keyPath: formatKeyPath(at), message: error.message, ...config.locate(at) }));
 }
 
 /** skip, skip_data and only_tables entries that match no table (selectTables reports them as text). */

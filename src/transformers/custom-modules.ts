@@ -26,26 +26,54 @@ export interface CustomTransformerModule {
 }
 
 const loaded = new Map<string, CustomTransformerModule>();
-/** The module path as the config writes it → the loaded module (the plan only sees the config's text). */
-const byConfigPath = new Map<string, CustomTransformerModule>();
 
 /** Where a module path of the config points: relative paths are read from the config file's directory. */
 export function resolveModulePath(path: string, configOrigin: string): string {
   return isAbsolute(path) ? path : resolve(dirname(resolve(configOrigin)), path);
 }
 
-/**
- * Imports every custom transformer module the config names, before the dump plans its transforms (which
- * is synchronous). `.ts` modules are loaded through tsx when it is installed.
- */
-export async function loadCustomTransformers(config: { origin: string; source?: { transformers?: Array<{ columns: Array<{ transformer_name: string; transformer_options?: Record<string, unknown> }> }> } }): Promise<void> {
-  for (const table of config.source?.transformers ?? []) {
-    for (const column of table.columns) {
-      if (column.transformer_name !== 'custom') continue;
+/** Where a custom transformer is named in a config: its path, for the problem's line. */
+export type ModuleUse = { path: string; at: Array<string | number> };
+
+/** Every `custom` transformer of the config, with where its `module` option is. */
+function moduleUses(config: ConfigWithTransformers): ModuleUse[] {
+  return (config.source?.transformers ?? []).flatMap((table, tableIndex) =>
+    table.columns.flatMap((column, columnIndex) => {
       const path = column.transformer_options?.module;
-      if (typeof path !== 'string') continue; // the options check reports it
-      rememberCustomModule(path, await loadCustomModule(resolveModulePath(path, config.origin)));
+      // A missing or non-text `module` is reported by the options check.
+      if (column.transformer_name !== 'custom' || typeof path !== 'string') return [];
+      return [{ path, at: ['source', 'transformers', tableIndex, 'columns', columnIndex, 'transformer_options', 'module'] }];
+    }),
+  );
+}
+
+type ConfigWithTransformers = { origin: string; source?: { transformers?: Array<{ columns: Array<{ transformer_name: string; transformer_options?: Record<string, unknown> }> }> } };
+
+/**
+ * The custom transformer modules of one config, loaded once (`dump create` and `config check` alike),
+ * and found by the synchronous plan through the registry that holds them: one config's modules never
+ * leak into another run in the same process.
+ */
+export class CustomModules {
+  /** The module path as the config writes it → the loaded module (the plan only sees the config's text). */
+  private readonly byConfigPath = new Map<string, CustomTransformerModule>();
+
+  /** Imports every module the config names; returns each one that failed, with where it is named. */
+  async load(config: ConfigWithTransformers): Promise<Array<ModuleUse & { error: ReplibyteError }>> {
+    const failures: Array<ModuleUse & { error: ReplibyteError }> = [];
+    for (const use of moduleUses(config)) {
+      try {
+        this.byConfigPath.set(use.path, await loadCustomModule(resolveModulePath(use.path, config.origin)));
+      } catch (error) {
+        if (!(error instanceof ReplibyteError)) throw error;
+        failures.push({ ...use, error });
+      }
     }
+    return failures;
+  }
+
+  get(configPath: string): CustomTransformerModule | undefined {
+    return this.byConfigPath.get(configPath);
   }
 }
 
@@ -71,13 +99,4 @@ export async function loadCustomModule(path: string): Promise<CustomTransformerM
   }
   loaded.set(path, candidate as CustomTransformerModule);
   return candidate as CustomTransformerModule;
-}
-
-/** Records the module a config's `module:` text points to, for the synchronous plan to find. */
-export function rememberCustomModule(configPath: string, module: CustomTransformerModule): void {
-  byConfigPath.set(configPath, module);
-}
-
-export function loadedCustomModule(path: string): CustomTransformerModule | undefined {
-  return byConfigPath.get(path) ?? loaded.get(path);
 }

@@ -1,8 +1,11 @@
 import { ReplibyteError } from '../errors.js';
+import { CustomModules } from './custom-modules.js';
 import type { TransformerDefinition } from './transformer.js';
 
 /** Transformers by name. Refuses duplicates, so a custom transformer cannot silently shadow a built-in. */
 export class TransformerRegistry {
+  /** The custom transformer modules of the config this registry serves (loaded by `customModules.load`). */
+  readonly customModules = new CustomModules();
   private readonly byName = new Map<string, TransformerDefinition<unknown>>();
 
   register<Options>(definition: TransformerDefinition<Options>): this {

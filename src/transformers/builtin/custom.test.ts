@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ReplibyteError } from '../../errors.js';
-import { loadCustomTransformers } from '../custom-modules.js';
-import { custom } from './custom.js';
+import { CustomModules } from '../custom-modules.js';
+import { customTransformer } from './custom.js';
 
 // The config "lives" in test/fixtures/, so module paths are read from there.
 const origin = fileURLToPath(new URL('../../../test/fixtures/conf.yaml', import.meta.url));
@@ -13,9 +13,17 @@ const configWith = (module: string, options?: Record<string, unknown>) => ({
   source: { transformers: [{ columns: [{ transformer_name: 'custom', transformer_options: { module, ...(options && { options }) } }] }] },
 });
 
+/** A fresh set of modules and the `custom` transformer bound to it, as each registry has. */
+async function loaded(config: ReturnType<typeof configWith>) {
+  const modules = new CustomModules();
+  const failures = await modules.load(config);
+  if (failures[0]) throw failures[0].error;
+  return customTransformer(modules);
+}
+
 describe('custom (JavaScript/TypeScript module)', () => {
   it('loads an .mjs module relative to the config, checks its options with its schema, and runs it deterministically', async () => {
-    await loadCustomTransformers(configWith('./transformers/domain-keeper.mjs'));
+    const custom = await loaded(configWith('./transformers/domain-keeper.mjs'));
     const options = custom.options.parse({ module: './transformers/domain-keeper.mjs', options: { domain: 'corp.test' } });
     const first = custom.create(options, { column, salt: Buffer.from('one') });
     const again = custom.create(options, { column, salt: Buffer.from('one') });
@@ -30,12 +38,19 @@ describe('custom (JavaScript/TypeScript module)', () => {
   });
 
   it('loads a .ts module through tsx', async () => {
-    await loadCustomTransformers(configWith('./transformers/shout.ts'));
+    const custom = await loaded(configWith('./transformers/shout.ts'));
     const apply = custom.create(custom.options.parse({ module: './transformers/shout.ts', options: { suffix: '!' } }), { column, salt: Buffer.from('one') });
     expect(apply('quiet', row)).toBe('QUIET!');
   });
 
   it('says which module is missing', async () => {
-    await expect(loadCustomTransformers(configWith('./transformers/nope.mjs'))).rejects.toThrow(/nope\.mjs could not be loaded/);
+    await expect(loaded(configWith('./transformers/nope.mjs'))).rejects.toThrow(/nope\.mjs could not be loaded/);
+  });
+
+  it("keeps each registry's modules to itself: a module loaded for one config is unknown to another registry", async () => {
+    await loaded(configWith('./transformers/domain-keeper.mjs'));
+    const other = customTransformer(new CustomModules());
+    const options = other.options.parse({ module: './transformers/domain-keeper.mjs', options: { domain: 'corp.test' } });
+    expect(() => other.create(options, { column, salt: Buffer.from('one') })).toThrow(/was not loaded/);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
-import { loadedCustomModule } from '../custom-modules.js';
+import type { CustomModules } from '../custom-modules.js';
 import { seedFor } from '../salt.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -9,7 +9,8 @@ import { defineTransformer } from '../transformer.js';
  * tsx) file exporting one (see custom-modules.ts for its shape), `options` are checked by its schema.
  * The module is imported before the dump starts; its path is resolved from the config file's directory.
  */
-export const custom = defineTransformer({
+export const customTransformer = (modules: CustomModules) =>
+  defineTransformer({
   name: 'custom',
   description: 'Runs a transformer exported by a JavaScript/TypeScript module: `{module: ./my-transformer.mjs, options: {...}}`.',
   options: z.strictObject({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}) }),
@@ -18,8 +19,8 @@ export const custom = defineTransformer({
   accepts: 'what the module accepts',
   examples: [],
   create: (options, context) => {
-    const module = loadedCustomModule(options.module);
-    if (!module) throw new ReplibyteError(`custom transformer module ${options.module} was not loaded`);
+    const module = modules.get(options.module);
+    if (!module) throw new ReplibyteError(`custom transformer module ${options.module} was not loaded (load the config's modules with registry.customModules.load first)`);
     const refusal = module.refuses?.(context.column);
     if (refusal) throw new ReplibyteError(`the custom transformer ${options.module} cannot transform ${context.column.name} (${context.column.type}): ${refusal}`);
     let moduleOptions: unknown = options.options;

@@ -5,7 +5,7 @@ import { company } from './company.js';
 import { constant } from './constant.js';
 import { country } from './country.js';
 import { creditCard } from './credit-card.js';
-import { custom } from './custom.js';
+import { customTransformer } from './custom.js';
 import { customWasm } from './custom-wasm.js';
 import { dateShift } from './date-shift.js';
 import { email } from './email.js';
@@ -62,8 +62,8 @@ export function builtinTransformers(): TransformerRegistry {
     .register(template)
     .register(dateShift)
     .register(numberNoise)
-    .register(mask)
-    .register(custom);
+    .register(mask);
+  registry.register(customTransformer(registry.customModules));
   registry.register(jsonTransformer(() => registry));
   return registry;
 }
