@@ -57,16 +57,18 @@ export async function readMysqlCatalog(connection: Connection): Promise<MysqlCat
      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'VIEW', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME`,
     [db],
   );
-  const columnRows = await rows<{ table: string; name: string; type: string; generated: string | null }>(
+  const columnRows = await rows<{ table: string; name: string; type: string; generated: string | null; nullable: string }>(
     connection,
-    `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name, COLUMN_TYPE AS type, GENERATION_EXPRESSION AS generated
+    `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name, COLUMN_TYPE AS type, GENERATION_EXPRESSION AS generated, IS_NULLABLE AS nullable
      FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
     [db],
   );
+  // Every column of a unique index, multi-column ones too: a transformer that maps two values to one
+  // could make two rows equal in all the index's columns. (Functional key parts have no COLUMN_NAME.)
   const uniqueRows = await rows<{ table: string; name: string }>(
     connection,
-    `SELECT TABLE_NAME AS \`table\`, MIN(COLUMN_NAME) AS name FROM information_schema.STATISTICS
-     WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0 GROUP BY TABLE_NAME, INDEX_NAME HAVING COUNT(*) = 1`,
+    `SELECT DISTINCT TABLE_NAME AS \`table\`, COLUMN_NAME AS name FROM information_schema.STATISTICS
+     WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0 AND COLUMN_NAME IS NOT NULL`,
     [db],
   );
   // MariaDB's JSON is LONGTEXT with a json_valid() check; MySQL 5.7 has no CHECK_CONSTRAINTS table.
@@ -85,7 +87,7 @@ export async function readMysqlCatalog(connection: Connection): Promise<MysqlCat
     columns: columnRows
       .filter((c) => c.table === t.name)
       .map((c) => ({
-        ...mysqlColumnInfo(db, t.name, c.name, c.type, { unique: unique.has(`${t.name}\0${c.name}`), json: json.has(`${t.name}\0${c.name}`) }),
+        ...mysqlColumnInfo(db, t.name, c.name, c.type, { unique: unique.has(`${t.name}\0${c.name}`), json: json.has(`${t.name}\0${c.name}`), notNull: c.nullable === 'NO' }),
         generated: (c.generated ?? '') !== '',
       })),
   }));

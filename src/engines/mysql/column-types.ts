@@ -24,7 +24,7 @@ export function mysqlColumnInfo(
   table: string,
   name: string,
   columnType: string,
-  extra: { unique?: boolean; json?: boolean } = {},
+  extra: { unique?: boolean; json?: boolean; notNull?: boolean } = {},
 ): ColumnInfo {
   const type = columnType.trim();
   const lower = type.toLowerCase();
@@ -35,6 +35,7 @@ export function mysqlColumnInfo(
   if ((dataType === 'char' || dataType === 'varchar') && size) info.maxLength = Number(size);
   if (dataType === 'enum' || dataType === 'set') info.enumValues = enumMembers(type);
   if (extra.unique) info.unique = true;
+  if (extra.notNull) info.notNull = true;
   return info;
 }
 

@@ -93,18 +93,30 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     partition_key: string[] | null;
     columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean; not_null: boolean }>;
   }>(`
+    -- A domain's base type through domains over domains, with the nearest length modifier.
+    WITH RECURSIVE domains(oid, base, typmod) AS (
+      SELECT t.oid, t.typbasetype, t.typtypmod FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype WHERE t.typtype = 'd' AND b.typtype <> 'd'
+      UNION ALL
+      SELECT t.oid, d.base, CASE WHEN t.typtypmod <> -1 THEN t.typtypmod ELSE d.typmod END
+      FROM pg_type t JOIN domains d ON t.typbasetype = d.oid WHERE t.typtype = 'd'
+    )
     SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint::text AS estimated_rows,
       coalesce(json_agg(json_build_object(
         'name', a.attname,
         'type', format_type(a.atttypid, a.atttypmod),
         'base_type', bt.typname,
-        'max_length', CASE WHEN bt.typname IN ('varchar', 'bpchar') AND coalesce(nullif(t.typtypmod, -1), a.atttypmod) > 4
-                           THEN coalesce(nullif(t.typtypmod, -1), a.atttypmod) - 4 END,
+        'max_length', CASE WHEN bt.typname IN ('varchar', 'bpchar') AND coalesce(nullif(dom.typmod, -1), a.atttypmod) > 4
+                           THEN coalesce(nullif(dom.typmod, -1), a.atttypmod) - 4 END,
         'generated', a.attgenerated <> '',
         'not_null', a.attnotnull,
         'enum_values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid),
-        'is_unique', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indnkeyatts = 1
-                             AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
+        -- In any unique index: a key column (of several too), or a column its expressions or its
+        -- predicate read (a partial index's rows are those its predicate selects). INCLUDE columns are not.
+        'is_unique', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND (
+                               a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+                               OR ((i.indexprs IS NOT NULL OR i.indpred IS NOT NULL) AND NOT a.attnum = ANY (i.indkey::int2[])
+                                   AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+                                               AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum))))
       ) ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '[]') AS columns,
       (SELECT coalesce(json_agg(json_build_object('schema', pn.nspname, 'name', p.relname) ORDER BY i.inhseqno), '[]')
        FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
@@ -119,7 +131,8 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_type t ON t.oid = a.atttypid
-    LEFT JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+    LEFT JOIN domains dom ON dom.oid = t.oid
+    LEFT JOIN pg_type bt ON bt.oid = coalesce(dom.base, t.oid)
     WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND ${USER_RELATION}
     GROUP BY c.oid, n.nspname, c.relname, c.relkind, c.reltuples
     ORDER BY 1, 2`);

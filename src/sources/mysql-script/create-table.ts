@@ -17,8 +17,12 @@ export function parseCreateTable(sql: string, schema: string): ScriptTable | und
   const items = splitTopLevel(sql, match[0].length);
   const uniques = new Set<string>();
   for (const item of items) {
-    const unique = /^(?:UNIQUE\s+(?:KEY|INDEX)?|PRIMARY\s+KEY)\s*(?:`(?:[^`]|``)*`\s*|\w+\s*)?\(\s*(`(?:[^`]|``)*`|\w+)\s*(?:\(\d+\))?\s*\)/i.exec(item);
-    if (unique) uniques.add(lastIdentifier(unique[1]!));
+    // Every column of a unique key, multi-column ones too (two rows must not become equal in all of them).
+    const unique = /^(?:UNIQUE\s+(?:KEY|INDEX)?|PRIMARY\s+KEY)\s*(?:`(?:[^`]|``)*`\s*|\w+\s*)?\(([^)]*(?:\(\d+\)[^)]*)*)\)/i.exec(item);
+    for (const part of unique ? splitTopLevel(`${unique[1]!})`, 0) : []) {
+      const name = /^(`(?:[^`]|``)*`|\w+)/.exec(part)?.[1];
+      if (name) uniques.add(lastIdentifier(name));
+    }
   }
   const columns: ScriptTable['columns'] = [];
   for (const item of items) {
@@ -29,7 +33,11 @@ export function parseCreateTable(sql: string, schema: string): ScriptTable | und
     const rest = item.slice(column[0].length);
     const json = /^\s*(long)?text\b/i.test(column[2]!) && new RegExp(`CHECK\\s*\\(\\s*json_valid\\(\\s*${escapeRegExp(column[1]!)}\\s*\\)\\s*\\)`, 'i').test(rest);
     columns.push({
-      ...mysqlColumnInfo(schema, name, columnName, column[2]!, { unique: uniques.has(columnName) || /\b(UNIQUE|PRIMARY\s+KEY)\b/i.test(rest), json }),
+      ...mysqlColumnInfo(schema, name, columnName, column[2]!, {
+        unique: uniques.has(columnName) || /\b(UNIQUE|PRIMARY\s+KEY)\b/i.test(rest),
+        json,
+        notNull: /\bNOT\s+NULL\b|\bPRIMARY\s+KEY\b/i.test(rest),
+      }),
       generated: /\bGENERATED\s+ALWAYS\b|^\s*AS\s*\(/i.test(rest),
     });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
 import { integerRange } from '../column-types.js';
-import { defineTransformer } from '../transformer.js';
+import { defineTransformer, type ColumnInfo } from '../transformer.js';
 
 /** One value for every row. Checked against the column when the dump starts (length, enum, integer range). */
 export const constant = defineTransformer({
@@ -17,8 +17,11 @@ export const constant = defineTransformer({
     if (column.maxLength !== undefined && [...value].length > column.maxLength) {
       throw new ReplibyteError(`value "${value}" is longer than ${column.type} allows`);
     }
-    if (column.enumValues && !column.enumValues.includes(value)) {
-      throw new ReplibyteError(`value "${value}" is not a member of the enum ${column.type} (${column.enumValues.join(', ')})`);
+    // A MySQL SET holds a comma-separated list of its members ('' is the empty set).
+    const members = column.baseType === 'set' ? (value === '' ? [] : value.split(',')) : [value];
+    const unknown = members.find((member) => !column.enumValues?.includes(member));
+    if (column.enumValues && unknown !== undefined) {
+      throw new ReplibyteError(`value "${value}" is not ${column.baseType === 'set' ? 'a list of members of the set' : 'a member of the enum'} ${column.type} (${column.enumValues.join(', ')})`);
     }
     if (range && (!/^-?\d+$/.test(value) || BigInt(value) < range[0] || BigInt(value) > range[1])) {
       throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
@@ -26,9 +29,24 @@ export const constant = defineTransformer({
     if (['numeric', 'float4', 'float8'].includes(column.baseType) && !Number.isFinite(Number(value))) {
       throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
     }
-    if (column.baseType === 'bool' && !['true', 'false', 't', 'f'].includes(value)) {
-      throw new ReplibyteError(`value "${value}" is not a boolean`);
-    }
-    return (input) => (input === null && options.keep_null ? null : value);
+    const written = column.baseType === 'bool' ? booleanValue(value, column) : value;
+    if (written === undefined) throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
+    return (input) => (input === null && options.keep_null ? null : written);
   },
 });
+
+const MYSQL_BOOLEAN = /^tinyint\b/i;
+
+/**
+ * A boolean as the column writes it: PostgreSQL's boolean takes its literals; MySQL's BOOLEAN is a
+ * tinyint(1), written as a bare number, so true/false become 1/0 and any tinyint is accepted.
+ */
+function booleanValue(value: string, column: ColumnInfo): string | undefined {
+  const lower = value.trim().toLowerCase();
+  if (MYSQL_BOOLEAN.test(column.type)) {
+    if (lower === 'true') return '1';
+    if (lower === 'false') return '0';
+    return /^-?\d+$/.test(lower) && Number(lower) >= -128 && Number(lower) <= 127 ? String(Number(lower)) : undefined;
+  }
+  return ['true', 'false', 't', 'f', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n'].includes(lower) ? value : undefined;
+}

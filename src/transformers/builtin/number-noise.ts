@@ -3,7 +3,7 @@ import { integerRange } from '../column-types.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 
-const NUMERIC_TYPES = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
+const NON_INTEGER_TYPES = ['numeric', 'float4', 'float8'];
 
 /**
  * Adds relative noise (±`ratio`) to a number: sums and averages stay close, single values are hidden.
@@ -14,8 +14,8 @@ export const numberNoise = defineTransformer({
   description: 'Multiplies a number by a stable random factor in [1 - ratio, 1 + ratio] (default ratio 0.1); integers stay in range, numeric(p,s) keeps its precision and scale.',
   options: z.strictObject({ ratio: z.number().positive().max(10).default(0.1), deterministic: z.boolean().default(true) }),
   deterministic: true,
-  accepts: 'smallint, integer, bigint, numeric(p,s), real, double precision',
-  refuses: (column) => (NUMERIC_TYPES.includes(column.baseType) ? undefined : `it adds noise to numbers, and ${column.name} is ${column.type}`),
+  accepts: 'smallint, integer, bigint (MySQL: tinyint, mediumint, unsigned too), numeric(p,s), real, double precision',
+  refuses: (column) => (integerRange(column) || NON_INTEGER_TYPES.includes(column.baseType) ? undefined : `it adds noise to numbers, and ${column.name} is ${column.type}`),
   examples: [
     { input: '1250', column: { type: 'integer', baseType: 'int4' } },
     { input: '99.95', options: { ratio: 0.5 }, column: { type: 'numeric(6,2)', baseType: 'numeric' } },

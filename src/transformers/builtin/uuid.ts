@@ -9,6 +9,8 @@ export const uuid = defineTransformer({
   description: 'A UUID (version 4 layout) derived from the value; keeps uuid keys and unique columns distinct.',
   options: z.strictObject({ deterministic: z.boolean().default(true) }),
   deterministic: true,
+  // 2: the input is digested as it is (version 1 lower-cased it, so two text values differing in case collided).
+  version: 2,
   unique: 'keeps',
   accepts: 'uuid, text, varchar(n ≥ 36)',
   refuses: (column) => {
@@ -20,7 +22,7 @@ export const uuid = defineTransformer({
   create: (options, { salt }) => (value) => {
     if (value === null) return null;
     if (!options.deterministic) return randomUUID();
-    const bytes = keyedDigest(salt, 'uuid', value.toLowerCase()).subarray(0, 16);
+    const bytes = keyedDigest(salt, 'uuid', value).subarray(0, 16);
     bytes[6] = (bytes[6]! & 0x0f) | 0x40;
     bytes[8] = (bytes[8]! & 0x3f) | 0x80;
     const hex = bytes.toString('hex');

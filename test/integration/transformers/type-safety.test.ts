@@ -1,0 +1,140 @@
+/**
+ * Type safety (#21 item 0), against the real servers: what the catalog tells the transformers about a
+ * column (its base type through domains, every unique index it is part of, NOT NULL), what `config check`
+ * refuses because the restore would fail, and what it must not refuse.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkConfig } from '../../../src/check/config-check.js';
+import { builtinTransformers } from '../../../src/transformers/builtin/index.js';
+import { createMysqlDatabase, type MysqlTestDatabase } from '../../support/mysql.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { createWorkspace, type Workspace } from '../../support/workspace.js';
+
+const registry = builtinTransformers();
+
+interface Entry {
+  table: string;
+  column: string;
+  transformer: string;
+  options?: Record<string, unknown>;
+}
+
+function configYaml(uri: string, database: string, entries: Entry[], store: string): string {
+  const lines = ['salt: type-safety', 'source:', `  connection_uri: ${uri}`, '  transformers:'];
+  for (const entry of entries) {
+    lines.push(`    - database: ${database}`, `      table: ${entry.table}`, '      columns:');
+    lines.push(`        - { name: ${entry.column}, transformer_name: ${JSON.stringify(entry.transformer)}${entry.options ? `, transformer_options: ${JSON.stringify(entry.options)}` : ''} }`);
+  }
+  lines.push('datastore:', `  local_disk: { dir: ${store} }`, '');
+  return lines.join('\n');
+}
+
+/** The problems `config check` reports for each entry, one entry per config (so one does not hide another). */
+async function problemsOf(ws: Workspace, uri: string, database: string, entry: Entry): Promise<string[]> {
+  const path = await ws.writeConfig(configYaml(uri, database, [entry], ws.storeDir));
+  const report = await checkConfig(path, { registry });
+  return report.problems.map((problem) => problem.message);
+}
+
+describe('type safety on PostgreSQL', () => {
+  let db: TestDatabase;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    [db, ws] = await Promise.all([createTestDatabase('typesafe'), createWorkspace()]);
+    await db.sql(`
+      CREATE DOMAIN short_text AS varchar(20);
+      CREATE DOMAIN shorter_text AS short_text;
+      CREATE DOMAIN name_text AS shorter_text;
+      CREATE TABLE people (
+        id int PRIMARY KEY,
+        nick name_text,
+        login text,
+        handle text,
+        tenant int,
+        code text,
+        deleted boolean NOT NULL DEFAULT false,
+        note text
+      );
+      CREATE UNIQUE INDEX people_login_live ON people (login) WHERE NOT deleted;
+      CREATE UNIQUE INDEX people_handle_lower ON people (lower(handle));
+      ALTER TABLE people ADD UNIQUE (tenant, code);
+      CREATE UNIQUE INDEX people_id_incl ON people (id) INCLUDE (note);
+      INSERT INTO people VALUES (1, 'Ann', 'ann', 'Ann', 1, 'a', false, 'x'), (2, 'Bob', 'bob', 'bob2', 1, 'b', true, 'y');`);
+  });
+
+  afterAll(async () => {
+    await Promise.all([db?.drop(), ws?.remove()]);
+  });
+
+  it('lets text transformers write a domain over a domain over varchar, within its length', async () => {
+    expect(await problemsOf(ws, db.uri, 'public', { table: 'people', column: 'nick', transformer: 'first-name' })).toEqual([]);
+    expect(await problemsOf(ws, db.uri, 'public', { table: 'people', column: 'nick', transformer: 'redacted' })).toEqual([]);
+    // The length comes through the domains: a UUID (36 characters) does not fit varchar(20).
+    expect(await problemsOf(ws, db.uri, 'public', { table: 'people', column: 'nick', transformer: 'uuid' })).toEqual([expect.stringMatching(/uuid cannot transform public\.people\.nick/)]);
+  });
+
+  it('sees partial, expression and multi-column unique indexes (and the predicate\'s columns) as unique', async () => {
+    for (const column of ['login', 'handle', 'tenant', 'code', 'deleted']) {
+      const transformer = column === 'tenant' || column === 'deleted' ? 'constant' : 'redacted';
+      const options = column === 'tenant' ? { value: 1 } : column === 'deleted' ? { value: false } : undefined;
+      expect(await problemsOf(ws, db.uri, 'public', { table: 'people', column, transformer, ...(options && { options }) }), column).toEqual([
+        expect.stringMatching(/the column is unique/),
+      ]);
+    }
+    for (const transformer of ['keep-first-char', 'mask']) {
+      expect(await problemsOf(ws, db.uri, 'public', { table: 'people', column: 'handle', transformer })).toEqual([expect.stringMatching(/the column is unique/)]);
+    }
+    // An INCLUDE column is carried by the index, not part of its uniqueness.
+    expect(await problemsOf(ws, db.uri, 'public', { table: 'people', column: 'note', transformer: 'redacted' })).toEqual([]);
+  });
+});
+
+describe('type safety on MariaDB', () => {
+  let db: MysqlTestDatabase;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    [db, ws] = await Promise.all([createMysqlDatabase('typesafe'), createWorkspace()]);
+    await db.sql(`
+      CREATE TABLE things (
+        id int PRIMARY KEY,
+        tiny tinyint,
+        small_u smallint unsigned,
+        big_u bigint unsigned,
+        flag tinyint(1),
+        tags set('a','b','c'),
+        required varchar(20) NOT NULL,
+        tenant int,
+        code varchar(20),
+        UNIQUE KEY tenant_code (tenant, code)
+      );
+      INSERT INTO things VALUES (1, -5, 60000, 18446744073709551615, 1, 'a,c', 'x', 1, 'a'), (2, 100, 1, 0, 0, '', 'y', 1, 'b');`);
+  });
+
+  afterAll(async () => {
+    await Promise.all([db?.drop(), ws?.remove()]);
+  });
+
+  it('lets number-noise write tinyint and unsigned integers', async () => {
+    for (const column of ['tiny', 'small_u', 'big_u']) {
+      expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column, transformer: 'number-noise' }), column).toEqual([]);
+    }
+  });
+
+  it('takes a constant list of members on a SET, and a constant on tinyint(1) that MySQL can store', async () => {
+    expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'tags', transformer: 'constant', options: { value: 'a,b' } })).toEqual([]);
+    expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'tags', transformer: 'constant', options: { value: 'a,z' } })).toEqual([
+      expect.stringMatching(/value "a,z" is not a list of members of the set/),
+    ]);
+    for (const value of [true, 0, 1, 'false']) {
+      expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'flag', transformer: 'constant', options: { value } }), String(value)).toEqual([]);
+    }
+    expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'flag', transformer: 'constant', options: { value: 't' } })).toEqual([expect.stringMatching(/not a valid tinyint\(1\)/)]);
+  });
+
+  it('refuses null on a NOT NULL column and a collapsing transformer on a multi-column unique key', async () => {
+    expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'required', transformer: 'null' })).toEqual([expect.stringMatching(/the column is NOT NULL/)]);
+    expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'code', transformer: 'redacted' })).toEqual([expect.stringMatching(/the column is unique/)]);
+  });
+});
