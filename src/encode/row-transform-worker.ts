@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinTransformers } from '../transformers/builtin/index.js';
+import { guardOutput } from '../transformers/column-guard.js';
 import type { TransformRecipe } from '../transformers/row-transform.js';
 import { CopyRowRewriter } from './copy-row-transform.js';
 import type { BatchReply, BatchRequest, WorkerSetup } from './parallel-row-transform.js';
@@ -21,7 +22,8 @@ try {
     if (!definition) throw new Error(`no transformer ${recipe.transformer} in the worker`);
     // A structured clone turns the salt Buffer into a plain Uint8Array: make it a Buffer again.
     const salt = Buffer.from(recipe.salt.buffer, recipe.salt.byteOffset, recipe.salt.byteLength);
-    return { index, apply: definition.create(recipe.options, { column: recipe.column, salt, tableColumns: recipe.tableColumns, transformOf: () => undefined }) };
+    const apply = definition.create(recipe.options, { column: recipe.column, salt, tableColumns: recipe.tableColumns, transformOf: () => undefined });
+    return { index, apply: recipe.guard ? guardOutput(apply, recipe.transformer, recipe.guard.column, recipe.guard.keyColumns) : apply };
   });
   rewriter = new CopyRowRewriter(setup.columns, transforms, setup.where);
 } catch (error) {

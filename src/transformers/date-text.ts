@@ -38,3 +38,12 @@ export function formatIsoDate(parsed: ParsedDate, ms: number): string {
 
 export const DATE_TYPES = ['date', 'timestamp', 'timestamptz'];
 export const DAY_MS = 86_400_000;
+
+/** A column's `timeRange` in epoch milliseconds (wall clock read as UTC), or years 1–9999. */
+export function timeRangeOf(column: { timeRange?: [string, string] }): [number, number] {
+  if (!column.timeRange) return [YEAR_1, YEAR_10000 - 1];
+  return [parseIsoDate(column.timeRange[0])!.ms, parseIsoDate(column.timeRange[1])!.ms];
+}
+
+const YEAR_1 = new Date('0001-01-01T00:00:00Z').getTime();
+const YEAR_10000 = new Date('9999-12-31T00:00:00Z').getTime() + DAY_MS;

@@ -4,6 +4,7 @@ import { didYouMean } from '../config/did-you-mean.js';
 import type { ColumnTransform, TransformRecipe, ValueTransform } from './row-transform.js';
 import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
+import { guardOutput } from './column-guard.js';
 import { checkKeepEntries } from './keep.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition } from './transformer.js';
@@ -15,6 +16,8 @@ export interface TableColumns extends TreeTable {
   columns: Array<ColumnInfo & { generated?: boolean }>;
   /** A partitioned table's partition key columns: their values choose the partition a row is in. */
   partitionKey?: readonly string[];
+  /** The primary key's columns: a value that cannot be stored is reported with its row's key. */
+  primaryKey?: readonly string[];
 }
 
 export type ForeignKeyRef = ForeignKey;
@@ -200,7 +203,9 @@ export function checkTransforms(
     const index = dumpedColumns(table).indexOf(entry.column.name);
     const key = tableKey(entry.schema, entry.table);
     const tablePlan = plan.tables.get(key) ?? { transforms: [] };
-    tablePlan.transforms.push({ index, apply: entry.apply, recipe: entry.recipe });
+    // Checked against this column (a follower runs its key's function, built for the key's column).
+    const guard = { column: entry.column, keyColumns: table.primaryKey ?? [] };
+    tablePlan.transforms.push({ index, apply: guardOutput(entry.apply, entry.definition.name, guard.column, guard.keyColumns), recipe: { ...entry.recipe, guard } });
     plan.tables.set(key, tablePlan);
     const root = entry.propagatedFrom;
     const parent = entry.inheritedFrom;

@@ -32,4 +32,6 @@ export interface TransformRecipe {
   column: ColumnInfo;
   tableColumns: readonly string[];
   salt: Buffer;
+  /** The column its output is checked against, and the row's key columns (column-guard.ts). */
+  guard?: { column: ColumnInfo; keyColumns: readonly string[] };
 }

@@ -18,6 +18,11 @@ export interface ColumnInfo {
   unique?: boolean;
   /** The column is NOT NULL. */
   notNull?: boolean;
+  /**
+   * The first and last instants the type holds, as `YYYY-MM-DD HH:MM:SS` in UTC, when narrower than
+   * years 1–9999 (MySQL's TIMESTAMP: 1970-01-01 00:00:01 to 2038-01-19 03:14:07).
+   */
+  timeRange?: [string, string];
 }
 
 export interface TransformerContext {

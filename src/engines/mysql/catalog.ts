@@ -11,6 +11,8 @@ export interface MysqlTableInfo {
   kind: 'table' | 'view';
   /** In ordinal order, generated columns included (flagged). */
   columns: Array<ColumnInfo & { generated: boolean }>;
+  /** The primary key's columns, in key order. */
+  primaryKey?: string[];
 }
 
 export type MysqlForeignKey = ForeignKey;
@@ -78,12 +80,19 @@ export async function readMysqlCatalog(connection: Connection): Promise<MysqlCat
      WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json_valid(%'`,
     [db],
   ).catch(() => []);
+  const keyRows = await rows<{ table: string; name: string }>(
+    connection,
+    `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name FROM information_schema.STATISTICS
+     WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX`,
+    [db],
+  );
   const unique = new Set(uniqueRows.map((r) => `${r.table}\0${r.name}`));
   const json = new Set(jsonRows.map((r) => `${r.table}\0${/^json_valid\(`((?:[^`]|``)*)`\)$/.exec(r.clause)?.[1]?.replaceAll('``', '`')}`));
   const tables: MysqlTableInfo[] = tableRows.map((t) => ({
     schema: db,
     name: t.name,
     kind: t.type === 'VIEW' ? 'view' : 'table',
+    ...(keyRows.some((k) => k.table === t.name) && { primaryKey: keyRows.filter((k) => k.table === t.name).map((k) => k.name) }),
     columns: columnRows
       .filter((c) => c.table === t.name)
       .map((c) => ({

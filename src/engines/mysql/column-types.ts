@@ -12,7 +12,7 @@ import type { ColumnInfo } from '../../transformers/transformer.js';
  * | tinyint, smallint, mediumint, int, bigint | int1, int2, int3, int4, int8 (`uint…` when UNSIGNED) |
  * | decimal / float / double               | numeric / float4 / float8         |
  * | date, time, year                       | date, time, year                  |
- * | datetime / timestamp                   | timestamp / timestamptz           |
+ * | datetime / timestamp                   | timestamp (TIMESTAMP: timeRange 1970–2038) |
  * | json (and MariaDB's json_valid longtext) | json                            |
  * | enum(…) / set(…)                       | enum / set, enumValues = members  |
  * | binary, varbinary, *blob               | bytea                             |
@@ -34,6 +34,8 @@ export function mysqlColumnInfo(
   const info: ColumnInfo = { schema, table, name, type, baseType: baseTypeOf(dataType, unsigned, size, extra.json ?? false) };
   if ((dataType === 'char' || dataType === 'varchar') && size) info.maxLength = Number(size);
   if (dataType === 'enum' || dataType === 'set') info.enumValues = enumMembers(type);
+  // The session runs in UTC (connection.ts): a TIMESTAMP reads and writes as a DATETIME without offset, in its range.
+  if (dataType === 'timestamp') info.timeRange = ['1970-01-01 00:00:01', '2038-01-19 03:14:07'];
   if (extra.unique) info.unique = true;
   if (extra.notNull) info.notNull = true;
   return info;
@@ -55,7 +57,6 @@ function baseTypeOf(dataType: string, unsigned: boolean, size: string | undefine
   if (dataType === 'float') return 'float4';
   if (dataType === 'double' || dataType === 'real') return 'float8';
   if (dataType === 'datetime') return 'timestamp';
-  if (dataType === 'timestamp') return 'timestamptz';
   if (BINARY_TYPES.has(dataType)) return 'bytea';
   if (GEOMETRY_TYPES.has(dataType)) return 'geometry';
   return dataType; // date, time, year, enum, set, bit, uuid, inet4, inet6 …

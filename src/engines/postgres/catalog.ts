@@ -19,6 +19,8 @@ export interface TableInfo {
   parents: Array<{ schema: string; name: string }>;
   /** A partitioned table's partition key: its columns, and the columns its expressions read. */
   partitionKey?: string[];
+  /** The primary key's columns, in key order. */
+  primaryKey?: string[];
 }
 
 export type ForeignKeyInfo = ForeignKey;
@@ -91,6 +93,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     estimated_rows: string;
     parents: Array<{ schema: string; name: string }>;
     partition_key: string[] | null;
+    primary_key: string[] | null;
     columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean; not_null: boolean }>;
   }>(`
     -- A domain's base type through domains over domains, with the nearest length modifier.
@@ -126,7 +129,9 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
        WHERE c.relkind = 'p' AND pa.attrelid = c.oid AND pa.attnum > 0 AND (
          EXISTS (SELECT 1 FROM pg_partitioned_table pt WHERE pt.partrelid = c.oid AND pa.attnum = ANY (pt.partattrs::int2[]))
          OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.objsubid = pa.attnum
-                    AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = 0 AND d.deptype = 'i'))) AS partition_key
+                    AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = 0 AND d.deptype = 'i'))) AS partition_key,
+      (SELECT json_agg(pa.attname ORDER BY k.i) FROM pg_index pi CROSS JOIN LATERAL unnest(pi.indkey::int2[]) WITH ORDINALITY k(attnum, i)
+       JOIN pg_attribute pa ON pa.attrelid = c.oid AND pa.attnum = k.attnum WHERE pi.indrelid = c.oid AND pi.indisprimary) AS primary_key
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -143,6 +148,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     estimatedRows: Number(r.estimated_rows),
     parents: r.parents,
     ...(r.partition_key && { partitionKey: r.partition_key }),
+    ...(r.primary_key && { primaryKey: r.primary_key }),
     columns: r.columns.map((column) => ({
       schema: r.schema,
       table: r.name,

@@ -65,6 +65,12 @@ describe('custom-wasm', () => {
     expect(apply(null, row)).toBeNull();
   });
 
+  it('cuts its output to a varchar(n) (a longer value fails the restore)', () => {
+    const short = { ...column, type: 'character varying(5)', baseType: 'varchar', maxLength: 5 };
+    const apply = customWasm.create({ path }, { column: short, salt: Buffer.from('s') });
+    expect(apply('jane@acme.com', { get: () => null })).toBe('wasm:');
+  });
+
   it('refuses a missing or invalid module when the dump starts', async () => {
     expect(() => customWasm.create({ path: join(dir, 'missing.wasm') }, { column, salt: Buffer.from('s') })).toThrow(ReplibyteError);
     await writeFile(join(dir, 'bad.wasm'), 'not wasm');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
+import { fitLength } from '../column-types.js';
 import { defineTransformer } from '../transformer.js';
 
 /**
@@ -17,9 +18,9 @@ export const customWasm = defineTransformer({
   options: z.strictObject({ path: z.string().min(1) }),
   deterministic: true,
   unique: 'keeps',
-  accepts: 'any (the module answers in the column\'s text form)',
+  accepts: 'any (the module answers in the column\'s text form, cut to a varchar(n)/char(n) length)',
   examples: [],
-  create: (options) => {
+  create: (options, { column }) => {
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(readFileSync(options.path));
@@ -46,7 +47,8 @@ export const customWasm = defineTransformer({
         closeSync(stdin);
         closeSync(stdout);
       }
-      return readFileSync(outPath, 'utf8').trim();
+      // Cut to the declared length, as the built-in text transformers are (a varchar(5) refuses a longer value).
+      return fitLength(readFileSync(outPath, 'utf8').trim(), column);
     };
   },
 });

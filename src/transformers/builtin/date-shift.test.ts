@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo } from '../transformer.js';
+import { mysqlColumnInfo } from '../../engines/mysql/column-types.js';
 import { dateShift } from './date-shift.js';
 
 const row = { get: () => null };
@@ -42,5 +43,16 @@ describe('date-shift', () => {
   it('leaves MySQL zero dates as they are', () => {
     expect(make({})('0000-00-00', row)).toBe('0000-00-00');
     expect(make({ type: 'datetime', baseType: 'timestamp' })('0000-00-00 00:00:00', row)).toBe('0000-00-00 00:00:00');
+  });
+
+  it('keeps a MySQL TIMESTAMP inside 1970-01-01 00:00:01 .. 2038-01-19 03:14:07 (past it the restore fails)', () => {
+    const mysqlTimestamp = make(mysqlColumnInfo('db', 't', 'c', 'timestamp'));
+    for (let i = 0; i < 200; i += 1) {
+      for (const value of [`2038-01-${String(1 + (i % 18)).padStart(2, '0')} 03:14:07`, `1970-01-${String(1 + (i % 28)).padStart(2, '0')} 00:00:01`]) {
+        const out = mysqlTimestamp(value, row)!;
+        expect(out).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+        expect(out >= '1970-01-01 00:00:01' && out <= '2038-01-19 03:14:07', `${value} → ${out}`).toBe(true);
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATE_TYPES, DAY_MS, formatIsoDate, parseIsoDate } from '../date-text.js';
+import { DATE_TYPES, DAY_MS, formatIsoDate, parseIsoDate, timeRangeOf } from '../date-text.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -23,19 +23,22 @@ export const dateShift = defineTransformer({
   ],
   create: (options, { column, salt }) => {
     const unit = column.baseType === 'date' ? DAY_MS : 1000;
-    const min = (options.min_days * DAY_MS) / unit;
-    const max = (options.max_days * DAY_MS) / unit;
+    const least = (options.min_days * DAY_MS) / unit;
+    const most = (options.max_days * DAY_MS) / unit;
+    const [min, max] = timeRangeOf(column);
     return (value) => {
       if (value === null) return null;
       const parsed = parseIsoDate(value);
       if (!parsed) return value; // infinity, -infinity, BC dates
       const source = options.deterministic ? RandomSource.seeded(salt, 'date-shift', value) : RandomSource.fresh();
-      const magnitude = min + source.intBelow(max - min + 1);
+      const magnitude = least + source.intBelow(most - least + 1);
       const sign = source.next() < 0.5 ? -1 : 1;
       const shifted = parsed.ms + sign * magnitude * unit;
-      // Near year 1 or 9999 a shift could leave the 4-digit years a column holds: move the other way.
-      const year = new Date(shifted).getUTCFullYear();
-      return formatIsoDate(parsed, year < 1 || year > 9999 ? parsed.ms - sign * magnitude * unit : shifted);
+      // Near the ends of what the type holds (years 1 and 9999; MySQL's TIMESTAMP, 1970 and 2038) a shift
+      // could leave it: move the other way, and stay at the end if that leaves it too.
+      if (shifted >= min && shifted <= max) return formatIsoDate(parsed, shifted);
+      const back = parsed.ms - sign * magnitude * unit;
+      return formatIsoDate(parsed, Math.min(max, Math.max(min, back)));
     };
   },
 });

@@ -19,7 +19,7 @@ export const ipAddress = defineTransformer({
       ? undefined
       : `it writes IP addresses, and ${column.name} is ${column.type}`,
   examples: [{ input: '192.168.10.24', column: { type: 'inet', baseType: 'inet' } }, { input: '2001:db8::1/64', column: { type: 'inet', baseType: 'inet' } }],
-  create: (options, { salt }) => (value) => {
+  create: (options, { salt, column }) => (value) => {
     if (value === null || value === '') return value;
     const [address = '', prefix] = value.split('/');
     const bytes = options.deterministic ? keyedDigest(salt, 'ip-address', address) : randomBytes(32);
@@ -28,7 +28,7 @@ export const ipAddress = defineTransformer({
     if (v6) {
       const groups: string[] = [];
       for (let i = 0; i < 8; i += 1) groups.push(bytes.readUInt16BE(i * 2).toString(16));
-      out = groups.join(':');
+      out = fitIpv6(groups, column.maxLength === undefined ? undefined : column.maxLength - (prefix === undefined ? 0 : prefix.length + 1));
     } else {
       // 1..223 first octet: no 0.x, no multicast or reserved classes.
       out = [1 + (bytes[0]! % 223), bytes[1], bytes[2], bytes[3]].join('.');
@@ -37,3 +37,18 @@ export const ipAddress = defineTransformer({
   },
 });
 
+
+/**
+ * Eight groups, or, when they do not fit a varchar(n) (an IPv6 address may take 39 characters, and a
+ * varchar(15) holds `::1`), the first groups that fit with `::` (zeros) before the last one: still an
+ * IPv6 address, derived from the same digest.
+ */
+function fitIpv6(groups: string[], room: number | undefined): string {
+  const full = groups.join(':');
+  if (room === undefined || full.length <= room) return full;
+  for (let kept = 6; kept > 0; kept -= 1) {
+    const short = `${groups.slice(0, kept).join(':')}::${groups[7]}`;
+    if (short.length <= room) return short;
+  }
+  return `::${groups[7]}`;
+}

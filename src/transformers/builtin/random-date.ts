@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTextColumn } from '../column-types.js';
-import { DATE_TYPES, DAY_MS, formatIsoDate } from '../date-text.js';
+import { ReplibyteError } from '../../errors.js';
+import { DATE_TYPES, DAY_MS, formatIsoDate, timeRangeOf } from '../date-text.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -22,8 +23,11 @@ export const randomDate = defineTransformer({
     DATE_TYPES.includes(column.baseType) || (isTextColumn(column) && (column.maxLength ?? 10) >= 10) ? undefined : `it writes dates, and ${column.name} is ${column.type}`,
   examples: [{ input: '1984-06-15', column: { type: 'date', baseType: 'date' } }],
   create: (options, { column, salt }) => {
-    const from = Date.parse(`${options.from}T00:00:00Z`);
-    const to = Date.parse(`${options.to}T00:00:00Z`) + DAY_MS - 1000;
+    // Within what the type holds too (MySQL's TIMESTAMP: 1970-01-01 00:00:01 .. 2038-01-19 03:14:07).
+    const [least, most] = timeRangeOf(column);
+    const from = Math.max(least, Date.parse(`${options.from}T00:00:00Z`));
+    const to = Math.min(most, Date.parse(`${options.to}T00:00:00Z`) + DAY_MS - 1000);
+    if (from > to) throw new ReplibyteError(`${options.from} .. ${options.to} holds no value of ${column.type} (${column.timeRange?.join(' .. ') ?? ''})`);
     const hasTime = column.baseType === 'timestamp' || column.baseType === 'timestamptz';
     const shape = { fraction: '', separator: hasTime ? ' ' : undefined, hasTime, offset: column.baseType === 'timestamptz' ? '+00' : '', ms: 0 };
     return (value) => {

@@ -3,7 +3,9 @@
  * column (its base type through domains, every unique index it is part of, NOT NULL), what `config check`
  * refuses because the restore would fail, and what it must not refuse.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDump, restoreDump } from '../../../src/index.js';
 import { checkConfig } from '../../../src/check/config-check.js';
 import { builtinTransformers } from '../../../src/transformers/builtin/index.js';
 import { createMysqlDatabase, type MysqlTestDatabase } from '../../support/mysql.js';
@@ -19,13 +21,17 @@ interface Entry {
   options?: Record<string, unknown>;
 }
 
-function configYaml(uri: string, database: string, entries: Entry[], store: string): string {
+const SHOUT = fileURLToPath(new URL('../../fixtures/transformers/shout.ts', import.meta.url));
+
+function configYaml(uri: string, database: string, entries: Entry[], store: string, destination?: string): string {
   const lines = ['salt: type-safety', 'source:', `  connection_uri: ${uri}`, '  transformers:'];
   for (const entry of entries) {
     lines.push(`    - database: ${database}`, `      table: ${entry.table}`, '      columns:');
     lines.push(`        - { name: ${entry.column}, transformer_name: ${JSON.stringify(entry.transformer)}${entry.options ? `, transformer_options: ${JSON.stringify(entry.options)}` : ''} }`);
   }
-  lines.push('datastore:', `  local_disk: { dir: ${store} }`, '');
+  lines.push('datastore:', `  local_disk: { dir: ${store} }`);
+  if (destination) lines.push('destination:', `  connection_uri: ${destination}`);
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -90,6 +96,31 @@ describe('type safety on PostgreSQL', () => {
   });
 });
 
+describe('a value the column cannot hold, on PostgreSQL', () => {
+  let db: TestDatabase;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    [db, ws] = await Promise.all([createTestDatabase('typesafe_row'), createWorkspace()]);
+    await db.sql(`
+      CREATE TABLE codes (region text, id int, code varchar(5) NOT NULL, PRIMARY KEY (region, id));
+      INSERT INTO codes VALUES ('eu', 1, 'ab'), ('eu', 2, 'abcde');`);
+  });
+
+  afterAll(async () => {
+    await Promise.all([db?.drop(), ws?.remove()]);
+  });
+
+  it('fails the dump at the row, naming the table, the column and the key, instead of at restore', async () => {
+    const yaml = configYaml(db.uri, 'public', [{ table: 'codes', column: 'code', transformer: 'custom', options: { module: SHOUT, options: { suffix: '!' } } }], ws.storeDir);
+    const path = await ws.writeConfig(yaml);
+    expect((await checkConfig(path, { registry })).problems).toEqual([]);
+    await expect(createDump(ws.config(yaml), { name: 'too-long' })).rejects.toThrow(
+      /public\.codes\.code: custom wrote 6 characters, more than character varying\(5\) holds, for the row \(region, id\) = \(eu, 2\)/,
+    );
+  });
+});
+
 describe('type safety on MariaDB', () => {
   let db: MysqlTestDatabase;
   let ws: Workspace;
@@ -136,5 +167,34 @@ describe('type safety on MariaDB', () => {
   it('refuses null on a NOT NULL column and a collapsing transformer on a multi-column unique key', async () => {
     expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'required', transformer: 'null' })).toEqual([expect.stringMatching(/the column is NOT NULL/)]);
     expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'code', transformer: 'redacted' })).toEqual([expect.stringMatching(/the column is unique/)]);
+  });
+
+  it('dumps and restores what it accepts: TIMESTAMP dates near 1970 and 2038, decimal(6,2) noise, BOOLEAN and SET constants', async () => {
+    const restored = await createMysqlDatabase('typesafe_dst');
+    try {
+      await db.sql(`
+        CREATE TABLE moments (id int PRIMARY KEY, seen timestamp NULL, shifted timestamp NULL, price decimal(6,2), flag tinyint(1), tags set('a','b','c'));
+        INSERT INTO moments VALUES (1, '2038-01-19 03:14:07', '2038-01-19 03:14:07', 9999.99, 0, 'c'),
+          (2, '1970-01-01 00:00:01', '1970-01-01 00:00:01', -9999.99, 1, ''), (3, '2001-02-03 04:05:06', '2001-02-03 04:05:06', 0.01, NULL, 'a,b,c');`);
+      const entries: Entry[] = [
+        { table: 'moments', column: 'seen', transformer: 'random-date', options: { from: '1900-01-01', to: '2100-01-01' } },
+        { table: 'moments', column: 'shifted', transformer: 'date-shift', options: { min_days: 300, max_days: 3000 } },
+        { table: 'moments', column: 'price', transformer: 'number-noise', options: { ratio: 0.5 } },
+        { table: 'moments', column: 'flag', transformer: 'constant', options: { value: true } },
+        { table: 'moments', column: 'tags', transformer: 'constant', options: { value: 'a,b' } },
+      ];
+      const yaml = configYaml(db.uri, db.name, entries, ws.storeDir, restored.uri);
+      await createDump(ws.config(yaml), { name: 'moments' });
+      await restoreDump(ws.config(yaml), { value: 'moments' });
+      const rows = await restored.sql<{ id: number; seen: string; shifted: string; price: string; flag: number | null; tags: string }>('SELECT * FROM moments ORDER BY id');
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        for (const value of [row.seen, row.shifted]) expect(value >= '1970-01-01 00:00:01' && value <= '2038-01-19 03:14:07', value).toBe(true);
+        expect(Math.abs(Number(row.price))).toBeLessThanOrEqual(9999.99);
+      }
+      expect(rows.map((row) => [row.flag, row.tags])).toEqual([[1, 'a,b'], [1, 'a,b'], [null, 'a,b']]);
+    } finally {
+      await restored.drop();
+    }
   });
 });

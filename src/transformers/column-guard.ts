@@ -1,0 +1,40 @@
+import { ReplibyteError } from '../errors.js';
+import type { RowView, ValueTransform } from './row-transform.js';
+import type { ColumnInfo } from './transformer.js';
+
+/**
+ * The last check of a transformed value before its row is stored: what the catalog knows constrains the
+ * column and that a transformer (a custom module, a template) could still break — NOT NULL and the
+ * declared length. A value that would fail at restore fails here instead, naming the table, the column
+ * and the row's key, while the source can still be looked at. Built-in transformers fit their outputs;
+ * this only catches what they cannot know.
+ */
+export function guardOutput(apply: ValueTransform, transformer: string, column: ColumnInfo, keyColumns: readonly string[] = []): ValueTransform {
+  const limit = column.maxLength;
+  const notNull = column.notNull === true;
+  if (limit === undefined && !notNull) return apply;
+  const label = `${column.schema}.${column.table}.${column.name}`;
+  const fail = (row: RowView, what: string): never => {
+    throw new ReplibyteError(`${label}: ${transformer} wrote ${what}, for the row ${rowKey(row, keyColumns)}: the restore would refuse it`, 'choose a transformer (or options) whose values fit the column');
+  };
+  return (value, row) => {
+    const out = apply(value, row);
+    if (out === null) {
+      if (notNull) fail(row, 'NULL into a NOT NULL column');
+      return out;
+    }
+    // UTF-16 length ≥ characters: count code points only when it might be too long.
+    if (limit !== undefined && out.length > limit) {
+      const characters = [...out].length;
+      if (characters > limit) fail(row, `${characters} characters, more than ${column.type} holds`);
+    }
+    return out;
+  };
+}
+
+/** `id = 42`, `(a, b) = (1, x)`, or the row's position when the table has no primary key. */
+function rowKey(row: RowView, keyColumns: readonly string[]): string {
+  if (keyColumns.length === 0) return 'of a table without a primary key';
+  const values = keyColumns.map((column) => row.get(column) ?? 'NULL');
+  return keyColumns.length === 1 ? `${keyColumns[0]} = ${values[0]}` : `(${keyColumns.join(', ')}) = (${values.join(', ')})`;
+}
