@@ -15,6 +15,8 @@ const transformerColumn = z.strictObject({
   name: z.string().min(1),
   transformer_name: z.string().min(1),
   transformer_options: z.record(z.string(), z.unknown()).optional(),
+  /** A condition over the row (docs/transformers.md, Conditions): the transformer runs where it holds. */
+  when: z.string().trim().min(1).optional(),
 });
 
 const transformerTable = z.strictObject({

@@ -87,6 +87,7 @@ export const manifestSchema = z.object({
       options: z.unknown().optional(),
       algorithm: z.string().optional(),
       inheritedFrom: z.string().optional(),
+      when: z.string().optional(),
     }),
   ),
   provenance: provenanceSchema.optional(),

@@ -18,7 +18,7 @@ export function saltFingerprint(salt: Buffer): string {
 
 export function planFingerprint(transformed: Manifest['transformed']): string {
   const rules = transformed
-    .map((t) => ({ schema: t.schema, table: t.table, column: t.column, transformer: t.transformer, options: t.options ?? {}, algorithm: t.algorithm ?? null, propagatedFrom: t.propagatedFrom ?? null }))
+    .map((t) => ({ schema: t.schema, table: t.table, column: t.column, transformer: t.transformer, options: t.options ?? {}, algorithm: t.algorithm ?? null, propagatedFrom: t.propagatedFrom ?? null, ...(t.when !== undefined && { when: t.when }) }))
     .sort((a, b) => canonicalJson([a.schema, a.table, a.column]).localeCompare(canonicalJson([b.schema, b.table, b.column])));
   return createHash('sha256').update(canonicalJson(rules)).digest('hex').slice(0, 32);
 }

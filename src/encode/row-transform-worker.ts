@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import { guardOutput } from '../transformers/column-guard.js';
-import type { TransformRecipe } from '../transformers/row-transform.js';
+import { buildColumnTransform } from '../transformers/column-transform.js';
+import type { TransformRecipe, ValueTransform } from '../transformers/row-transform.js';
 import { CopyRowRewriter } from './copy-row-transform.js';
 import type { BatchReply, BatchRequest, WorkerSetup } from './parallel-row-transform.js';
 
@@ -17,13 +18,18 @@ let setupError: string | undefined;
 
 try {
   const registry = builtinTransformers();
+  // The table's other transforms by column, for options and templates that read a transformed value.
+  const byColumn = new Map<string, ValueTransform>();
+  const transformOf = (column: string) => byColumn.get(column);
   const transforms = setup.transforms.map(({ index, recipe }: { index: number; recipe: TransformRecipe }) => {
     const definition = registry.get(recipe.transformer);
     if (!definition) throw new Error(`no transformer ${recipe.transformer} in the worker`);
     // A structured clone turns the salt Buffer into a plain Uint8Array: make it a Buffer again.
     const salt = Buffer.from(recipe.salt.buffer, recipe.salt.byteOffset, recipe.salt.byteLength);
-    const apply = definition.create(recipe.options, { column: recipe.column, salt, tableColumns: recipe.tableColumns, transformOf: () => undefined });
-    return { index, apply: recipe.guard ? guardOutput(apply, recipe.transformer, recipe.guard.column, recipe.guard.keyColumns) : apply };
+    const built = buildColumnTransform(definition, recipe, { column: recipe.column, salt, tableColumns: recipe.tableColumns, transformOf });
+    // Other columns read this column's transformed value as the plan does: before its output is checked.
+    byColumn.set(setup.columns[index]!, built);
+    return { index, apply: recipe.guard ? guardOutput(built, recipe.transformer, recipe.guard.column, recipe.guard.keyColumns) : built };
   });
   rewriter = new CopyRowRewriter(setup.columns, transforms, setup.where);
 } catch (error) {

@@ -4,7 +4,7 @@ import type { Faker } from '@faker-js/faker';
 import { fitLength, isEmptyText, refuseUnlessText } from './column-types.js';
 import { keyedDigest, keyedSeed } from './salt.js';
 import type { RandomSource } from './random-source.js';
-import { SeededFaker } from './seeded-faker.js';
+import { sharedSeededFaker } from './seeded-faker.js';
 import type { ColumnInfo, TransformerDefinition, TransformerExample } from './transformer.js';
 import { appendSuffix, refuseTooShortForUnique, suffixOf } from './unique-suffix.js';
 
@@ -13,8 +13,12 @@ export const fakeTextOptions = z.strictObject({
   deterministic: z.boolean().default(true),
 });
 
-export interface FakeTextSpec {
+export type FakeTextOptions = z.infer<typeof fakeTextOptions>;
+
+export interface FakeTextSpec<Options extends FakeTextOptions = FakeTextOptions> {
   name: string;
+  /** Options beyond `deterministic` (a strict object that extends fakeTextOptions). */
+  options?: z.ZodType<Options>;
   description: string;
   examples: TransformerExample[];
   /** Keep '' as '' (the original's first-name and email did). Default true. */
@@ -27,28 +31,28 @@ export interface FakeTextSpec {
    * The fake: `faker` is a Faker whose randomness is seeded by the keyed digest of the value.
    * `limit` is the column's declared length; `suffix` is set on a unique column.
    */
-  generate(input: { faker: Faker; random: RandomSource; limit: number | undefined; column: ColumnInfo; suffix?: string }): string;
+  generate(input: { faker: Faker; random: RandomSource; limit: number | undefined; column: ColumnInfo; suffix?: string; options: Options }): string;
 }
 
 /**
  * A text transformer backed by a fake-data library, with everything the column needs: NULL stays NULL,
  * the output fits the declared length, a unique column gets a keyed suffix so it stays unique.
  */
-export function fakeTextTransformer(spec: FakeTextSpec): TransformerDefinition<z.infer<typeof fakeTextOptions>> {
+export function fakeTextTransformer<Options extends FakeTextOptions = FakeTextOptions>(spec: FakeTextSpec<Options>): TransformerDefinition<Options> {
   return {
     name: spec.name,
     description: spec.description,
-    options: fakeTextOptions,
+    options: spec.options ?? (fakeTextOptions as unknown as z.ZodType<Options>),
     deterministic: true,
     unique: 'keeps',
     accepts: 'text, varchar(n), char(n), citext',
     refuses: (column) => refuseUnlessText(column) ?? refuseTooShortForUnique(column),
     examples: spec.examples,
     create: (options, { column, salt }) => {
-      const faker = new SeededFaker(salt, spec.name);
+      const faker = sharedSeededFaker(salt, spec.name);
       const keepEmpty = spec.keepEmpty ?? true;
       // What the generator gets is the same for every value of the column, but for the suffix.
-      const input = { faker: faker.faker, random: faker.random, limit: column.maxLength, column };
+      const input = { faker: faker.faker, random: faker.random, limit: column.maxLength, column, options };
       const fakeOf = (value: string): string => {
         // One keyed digest per value: it seeds the library and, on a unique column, gives the suffix too.
         const digest = !options.deterministic ? randomBytes(32) : column.unique ? keyedDigest(salt, spec.name, value) : keyedSeed(salt, spec.name, value);

@@ -143,3 +143,81 @@ describe('planTransforms on partitions and inheritance children', () => {
     );
   });
 });
+
+describe('conditions and options read from the row', () => {
+  const PEOPLE: TableColumns[] = [
+    {
+      schema: 'public',
+      name: 'people',
+      columns: [
+        col('people', 'id', { type: 'integer', baseType: 'int4', unique: true }),
+        col('people', 'first_name'),
+        col('people', 'last_name'),
+        col('people', 'email', { unique: true }),
+        col('people', 'role'),
+        col('people', 'age', { type: 'integer', baseType: 'int4' }),
+      ],
+    },
+    { schema: 'public', name: 'notes', columns: [col('notes', 'author_email')] },
+  ];
+  const NOTES_FK: ForeignKeyRef[] = [{ name: 'notes_author_fkey', schema: 'public', table: 'notes', columns: ['author_email'], referencedSchema: 'public', referencedTable: 'people', referencedColumns: ['email'] }];
+  const peoplePlan = (columns: string, foreignKeys = NOTES_FK) => {
+    const config = parseConfig(`salt: s\nsource:\n  connection_uri: postgres://x@localhost/db\n  transformers:\n    - database: public\n      table: people\n      columns:\n${columns}datastore:\n  local_disk:\n    dir: /tmp\n`, 'conf.yaml', {});
+    return planTransforms(config, PEOPLE, builtinTransformers(), Buffer.from('salt'), (t) => t.columns.map((c) => c.name), foreignKeys);
+  };
+  const PERSON: Record<string, string> = { id: '7', first_name: 'Jane', last_name: 'Doe', email: 'jane@acme.com', role: 'customer', age: '42' };
+  const applyRow = (result: ReturnType<typeof peoplePlan>, values: Record<string, string>, table = 'people') => {
+    const columns = table === 'people' ? PEOPLE[0]!.columns.map((c) => c.name) : ['author_email'];
+    const view = { get: (name: string) => values[name] ?? null };
+    const out: Record<string, string | null> = {};
+    for (const t of result.tables.get(tableKey('public', table))!.transforms) out[columns[t.index]!] = t.apply(values[columns[t.index]!] ?? null, view);
+    return out;
+  };
+
+  it('runs a transformer only on the rows where its `when:` holds, and records the condition', () => {
+    const result = peoplePlan(`        - { name: first_name, transformer_name: first-name, when: "role <> 'staff' and age > 9" }\n`);
+    expect(applyRow(result, PERSON).first_name).not.toBe('Jane');
+    expect(applyRow(result, { ...PERSON, role: 'staff' }).first_name).toBe('Jane');
+    expect(applyRow(result, { ...PERSON, age: '5' }).first_name).toBe('Jane');
+    expect(result.transformed[0]).toMatchObject({ column: 'first_name', when: "role <> 'staff' and age > 9" });
+  });
+
+  it('names an unknown column of a condition, with its place in the config', () => {
+    expect(() => peoplePlan(`        - { name: first_name, transformer_name: first-name, when: "rol = 'staff'" }\n`)).toThrow(
+      /conf\.yaml:\d+:\d+: source\.transformers\[0\]\.columns\[0\]\.when: unknown column rol \(condition on public\.people\.first_name; its columns: id, first_name/,
+    );
+  });
+
+  it('builds an email from the transformed first and last names: deterministic and distinct', () => {
+    const result = peoplePlan(
+      `        - { name: first_name, transformer_name: first-name }\n        - { name: last_name, transformer_name: last-name }\n` +
+        `        - { name: email, transformer_name: email, transformer_options: { first_name: { transformed: first_name }, last_name: { transformed: last_name } } }\n`,
+      [],
+    );
+    const out = applyRow(result, PERSON);
+    expect(out.email).toContain(`${out.first_name!.toLowerCase().replace(/[^a-z0-9]/g, '')}`);
+    expect(out.email).toMatch(/@example\.(com|net|org)$/);
+    expect(applyRow(result, PERSON).email).toBe(out.email);
+    expect(applyRow(result, { ...PERSON, email: 'other@acme.com' }).email).not.toBe(out.email);
+    expect(result.transformed.find((t) => t.column === 'email')?.options).toEqual({ first_name: { transformed: 'first_name' }, last_name: { transformed: 'last_name' } });
+  });
+
+  it('refuses row-read options and conditions on a key whose referencing column could not follow, and cycles', () => {
+    expect(() => peoplePlan(`        - { name: email, transformer_name: email, transformer_options: { first_name: { column: first_name } } }\n`)).toThrow(
+      /public\.notes\.author_email references this column \(foreign key notes_author_fkey\): its options reads first_name of its own row/,
+    );
+    expect(() => peoplePlan(`        - { name: email, transformer_name: email, when: "role <> 'staff'" }\n`)).toThrow(/its condition reads role of its own row/);
+    // A condition on the key's own value travels with it.
+    const own = peoplePlan(`        - { name: email, transformer_name: email, when: "email not like '%@staff.acme.com'" }\n`);
+    expect(applyRow(own, { author_email: 'ann@staff.acme.com' }, 'notes').author_email).toBe('ann@staff.acme.com');
+    expect(applyRow(own, { author_email: 'jane@acme.com' }, 'notes').author_email).toBe(applyRow(own, PERSON).email);
+    expect(() =>
+      peoplePlan(
+        `        - { name: first_name, transformer_name: constant, transformer_options: { value: { transformed: last_name } } }\n        - { name: last_name, transformer_name: template, transformer_options: { template: "{{first_name}}" } }\n`,
+      ),
+    ).toThrow(/the transformed values read each other in a cycle \((first_name → last_name → first_name|last_name → first_name → last_name)\)/);
+    expect(() => peoplePlan(`        - { name: first_name, transformer_name: constant, transformer_options: { value: { transformed: role } } }\n`)).toThrow(/reads the transformed value of role, which has no transformer: use \{ column: role \}/);
+    expect(() => peoplePlan(`        - { name: first_name, transformer_name: constant, transformer_options: { value: { column: nope } } }\n`)).toThrow(/reads nope, which is not a column of the table/);
+    expect(() => peoplePlan(`        - { name: age, transformer_name: number-noise, transformer_options: { ratio: { column: role } } }\n`)).toThrow(/transformer_options\.ratio: .* with a value read from the row \(column role: text\)/);
+  });
+});

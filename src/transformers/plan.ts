@@ -5,6 +5,8 @@ import type { ColumnTransform, TransformRecipe, ValueTransform } from './row-tra
 import { ReplibyteError } from '../errors.js';
 import { unquote } from '../selection/table-selection.js';
 import { guardOutput } from './column-guard.js';
+import { buildColumnTransform, checkRowOptions, kindOfRecipe, optionReferences } from './column-transform.js';
+import { compileCondition, conditionColumns, kindOfType, type ValueKind } from './condition.js';
 import { checkKeepEntries } from './keep.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition } from './transformer.js';
@@ -18,6 +20,14 @@ export interface TableColumns extends TreeTable {
   partitionKey?: readonly string[];
   /** The primary key's columns: a value that cannot be stored is reported with its row's key. */
   primaryKey?: readonly string[];
+  /** A collection of documents: its columns are field paths, and a condition may read any other path. */
+  documents?: boolean;
+}
+
+/** How conditions and row options read the table's columns (undefined for documents: any path, typed by use). */
+export function columnKinds(table: TableColumns): Record<string, ValueKind> | undefined {
+  if (table.documents) return undefined;
+  return Object.fromEntries(table.columns.map((column) => [column.name, kindOfType(column.baseType)]));
 }
 
 export type ForeignKeyRef = ForeignKey;
@@ -40,6 +50,8 @@ export interface TransformedColumn {
   algorithm?: string;
   /** `schema.table` of the partitioned table or inheritance parent whose entry this column follows. */
   inheritedFrom?: string;
+  /** The `when:` condition, when the entry has one: the other rows keep their value. */
+  when?: string;
 }
 
 export interface TransformPlan {
@@ -153,20 +165,53 @@ export function checkTransforms(
         report([...path, 'transformer_name'], `unknown transformer ${columnEntry.transformer_name}${didYouMean(columnEntry.transformer_name, registry.all().map((t) => t.name))} (see \`replibyte transformer list\`)`);
         return;
       }
-      const options = definition.options.safeParse(columnEntry.transformer_options ?? {});
-      if (!options.success) {
-        const issue = options.error.issues[0];
-        report([...path, 'transformer_options', ...(issue?.path ?? [])], `${issue?.message ?? 'invalid options'} (transformer ${definition.name})`);
-        return;
+      const kinds = columnKinds(table);
+      const kindOf = kindOfRecipe({ kinds });
+      const rawOptions = columnEntry.transformer_options ?? {};
+      const rowOptions = optionReferences(rawOptions).length > 0;
+      let validated: unknown = rawOptions;
+      if (rowOptions) {
+        const configured = new Set(entry.columns.map((c) => unquote(c.name)));
+        const rowProblems = checkRowOptions(definition, rawOptions, columnName, kindOf, (other) => configured.has(other) || planned.has(columnKey(schema, name, other)));
+        for (const problem of rowProblems) report([...path, 'transformer_options'], `${problem} (transformer ${definition.name} on ${schema}.${name}.${columnName})`);
+        if (rowProblems.length > 0) return;
+      } else {
+        const options = definition.options.safeParse(rawOptions);
+        if (!options.success) {
+          const issue = options.error.issues[0];
+          report([...path, 'transformer_options', ...(issue?.path ?? [])], `${issue?.message ?? 'invalid options'} (transformer ${definition.name})`);
+          return;
+        }
+        validated = options.data;
+      }
+      const when = columnEntry.when;
+      if (when !== undefined) {
+        try {
+          compileCondition(when, columnName, kindOf);
+        } catch (error) {
+          if (!(error instanceof ReplibyteError)) throw error;
+          report([...path, 'when'], `${error.message} (condition on ${schema}.${name}.${columnName}${kinds ? `; its columns: ${table.columns.map((c) => c.name).join(', ')}` : ''})`);
+          return;
+        }
       }
       const refusal = refusalOf(definition, column);
       if (refusal) {
         report([...path, 'transformer_name'], `${definition.name} cannot transform ${schema}.${name}.${columnName} (${column.type}): ${refusal}`);
         return;
       }
+      const recipe: TransformRecipe = {
+        transformer: definition.name,
+        options: validated,
+        column,
+        tableColumns: columns,
+        salt,
+        ...(when !== undefined && { when }),
+        ...(rowOptions && { rowOptions }),
+        ...(kinds && { kinds }),
+      };
       let apply: ValueTransform;
       try {
-        apply = definition.create(options.data, { column, salt, tableColumns: columns, transformOf: lookup(schema, name) });
+        apply = buildColumnTransform(definition, recipe, { column, salt, tableColumns: columns, transformOf: lookup(schema, name) });
       } catch (error) {
         if (!(error instanceof ReplibyteError)) throw error;
         report([...path, 'transformer_options'], `${error.message} (transformer ${definition.name} on ${schema}.${name}.${columnName})`);
@@ -178,9 +223,9 @@ export function checkTransforms(
         table: name,
         column,
         definition,
-        optionsText: stableJson(options.data),
+        optionsText: stableJson({ options: validated, when }),
         apply,
-        recipe: { transformer: definition.name, options: options.data, column, tableColumns: columns, salt },
+        recipe,
         path,
       });
     });
@@ -191,6 +236,7 @@ export function checkTransforms(
     const entry = inheritedEntry(from, table, column, { salt, dumpedColumns, lookup, report });
     if (entry) planned.set(columnKey(table.schema, table.name, column.name), entry);
   });
+  checkReadCycles(planned, report);
   propagateAlongForeignKeys(planned, tables, foreignKeys, report);
   inheritFollowers(planned, tables, ancestorsOf, report);
   checkPartitionKeys(planned, tables, ancestorsOf, foreignKeys, report);
@@ -218,6 +264,7 @@ export function checkTransforms(
       options: entry.recipe.options ?? {},
       algorithm: algorithmOf(entry.definition),
       ...(parent && { inheritedFrom: `${parent.schema}.${parent.table}` }),
+      ...(entry.recipe.when !== undefined && { when: entry.recipe.when }),
     });
   }
   return { plan, problems };
@@ -290,10 +337,12 @@ function inheritedEntry(
     return undefined;
   }
   const tableColumns = context.dumpedColumns(table);
-  const { options } = from.recipe;
+  const kinds = columnKinds(table);
+  const recipe: TransformRecipe = { ...from.recipe, column, tableColumns };
+  if (kinds) recipe.kinds = kinds;
   let apply: ValueTransform;
   try {
-    apply = from.definition.create(options, { column, salt: context.salt, tableColumns, transformOf: context.lookup(table.schema, table.name) });
+    apply = buildColumnTransform(from.definition, recipe, { column, salt: context.salt, tableColumns, transformOf: context.lookup(table.schema, table.name) });
   } catch (error) {
     if (!(error instanceof ReplibyteError)) throw error;
     context.report([...path, 'transformer_options'], `${error.message} (transformer ${from.definition.name} on ${label}, ${reach})`);
@@ -305,7 +354,7 @@ function inheritedEntry(
     schema: table.schema,
     column,
     apply,
-    recipe: { ...from.recipe, column, tableColumns },
+    recipe,
     inheritedFrom: from,
   };
 }
@@ -413,6 +462,53 @@ function checkPartitionKeyColumns(
   }
 }
 
+/** Columns other than its own that an entry's condition or row options read (none: it can follow a key). */
+function otherColumnsRead(entry: PlannedColumn): string[] {
+  const own = entry.column.name;
+  const names = [...(entry.recipe.when !== undefined ? conditionColumns(entry.recipe.when) : []), ...(entry.recipe.rowOptions ? optionReferences(entry.recipe.options).map((r) => r.name) : [])];
+  return [...new Set(names.filter((name) => name !== own))];
+}
+
+/**
+ * A column whose transformer reads another column's transformed value (`{ transformed: x }`, a template's
+ * `{{x}}`) makes that one run first: a cycle of such reads could never finish. Refused before a row is read.
+ */
+function checkReadCycles(planned: Map<string, PlannedColumn>, report: (path: PropertyKey[], message: string) => void): void {
+  const readsOf = (entry: PlannedColumn): string[] => {
+    if (entry.definition.name === 'template') {
+      const text = (entry.recipe.options as { template?: string }).template ?? '';
+      return [...text.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)].map((m) => m[1]!);
+    }
+    return entry.recipe.rowOptions ? optionReferences(entry.recipe.options).filter((r) => r.from === 'transformed').map((r) => r.name) : [];
+  };
+  const reported = new Set<string>();
+  for (const start of planned.values()) {
+    if (start.propagatedFrom || start.inheritedFrom) continue;
+    // Depth-first from each entry along transformed reads within its table; a path back to it is a cycle.
+    const stack: Array<{ entry: PlannedColumn; trail: string[] }> = [{ entry: start, trail: [start.column.name] }];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const { entry, trail } = stack.pop()!;
+      for (const name of readsOf(entry)) {
+        const next = planned.get(columnKey(start.schema, start.table, name));
+        if (!next) continue;
+        if (next === start) {
+          const cycle = [...trail, name];
+          const id = `${start.schema}.${start.table}:${[...cycle.slice(0, -1)].sort().join(',')}`;
+          if (!reported.has(id)) {
+            reported.add(id);
+            report([...(start.path ?? []), 'transformer_options'], `${start.schema}.${start.table}: the transformed values read each other in a cycle (${cycle.join(' → ')}): one of them must read the original value ({ column: … })`);
+          }
+          continue;
+        }
+        if (seen.has(name)) continue;
+        seen.add(name);
+        stack.push({ entry: next, trail: [...trail, name] });
+      }
+    }
+  }
+}
+
 function refusalOf(definition: TransformerDefinition<unknown>, column: ColumnInfo): string | undefined {
   const refusal = definition.refuses?.(column);
   if (refusal) return refusal;
@@ -471,6 +567,11 @@ function propagateAlongForeignKeys(
         }
         if (root.definition.name === 'template') {
           report(root.path ?? [], `${label} references this column (foreign key ${child.fk}): a template reads other columns of its own row, so it cannot be carried to a referencing table; transform the key with a transformer of its value`);
+          continue;
+        }
+        const reads = otherColumnsRead(root);
+        if (reads.length > 0) {
+          report(root.path ?? [], `${label} references this column (foreign key ${child.fk}): its ${root.recipe.when !== undefined && conditionColumns(root.recipe.when).some((c) => c !== root.column.name) ? 'condition' : 'options'} read${reads.length === 1 ? 's' : ''} ${reads.join(', ')} of its own row, which a referencing table does not have, so the key's new values could not be matched; read only the key's own value there`);
           continue;
         }
         const table = tables.find((t) => t.schema === child.schema && t.name === child.table);

@@ -1,3 +1,4 @@
+import type { ValueKind } from './condition.js';
 import type { ColumnInfo } from './transformer.js';
 
 /*
@@ -28,10 +29,17 @@ export interface ColumnTransform {
  */
 export interface TransformRecipe {
   transformer: string;
+  /** As validated; as written when `rowOptions` (some options are read from the row, and validated there). */
   options: unknown;
   column: ColumnInfo;
   tableColumns: readonly string[];
   salt: Buffer;
   /** The column its output is checked against, and the row's key columns (column-guard.ts). */
   guard?: { column: ColumnInfo; keyColumns: readonly string[] };
+  /** The `when:` condition: the transformer runs on the rows where it holds, the others keep the value. */
+  when?: string;
+  /** Some options are `{ column: name }` or `{ transformed: name }`, read from each row. */
+  rowOptions?: boolean;
+  /** How the row's columns are read by conditions and row options; absent: a document's fields (any path, typed by use). */
+  kinds?: Record<string, ValueKind>;
 }

@@ -38,6 +38,27 @@ export class SeededFaker {
   }
 }
 
+const shared = new WeakMap<Buffer, Map<string, SeededFaker>>();
+
+/**
+ * One SeededFaker per salt and label, shared by every column that uses them: it is reseeded before each
+ * value and used synchronously, so sharing it changes no output, and building a transformer again (for
+ * options read from the row) costs no new Faker.
+ */
+export function sharedSeededFaker(salt: Buffer, label: string): SeededFaker {
+  let byLabel = shared.get(salt);
+  if (!byLabel) {
+    byLabel = new Map();
+    shared.set(salt, byLabel);
+  }
+  let seeded = byLabel.get(label);
+  if (!seeded) {
+    seeded = new SeededFaker(salt, label);
+    byLabel.set(label, seeded);
+  }
+  return seeded;
+}
+
 /**
  * A Faker on the English definitions (en + base) with our randomizer. faker's index loads every locale
  * (70 MB, 0.2–1.4 s); its `locale/en` entry loads only English (8 MB) but exports a ready instance, not the

@@ -43,12 +43,10 @@ export class DocumentTransform {
   apply(raw: Buffer): Buffer {
     this.documents += 1;
     const document = BSON.deserialize(raw, EXACT_BSON);
+    // Conditions, templates and row options read the document as it was read, before any path is rewritten.
+    let original: BSON.Document | undefined;
     const row: RowView = {
-      get: (column) => {
-        const value = readAtPath(document, this.segments(column));
-        if (value === undefined || value === null) return null;
-        return typeof value === 'string' ? value : String(value);
-      },
+      get: (column) => fieldText(readAtPath((original ??= BSON.deserialize(raw, EXACT_BSON)), this.segments(column))),
     };
     for (const { segments, transform, statistics } of this.paths) {
       statistics.matched += rewriteAtPath(document, segments, (value) => {
@@ -72,6 +70,14 @@ export class DocumentTransform {
     }
     return segments;
   }
+}
+
+/** A field's value as a transformer's row sees it: strings as they are, dates in ISO 8601, numbers as digits. */
+function fieldText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
 }
 
 /** An `_id` for a message: short, and never a whole sub-document. */

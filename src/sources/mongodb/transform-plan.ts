@@ -37,6 +37,7 @@ export function planDocumentTransforms(
   const tables = collections.map((collection) => ({
     schema: collection.database,
     name: collection.name,
+    documents: true,
     columns: (pathsOf.get(tableKey(collection.database, collection.name)) ?? []).map(
       (path): ColumnInfo => ({ schema: collection.database, table: collection.name, name: path, type: 'string', baseType: 'text' }),
     ),

@@ -1,5 +1,6 @@
 import type { Faker } from '@faker-js/faker';
-import { fakeTextTransformer } from '../fake-text.js';
+import { z } from 'zod';
+import { fakeTextOptions, fakeTextTransformer } from '../fake-text.js';
 import type { RandomSource } from '../random-source.js';
 
 const SAFE_DOMAINS = ['example.com', 'example.net', 'example.org'];
@@ -11,11 +12,15 @@ const SAFE_DOMAINS = ['example.com', 'example.net', 'example.org'];
  */
 export const email = fakeTextTransformer({
   name: 'email',
-  description: 'A realistic, valid email address at example.com/.net/.org (never a real mailbox); the same input gives the same address, so joins on it still join. Empty stays empty.',
-  examples: [{ input: 'jane.doe@acme.com' }],
+  description:
+    'A realistic, valid email address at example.com/.net/.org (never a real mailbox); the same input gives the same address, so joins on it still join. Empty stays empty. `first_name` and `last_name` (usually `{ transformed: first_name }`, `{ transformed: last_name }`) make the address from those names.',
+  options: fakeTextOptions.extend({ first_name: z.string().optional(), last_name: z.string().optional() }),
+  examples: [{ input: 'jane.doe@acme.com' }, { input: 'jane.doe@acme.com', options: { first_name: 'Émile', last_name: "O'Hara" } }],
   placesSuffix: true,
-  generate: ({ faker, random, limit, suffix }) => {
-    const local = localPart(nameListsOf(faker), random);
+  generate: ({ faker, random, limit, suffix, options }) => {
+    const names = nameListsOf(faker);
+    const given = { first: cleanName(options.first_name), last: cleanName(options.last_name) };
+    const local = localPart({ first: given.first ? [given.first] : names.first, last: given.last ? [given.last] : names.last }, random);
     const domain = pick(SAFE_DOMAINS, random);
     const tail = suffix === undefined ? `@${domain}` : `.${suffix}@${domain}`;
     if (limit === undefined) return `${local}${tail}`;
@@ -44,6 +49,16 @@ function localPart(names: NameLists, random: RandomSource): string {
     default:
       return `${first}${separator}${last}${random.intBelow(100)}`;
   }
+}
+
+/** A name as a local part may hold it: Émile → Emile, O'Hara → OHara, lower case; undefined when nothing is left. */
+function cleanName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const clean = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
+  return clean.length > 0 ? clean : undefined;
 }
 
 function pick(list: readonly string[], random: RandomSource): string {
