@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { ColumnInfo } from '../transformers/transformer.js';
 import { encodeCopyField } from './copy-text.js';
-import type { ColumnTransform } from '../transformers/row-transform.js';
+import { buildColumnTransform } from '../transformers/column-transform.js';
+import type { ColumnTransform, TransformRecipe, ValueTransform } from '../transformers/row-transform.js';
 import { CopyRowTransform } from './copy-row-transform.js';
 import { ParallelRowTransform, rowRewriteStream } from './parallel-row-transform.js';
 
@@ -63,6 +64,36 @@ describe('ParallelRowTransform', () => {
     );
   });
 
+  it('runs conditions, options read from the row and templates on the workers as on this thread', async () => {
+    const kinds = Object.fromEntries(COLUMNS.map((name) => [name, name === 'id' ? ('number' as const) : ('text' as const)]));
+    const byColumn = new Map<string, ValueTransform>();
+    const build = (index: number, transformer: string, options: Record<string, unknown>, extra: Partial<TransformRecipe>): ColumnTransform => {
+      const info = column(COLUMNS[index]!);
+      const definition = builtinTransformers().get(transformer)!;
+      const recipe: TransformRecipe = { transformer, options: extra.rowOptions ? options : definition.options.parse(options), column: info, tableColumns: COLUMNS, salt, kinds, ...extra };
+      const apply = buildColumnTransform(definition, recipe, { column: info, salt, tableColumns: COLUMNS, transformOf: (name) => byColumn.get(name) });
+      byColumn.set(info.name, apply);
+      return { index, apply, recipe };
+    };
+    const transforms = [
+      build(2, 'first-name', {}, { when: "id > 100 and phone not like '+33%'" }),
+      build(1, 'email', { first_name: { transformed: 'first_name' } }, { rowOptions: true }),
+      build(3, 'template', { template: '{{first_name}}-{{id}}' }, { when: 'phone is not null' }),
+    ];
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${i}	user${i}@example.com	Name${i % 977}	${i % 3 === 0 ? '+33 1' : i % 3 === 1 ? '\\N' : '+1-555'}	\\N\n`).join('');
+    const expected = await rewrite(new CopyRowTransform(COLUMNS, transforms, 'table people'), lines, 65536);
+    // The condition held on some rows and not on others.
+    const out = expected.split('\n');
+    expect(out[5]!.split('\t')[2]).toBe('Name5');
+    expect(out[101]!.split('\t')[2]).not.toBe('Name101');
+    expect(out[102]!.split('\t')[2]).toBe('Name102'); // +33
+    expect(out[101]!.split('\t')[3]).toBe(`${out[101]!.split('\t')[2]}-101`);
+    process.env.REPLIBYTE_TRANSFORM_THREADS = '2';
+    const stream = rowRewriteStream(COLUMNS, transforms, 'table people', 0);
+    expect(stream).toBeInstanceOf(ParallelRowTransform);
+    expect(await rewrite(stream, lines, 65536)).toBe(expected);
+  });
+
   it('keeps order and content over many batches (several MB through two workers)', async () => {
     const lines = Array.from({ length: 60_000 }, (_, i) => `${i}\tuser${i}@example.com\tName${i % 977}\t+1-555-${i}\t{"name": "N${i}"}\n`).join('');
     const expected = await rewrite(new CopyRowTransform(COLUMNS, TRANSFORMS, 'table people'), lines, 65536);
@@ -92,8 +123,8 @@ describe('ParallelRowTransform', () => {
     process.env.REPLIBYTE_TRANSFORM_THREADS = '0';
     expect(rowRewriteStream(COLUMNS, TRANSFORMS, 'table people', 1_000_000)).toBeInstanceOf(CopyRowTransform);
     process.env.REPLIBYTE_TRANSFORM_THREADS = '2';
-    const template = planned(2, 'template', { template: '{{id}}' });
-    expect(rowRewriteStream(COLUMNS, [...TRANSFORMS.slice(0, 1), template], 'table people', 1_000_000)).toBeInstanceOf(CopyRowTransform);
+    const custom: ColumnTransform = { ...planned(2, 'first-name'), recipe: { ...planned(2, 'first-name').recipe!, transformer: 'custom' } };
+    expect(rowRewriteStream(COLUMNS, [...TRANSFORMS.slice(0, 1), custom], 'table people', 1_000_000)).toBeInstanceOf(CopyRowTransform);
     const handMade: ColumnTransform = { index: 1, apply: (v) => v };
     expect(rowRewriteStream(COLUMNS, [handMade], 'table people', 1_000_000)).toBeInstanceOf(CopyRowTransform);
   });

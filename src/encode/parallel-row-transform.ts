@@ -27,8 +27,11 @@ export type BatchReply = { seq: number; bytes: Uint8Array; error?: undefined } |
 const BATCH_BYTES = 256 * 1024;
 /** Below this many rows (the catalog's estimate), starting workers costs more than it saves. */
 const PARALLEL_MIN_ROWS = 100_000;
-/** Transformers a worker cannot rebuild from data: they load user code, or read other transforms. */
-const MAIN_THREAD_ONLY = new Set(['custom', 'custom-wasm', 'template']);
+/**
+ * Transformers a worker cannot rebuild from data: they load user code. (Templates and options that read
+ * another column's transformed value run there: a worker builds every transform of the table.)
+ */
+const MAIN_THREAD_ONLY = new Set(['custom', 'custom-wasm']);
 
 /**
  * The stream that rewrites a table's transformed columns: on worker threads when the machine has more
