@@ -21,8 +21,6 @@ export interface FakeTextSpec<Options extends FakeTextOptions = FakeTextOptions>
   options?: z.ZodType<Options>;
   description: string;
   examples: TransformerExample[];
-  /** Keep '' as '' (the original's first-name and email did). Default true. */
-  keepEmpty?: boolean;
   /** On a unique column: a digits-only suffix (phone numbers, card numbers) instead of `-` + base36. */
   digitSuffix?: boolean;
   /** generate() places the unique suffix itself (e.g. before an email's `@`). */
@@ -35,7 +33,7 @@ export interface FakeTextSpec<Options extends FakeTextOptions = FakeTextOptions>
 }
 
 /**
- * A text transformer backed by a fake-data library, with everything the column needs: NULL stays NULL,
+ * A text transformer backed by a fake-data library, with everything the column needs: NULL stays NULL, '' stays '',
  * the output fits the declared length, a unique column gets a keyed suffix so it stays unique.
  */
 export function fakeTextTransformer<Options extends FakeTextOptions = FakeTextOptions>(spec: FakeTextSpec<Options>): TransformerDefinition<Options> {
@@ -50,7 +48,6 @@ export function fakeTextTransformer<Options extends FakeTextOptions = FakeTextOp
     examples: spec.examples,
     create: (options, { column, salt }) => {
       const faker = sharedSeededFaker(salt, spec.name);
-      const keepEmpty = spec.keepEmpty ?? true;
       // What the generator gets is the same for every value of the column, but for the suffix.
       const input = { faker: faker.faker, random: faker.random, limit: column.maxLength, column, options };
       const fakeOf = (value: string): string => {
@@ -63,7 +60,8 @@ export function fakeTextTransformer<Options extends FakeTextOptions = FakeTextOp
         return appendSuffix(fake, suffix, column, spec.digitSuffix ? '' : '-');
       };
       const fakeOfRecent = options.deterministic ? remembered(fakeOf) : fakeOf;
-      return (value) => (value === null || (keepEmpty && isEmptyText(value, column)) ? value : fakeOfRecent(value));
+      // Empty text stays empty, as for every transformer that writes text (docs/transformers.md, "Empty text").
+      return (value) => (value === null || isEmptyText(value, column) ? value : fakeOfRecent(value));
     },
   };
 }

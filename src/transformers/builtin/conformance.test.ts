@@ -59,8 +59,8 @@ const CASES: Record<string, Case[]> = {
   'full-name': [fakeText(20)],
   username: [fakeText(16)],
   email: [{ column: text(40), values: nastyText.filter((s) => s !== ''), check: (out) => expect(out).toMatch(/^[^@\s]+@[^@\s]+\.[a-z]+$/i) }],
-  'phone-number': [{ column: text(20), values: nastyText, check: (out) => expect(out).toMatch(/^[\d()+\- .x]+$/) }],
-  'credit-card': [{ column: text(19), values: nastyText, check: (out) => expect(out!.replaceAll('-', '')).toMatch(/^\d{16}$/) }],
+  'phone-number': [{ column: text(20), values: nastyText, check: (out, input) => (input === '' ? expect(out).toBe('') : expect(out).toMatch(/^[\d()+\- .x]+$/)) }],
+  'credit-card': [{ column: text(19), values: nastyText, check: (out, input) => (input === '' ? expect(out).toBe('') : expect(out!.replaceAll('-', '')).toMatch(/^\d{16}$/)) }],
   'keep-first-char': [
     { column: text(), values: nastyText, saltFree: true, check: (out, input) => expect(out).toBe([...input].length > 1 ? [...input][0] : input) },
     { column: { type: 'integer', baseType: 'int4' }, values: int4, saltFree: true, check: (out, input) => expect(out).toBe(/^-?\d{2,}/.test(input) ? input.slice(0, input.startsWith('-') ? 2 : 1) : input) },
@@ -156,6 +156,28 @@ describe('every built-in transformer', () => {
       });
     });
   }
+});
+
+/** They write a value given in their options, on every row: '' included. */
+const WRITE_A_GIVEN_VALUE = new Set(['constant', 'template', 'null']);
+
+describe("empty text ('')", () => {
+  const textColumn: ColumnInfo = { schema: 'public', table: 't', name: 'value', type: 'text', baseType: 'text' };
+  const writingText = registry
+    .all()
+    .map((d) => d.name)
+    .filter((name) => !ELSEWHERE.has(name) && !WRITE_A_GIVEN_VALUE.has(name) && registry.get(name)!.refuses?.(textColumn) === undefined);
+
+  it('stays empty for every transformer that writes text (docs/transformers.md, "Empty text")', () => {
+    expect(writingText).toEqual(expect.arrayContaining(['phone-number', 'credit-card', 'zip-code', 'email', 'uuid', 'random-date']));
+    const changed = writingText.filter((name) => build(name, { ...CASES[name]![0]!, column: textColumn }, SALT)('') !== '');
+    expect(changed).toEqual([]);
+  });
+
+  it('stays empty on a unique column too', () => {
+    const changed = writingText.filter((name) => build(name, { ...CASES[name]![0]!, column: { ...textColumn, unique: true } }, SALT)('') !== '');
+    expect(changed).toEqual([]);
+  });
 });
 
 describe('a blank-padded empty value in char(n)', () => {

@@ -3,9 +3,8 @@ import { fakeTextTransformer } from '../fake-text.js';
 /** A valid card number (Luhn). On a unique column: `4` + 14 keyed digits + the Luhn digit. */
 export const creditCard = fakeTextTransformer({
   name: 'credit-card',
-  description: 'A credit card number that passes the Luhn check; any text, even empty, is replaced.',
+  description: 'A credit card number that passes the Luhn check. Empty stays empty.',
   examples: [{ input: '4111 1111 1111 1111' }],
-  keepEmpty: false,
   placesSuffix: true,
   digitSuffix: true,
   generate: ({ faker, suffix }) => (suffix === undefined ? faker.finance.creditCardNumber({ issuer: '4###-####-####-###L' }) : withLuhn(`4${suffix.slice(0, 14)}`)),

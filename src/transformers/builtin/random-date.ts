@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTextColumn } from '../column-types.js';
+import { isEmptyText, isTextColumn } from '../column-types.js';
 import { ReplibyteError } from '../../errors.js';
 import { DATE_TYPES, DAY_MS, formatIsoDate, timeRangeOf } from '../date-text.js';
 import { RandomSource } from '../random-source.js';
@@ -13,7 +13,7 @@ const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
  */
 export const randomDate = defineTransformer({
   name: 'random-date',
-  description: 'A date (or timestamp) between `from` and `to` (default 1970-01-01 .. 2025-12-31), derived from the value.',
+  description: 'A date (or timestamp) between `from` and `to` (default 1970-01-01 .. 2025-12-31), derived from the value. Empty text stays empty.',
   options: z
     .strictObject({ from: isoDay.default('1970-01-01'), to: isoDay.default('2025-12-31'), deterministic: z.boolean().default(true) })
     .refine((o) => o.from <= o.to, { message: '`from` must not be after `to`', path: ['from'] }),
@@ -31,7 +31,7 @@ export const randomDate = defineTransformer({
     const hasTime = column.baseType === 'timestamp' || column.baseType === 'timestamptz';
     const shape = { fraction: '', separator: hasTime ? ' ' : undefined, hasTime, offset: column.baseType === 'timestamptz' ? '+00' : '', ms: 0 };
     return (value) => {
-      if (value === null) return null;
+      if (value === null || (isTextColumn(column) && isEmptyText(value, column))) return value;
       const source = options.deterministic ? RandomSource.seeded(salt, 'random-date', value) : RandomSource.fresh();
       const seconds = source.intBelow(Math.floor((to - from) / 1000) + 1);
       return formatIsoDate(shape, from + seconds * 1000);

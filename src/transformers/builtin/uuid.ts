@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { isEmptyText } from '../column-types.js';
 import { keyedDigest } from '../salt.js';
 import { defineTransformer } from '../transformer.js';
 
 /** A version-4-shaped UUID made of 122 bits of the keyed digest: distinct inputs stay distinct. */
 export const uuid = defineTransformer({
   name: 'uuid',
-  description: 'A UUID (version 4 layout) derived from the value; keeps uuid keys and unique columns distinct.',
+  description: 'A UUID (version 4 layout) derived from the value; keeps uuid keys and unique columns distinct. Empty text stays empty.',
   options: z.strictObject({ deterministic: z.boolean().default(true) }),
   deterministic: true,
   // 2: the input is digested as it is (version 1 lower-cased it, so two text values differing in case collided).
@@ -19,8 +20,8 @@ export const uuid = defineTransformer({
     return 'it writes a 36-character UUID';
   },
   examples: [{ input: '0b7e5e2c-3f1d-4c6a-9a53-2d0f9b1e8c47', column: { type: 'uuid', baseType: 'uuid' } }],
-  create: (options, { salt }) => (value) => {
-    if (value === null) return null;
+  create: (options, { column, salt }) => (value) => {
+    if (value === null || isEmptyText(value, column)) return value;
     if (!options.deterministic) return randomUUID();
     const bytes = keyedDigest(salt, 'uuid', value).subarray(0, 16);
     bytes[6] = (bytes[6]! & 0x0f) | 0x40;
