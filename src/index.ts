@@ -16,7 +16,9 @@ export { CollectingReporter, silentReporter, stderrReporter, type Reporter } fro
 export type { ProgressEvent } from './reporting/progress.js';
 export { analyzeConfig } from './config/load.js';
 export { restoreLocal, type LocalRestore, type RestoreLocalOptions } from './operations/dump-restore-local.js';
-export { LocalPostgres, stopLocalPostgres, defaultLocalDir } from './destinations/local/local-postgres.js';
+export { LocalPostgres, stopLocalPostgres } from './destinations/local/local-postgres.js';
+export { defaultLocalDir, type LocalServer, type LocalServerState } from './destinations/local/local-server.js';
+export { cloneLocalDatabase, dropLocalDatabase, listLocalServers, openLocalServer, stopLocalServer, type ClonedDatabase, type LocalServerListing } from './destinations/local/local-servers.js';
 export { scanSource, type ScanFinding, type ScanResult } from './scan/source-scan.js';
 export { checkConfig, type CheckReport } from './check/config-check.js';
 export { runDemo, type DemoOptions, type DemoResult } from './demo/demo.js';

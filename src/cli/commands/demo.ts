@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEMO_LOCAL, DEMO_SOURCE, runDemo } from '../../demo/demo.js';
-import { defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
+import { stopLocalPostgres } from '../../destinations/local/local-postgres.js';
+import { defaultLocalDir } from '../../destinations/local/local-server.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
 import { formatAge, formatBytes, formatTable } from '../../reporting/format.js';
 import { exitNow, interruption } from '../interrupt.js';

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { defaultLocalBase, defaultLocalDir, stopLocalPostgres } from '../../destinations/local/local-postgres.js';
+import { defaultLocalBase, defaultLocalDir } from '../../destinations/local/local-server.js';
+import { cloneLocalDatabase, dropLocalDatabase, listLocalServers, stopLocalServer, type LocalServerListing } from '../../destinations/local/local-servers.js';
+import { formatBytes } from '../../reporting/format.js';
 import { ReplibyteError } from '../../errors.js';
 import { restoreLocal } from '../../operations/dump-restore-local.js';
 import { restoreToScript } from '../../operations/dump-restore.js';
@@ -34,7 +36,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
     .option('--name <name>', 'name of the local server (its data directory, `local stop NAME`)', 'default')
     .option('--data-dir <dir>', `where the server keeps its data (default ${join(defaultLocalBase(), '<name>')}; REPLIBYTE_LOCAL_DIR moves the base)`)
     .option('-p, --port <port>', 'port on 127.0.0.1 (default: a free one)')
-    .option('--database <name>', 'database to restore into (default: the source database name)')
+    .option('--database <name>', 'database to restore into (default: the source database name); the restore itself is kept as <name>_template for `local clone`')
     .option('--detach', 'leave the server running and return; stop it with `replibyte local stop NAME`')
     .option('--keep', 'on Ctrl-C, stop the server but keep its data directory')
     .option('-i, --image <image>', 'accepted for compatibility: Docker images are not used, the server is embedded')
@@ -66,10 +68,14 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
         ...(port && { port }),
         ...(options.database && { database: options.database }),
       });
-      process.stdout.write(options.json ? `${JSON.stringify({ type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port })}\n` : `${restored.uri}\n`);
+      const ready = { type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port, template: restored.template };
+      process.stdout.write(options.json ? `${JSON.stringify(ready)}\n` : `${restored.uri}\n`);
       if (options.detach) {
         await restored.server.detach();
-        process.stderr.write(`left running (data in ${restored.server.dataDir}); stop it with: replibyte local stop ${stopArgument(options)}\n`);
+        process.stderr.write(
+          `left running (data in ${restored.server.dataDir}); another copy: replibyte local clone ${options.dataDir ? `--data-dir ${options.dataDir} ` : `${options.name} `}NAME; ` +
+            `stop it with: replibyte local stop ${stopArgument(options)}\n`,
+        );
         return;
       }
       process.stderr.write('connect with the URI above; press Ctrl-C to stop the server\n');
@@ -86,9 +92,50 @@ function stopArgument(options: { name: string; dataDir?: string }): string {
   return options.dataDir ? `--data-dir ${options.dataDir}` : options.name;
 }
 
-/** `replibyte local stop`: the servers that `dump restore local --detach` (or `demo --keep`) left running. */
+/** `replibyte local …`: the servers that `dump restore local --detach` (or `demo --keep`) left running, and their clones. */
 export function registerLocalCommands(program: Command): void {
-  const local = program.command('local').description('the local PostgreSQL servers of `dump restore local`');
+  const local = program.command('local').description('the local servers of `dump restore local`: clones of the restore, list, stop');
+  local
+    .command('clone')
+    .description('a new database copied from the pristine template of the last restore; prints its URI')
+    .argument('<server-or-name>', 'SERVER NAME, or NAME alone for the server named default')
+    .argument('[name]', 'name of the new database')
+    .option('--data-dir <dir>', 'the server by its data directory instead of its name')
+    .option('--json', 'print {"server","database","template","uri"} as JSON')
+    .action(async (first: string, second: string | undefined, options: { dataDir?: string; json?: boolean }) => {
+      const { dataDir, database } = serverAndDatabase(first, second, options.dataDir);
+      printClone(await cloneLocalDatabase(dataDir, database), options.json);
+    });
+  local
+    .command('reset')
+    .description('drop a database of a local server and clone it again from the pristine template; prints its URI')
+    .argument('<server-or-name>', 'SERVER NAME, or NAME alone for the server named default')
+    .argument('[name]', 'the database to start over')
+    .option('--data-dir <dir>', 'the server by its data directory instead of its name')
+    .option('--json', 'print {"server","database","template","uri"} as JSON')
+    .action(async (first: string, second: string | undefined, options: { dataDir?: string; json?: boolean }) => {
+      const { dataDir, database } = serverAndDatabase(first, second, options.dataDir);
+      printClone(await cloneLocalDatabase(dataDir, database, { reset: true }), options.json);
+    });
+  local
+    .command('drop')
+    .description('drop a database of a local server (the pristine template stays)')
+    .argument('<server-or-name>', 'SERVER NAME, or NAME alone for the server named default')
+    .argument('[name]', 'the database to drop')
+    .option('--data-dir <dir>', 'the server by its data directory instead of its name')
+    .action(async (first: string, second: string | undefined, options: { dataDir?: string }) => {
+      const { dataDir, database } = serverAndDatabase(first, second, options.dataDir);
+      await dropLocalDatabase(dataDir, database);
+      process.stderr.write(`dropped ${database}\n`);
+    });
+  local
+    .command('list')
+    .description('the local servers, their databases, sizes and URIs')
+    .option('--json', 'as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const servers = await listLocalServers();
+      process.stdout.write(options.json ? `${JSON.stringify(servers, null, 2)}\n` : renderServers(servers));
+    });
   local
     .command('stop')
     .description('stop a local server left running with --detach, and remove its data unless --keep')
@@ -98,13 +145,39 @@ export function registerLocalCommands(program: Command): void {
     .option('--force', 'remove a data directory replibyte made but lost track of (no state.json, e.g. after a failed start)')
     .action(async (name: string, options: { dataDir?: string; keep?: boolean; force?: boolean }) => {
       const dataDir = options.dataDir ?? defaultLocalDir(name);
-      const state = await stopLocalPostgres(dataDir, { remove: !options.keep, force: options.force ?? false });
+      const state = await stopLocalServer(dataDir, { remove: !options.keep, force: options.force ?? false });
       if (!state) {
         process.stderr.write(`removed the broken local PostgreSQL data directory ${dataDir}\n`);
         return;
       }
-      process.stderr.write(`stopped the local PostgreSQL ${state.name} (port ${state.port})${options.keep ? `; data kept in ${dataDir}` : ''}\n`);
+      process.stderr.write(`stopped the local ${state.engine === 'mysql' ? 'MySQL' : 'PostgreSQL'} ${state.name} (port ${state.port})${options.keep ? `; data kept in ${dataDir}` : ''}\n`);
     });
+}
+
+/** `clone NAME` is the server named default; `clone SERVER NAME` names both (`--data-dir` replaces SERVER). */
+function serverAndDatabase(first: string, second: string | undefined, dataDir: string | undefined): { dataDir: string; database: string } {
+  if (second !== undefined && dataDir) throw new ReplibyteError('give the server either by name or with --data-dir, not both');
+  if (second === undefined) return { dataDir: dataDir ?? defaultLocalDir('default'), database: first };
+  return { dataDir: defaultLocalDir(first), database: second };
+}
+
+function printClone(clone: { server: string; database: string; template: string; uri: string }, json: boolean | undefined): void {
+  process.stdout.write(json ? `${JSON.stringify(clone)}\n` : `${clone.uri}\n`);
+}
+
+function renderServers(servers: LocalServerListing[]): string {
+  if (servers.length === 0) return 'no local servers (dump restore local --detach starts one)\n';
+  const lines: string[] = [];
+  for (const server of servers) {
+    const status = server.running ? `running on 127.0.0.1:${server.port}` : 'stopped';
+    lines.push(`${server.name}  ${server.engine}  ${status}  ${server.dataDir}`);
+    const width = Math.max(0, ...server.databases.map((d) => d.name.length));
+    for (const database of server.databases) {
+      const where = database.template ? '(pristine template: local clone copies it)' : database.uri!;
+      lines.push(`  ${database.name.padEnd(width)}  ${formatBytes(database.bytes).padStart(9)}  ${where}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function parsePort(text: string): number {
