@@ -1,5 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LOCAL_CLONE, RESTORE_LOCAL, type CloneResult } from './local-clone.js';
 
 export interface BenchResult {
   scale: number;
@@ -184,4 +185,58 @@ export async function writeReport(root: string, resultsDir: string): Promise<str
   await writeFile(path, doc);
   await writeFile(join(root, 'docs/performance-postgres.svg'), chart(results));
   return targetLines(results);
+}
+
+const CLONE_START = '<!-- bench:local-clone:start (written by `npm run bench`; edit bench/report.ts instead) -->';
+const CLONE_END = '<!-- bench:local-clone:end -->';
+const CLONE_HEADING = '## Local clones';
+
+function cloneLines(r: CloneResult): string[] {
+  const ratio = r.medians[LOCAL_CLONE]! / r.medians[RESTORE_LOCAL]!;
+  return [
+    `scale ${r.scale} (template ${f(r.templateMb, 0)} MB, load average ${r.machine.loadAverage} at the end):`,
+    `  local clone / dump restore local = ${f(ratio, 3)}  (target ≤ 0.10: ${yes(ratio <= 0.1)})`,
+  ];
+}
+
+/** Rewrites the "Local clones" section of docs/performance.md from bench/results/local-clone-scale-*.json. */
+export async function writeCloneReport(root: string, resultsDir: string): Promise<string[]> {
+  const files = (await readdir(resultsDir)).filter((name) => /^local-clone-scale-.*\.json$/.test(name));
+  const results: CloneResult[] = [];
+  for (const file of files) results.push(JSON.parse(await readFile(join(resultsDir, file), 'utf8')) as CloneResult);
+  results.sort((a, b) => a.scale - b.scale);
+  if (results.length === 0) return [];
+  const m = results.at(-1)!.machine;
+  const section = [
+    CLONE_START,
+    `Measured by \`npm run bench\` (bench/local-clone.ts; \`-- --only clone\` runs it alone) on ${m.cpu}, ${m.cores} cores; Node ${m.node}.`,
+    'Each round restores the bench dump with `dump restore local --detach` (an embedded PostgreSQL 15 started, the',
+    'dump restored into the pristine template, the first clone made) and then runs `local clone` once; both through',
+    'the CLI, start-up included; then the server is stopped and removed. The table gives the median and every run.',
+    '',
+    ...results.flatMap((r) => [
+      `### Scale ${r.scale}: template ${f(r.templateMb, 0)} MB, ${r.rounds} rounds`,
+      '',
+      `\`${r.command}\`, ${r.measuredAt}, load average at the end ${r.machine.loadAverage}.`,
+      '',
+      '| command | median s | every run (s) |',
+      '|---|---:|---|',
+      ...Object.keys(r.medians).map((name) => `| ${name} | ${f(r.medians[name]!)} | ${r.samples[name]!.map((s) => f(s)).join(', ')} |`),
+      '',
+      '```',
+      ...cloneLines(r),
+      '```',
+      '',
+    ]),
+    CLONE_END,
+  ].join('\n');
+  const path = join(root, 'docs/performance.md');
+  let doc = await readFile(path, 'utf8').catch(() => '# Performance\n');
+  if (doc.includes(CLONE_START) && doc.includes(CLONE_END)) {
+    doc = doc.slice(0, doc.indexOf(CLONE_START)) + section + doc.slice(doc.indexOf(CLONE_END) + CLONE_END.length);
+  } else {
+    doc = `${doc.trimEnd()}\n\n${CLONE_HEADING}\n\n${section}\n`;
+  }
+  await writeFile(path, doc);
+  return results.flatMap(cloneLines);
 }

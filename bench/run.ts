@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { ensureBenchDatabase, withDatabase } from './generate.js';
 import { measure, median, type Measurement } from './measure.js';
-import { SCAN_BASE, SCAN_RUN, SUBSET_RUN, writeReport, type BenchResult } from './report.js';
+import { cloneResult, measureLocalClones, type CloneResult } from './local-clone.js';
+import { SCAN_BASE, SCAN_RUN, SUBSET_RUN, writeCloneReport, writeReport, type BenchResult } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -22,6 +23,8 @@ interface Args {
   rounds: number;
   jobs: number;
   pg: string;
+  /** `--only clone`: the local clone against its restore, nothing else (one dump made first, unmeasured). */
+  only?: 'clone';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,8 +48,13 @@ function parseArgs(argv: string[]): Args {
         args.pg = value!;
         i += 1;
         break;
+      case '--only':
+        if (value !== 'clone') throw new Error(`--only takes clone, not ${value}`);
+        args.only = value;
+        i += 1;
+        break;
       default:
-        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI)`);
+        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone])`);
     }
   }
   if (args.scales.some((s) => !(s > 0)) || !(args.rounds >= 1) || !(args.jobs >= 1)) throw new Error('--scale, --rounds and --jobs take positive numbers');
@@ -133,7 +141,13 @@ function replibyte_(root: string): string {
   return `node ${q(join(root, 'bin/replibyte.js'))} -q`;
 }
 
-async function runScale(args: Args, scale: number): Promise<BenchResult> {
+async function runClones(args: Args, scale: number, config: string, scratch: string): Promise<CloneResult> {
+  const { runs, templateMb } = await measureLocalClones({ cli: join(ROOT, 'bin/replibyte.js'), config, dump: 'bench', scratch, rounds: args.rounds, log });
+  const m = machine(args.pg);
+  return cloneResult(scale, args.rounds, runs, templateMb, { cpu: m.cpu, cores: m.cores, loadAverage: m.loadAverage, node: m.node });
+}
+
+async function runScale(args: Args, scale: number): Promise<{ result?: BenchResult; clone: CloneResult }> {
   const tag = String(scale).replace('.', '_');
   const sourceName = `replibyte_bench_s${tag}`;
   const targetName = `replibyte_bench_restore_s${tag}`;
@@ -215,6 +229,14 @@ async function runScale(args: Args, scale: number): Promise<BenchResult> {
     [`pg_restore -j ${args.jobs}`]: `pg_restore -j ${args.jobs} -d ${q(targetUri)} ${q(dir)}`,
   };
 
+  if (args.only === 'clone') {
+    await dumpCommands['replibyte dump create']!.before?.();
+    await measure(dumpCommands['replibyte dump create']!.command, scratch);
+    const clone = await runClones(args, scale, confAll, scratch);
+    await rm(scratch, { recursive: true, force: true });
+    return { clone };
+  }
+
   const runs: Record<string, Measurement[]> = {};
   const record = (name: string, m: Measurement) => {
     (runs[name] ??= []).push(m);
@@ -242,9 +264,10 @@ async function runScale(args: Args, scale: number): Promise<BenchResult> {
     }
   }
   await sql(args.pg, `DROP DATABASE IF EXISTS ${targetName} WITH (FORCE)`);
+  const clone = await runClones(args, scale, confAll, scratch);
   const sizes = { 'replibyte dump create': await dirBytes(join(store, 'bench')), 'pg_dump -Fp | gzip': (await stat(gz)).size, [`pg_dump -Fd -j ${args.jobs}`]: await dirBytes(dir) };
   await rm(scratch, { recursive: true, force: true });
-  return {
+  const result: BenchResult = {
     scale,
     databaseMb,
     rows: Number(expectedRows[0]!.n),
@@ -260,6 +283,7 @@ async function runScale(args: Args, scale: number): Promise<BenchResult> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     measuredAt: new Date().toISOString(),
   };
+  return { result, clone };
 }
 
 function machine(adminUri: string): BenchResult['machine'] {
@@ -293,7 +317,8 @@ function machine(adminUri: string): BenchResult['machine'] {
 async function main(): Promise<void> {
   if (process.argv[2] === '--report-only') {
     // Rewrites docs/performance.md and the chart from the JSON results already in bench/results/.
-    process.stdout.write(`${(await writeReport(ROOT, join(ROOT, 'bench/results'))).join('\n')}\n`);
+    const lines = [...(await writeReport(ROOT, join(ROOT, 'bench/results'))), ...(await writeCloneReport(ROOT, join(ROOT, 'bench/results')))];
+    process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
   const args = parseArgs(process.argv.slice(2));
@@ -301,13 +326,12 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsup'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const resultsDir = join(ROOT, 'bench/results');
   await mkdir(resultsDir, { recursive: true });
-  const results: BenchResult[] = [];
   for (const scale of args.scales) {
-    const result = await runScale(args, scale);
-    await writeFile(join(resultsDir, `postgres-scale-${scale}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    results.push(result);
+    const { result, clone } = await runScale(args, scale);
+    if (result) await writeFile(join(resultsDir, `postgres-scale-${scale}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(join(resultsDir, `local-clone-scale-${scale}.json`), `${JSON.stringify(clone, null, 2)}\n`);
   }
-  const lines = await writeReport(ROOT, resultsDir);
+  const lines = [...(args.only ? [] : await writeReport(ROOT, resultsDir)), ...(await writeCloneReport(ROOT, resultsDir))];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

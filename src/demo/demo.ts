@@ -5,7 +5,7 @@ import pg from 'pg';
 import { loadConfigFile } from '../config/load.js';
 import { openDatastore } from '../datastores/open.js';
 import { LocalPostgres, stopLocalPostgres } from '../destinations/local/local-postgres.js';
-import { defaultLocalDir, readState } from '../destinations/local/local-server.js';
+import { defaultLocalDir, readState, type LocalServer } from '../destinations/local/local-server.js';
 import { listDumps, type DumpSummary } from '../dump/catalog.js';
 import { createDump } from '../operations/dump-create.js';
 import { restoreLocal } from '../operations/dump-restore-local.js';
@@ -65,7 +65,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   step('starting a source PostgreSQL 15 (embedded, no Docker) with a sample shop');
   const source = await LocalPostgres.start({ name: DEMO_SOURCE, dataDir: serverDir(DEMO_SOURCE) });
-  let localServer: LocalPostgres | undefined;
+  let localServer: LocalServer | undefined;
   try {
     await source.createDatabase('shop');
     const sourceUri = source.uri('shop');
@@ -116,7 +116,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   }
 }
 
-async function stopAll(...servers: Array<LocalPostgres | undefined>): Promise<void> {
+async function stopAll(...servers: Array<LocalServer | undefined>): Promise<void> {
   for (const server of servers) await server?.stop({ remove: true }).catch(() => undefined);
 }
 

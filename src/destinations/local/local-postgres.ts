@@ -164,6 +164,13 @@ export class LocalPostgres implements LocalServer {
     });
   }
 
+  async databaseNames(): Promise<string[]> {
+    return this.admin(async (client) => {
+      const { rows } = await client.query<{ name: string }>('SELECT datname AS name FROM pg_database WHERE NOT (datname = ANY($1)) ORDER BY datname', [SYSTEM_DATABASES]);
+      return rows.map((row) => row.name);
+    });
+  }
+
   private async admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: this.uri() });
     await client.connect();

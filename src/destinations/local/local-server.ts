@@ -57,6 +57,8 @@ export interface LocalServer {
   sealTemplate(name: string): Promise<void>;
   /** The databases users made or restored, with their sizes; system ones are left out. */
   databases(): Promise<LocalDatabase[]>;
+  /** The same names without the sizes (which cost a walk over every database's files). */
+  databaseNames(): Promise<string[]>;
   /** Records the pristine template in the state file. */
   setTemplate(name: string): Promise<void>;
   /** Marks the server as left running on purpose (`--detach`): `local stop` finds it by its state file. */

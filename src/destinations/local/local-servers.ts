@@ -13,12 +13,33 @@ import { isRunning as isPostgresRunning, LocalPostgres, stopLocalPostgres } from
 export async function openLocalServer(dataDir: string): Promise<LocalServer> {
   const state = await readState(dataDir);
   if (!state) throw new ReplibyteError(`no local server in ${dataDir} (no state.json)`, 'start one with: replibyte -c conf.yaml dump restore local -v latest --detach');
+  // mysql2 loads only for a MySQL server.
+  if (state.engine === 'mysql') return (await import('./local-mysql.js')).LocalMysql.open(dataDir);
   return LocalPostgres.open(dataDir);
+}
+
+async function isServerRunning(state: LocalServerState, dataDir: string): Promise<boolean> {
+  if (state.engine === 'mysql') return (await import('./local-mysql.js')).isRunning(dataDir);
+  return isPostgresRunning(dataDir);
 }
 
 /** `local stop`: stops the server of a data directory (a detached one, or one left by a crash). */
 export async function stopLocalServer(dataDir: string, options: { remove?: boolean; force?: boolean } = {}): Promise<LocalServerState | undefined> {
+  const state = await readState(dataDir);
+  if (state?.engine === 'mysql') return (await import('./local-mysql.js')).stopLocalMysql(dataDir, options);
+  if (!state) {
+    // A data directory that lost its state: its marker says which engine made it.
+    const mysql = await import('./local-mysql.js');
+    if (await mysql.madeByReplibyte(dataDir)) return mysql.stopLocalMysql(dataDir, options);
+  }
   return stopLocalPostgres(dataDir, options);
+}
+
+/** The engine of a data directory: its state's, else (state lost) the marker the MySQL start leaves. */
+export async function localEngineOf(dataDir: string): Promise<'postgresql' | 'mysql'> {
+  const state = await readState(dataDir);
+  if (state) return state.engine ?? 'postgresql';
+  return (await (await import('./local-mysql.js')).madeByReplibyte(dataDir)) ? 'mysql' : 'postgresql';
 }
 
 export interface ClonedDatabase {
@@ -44,7 +65,7 @@ export async function cloneLocalDatabase(dataDir: string, database: string, opti
     );
   }
   if (database === template) throw new ReplibyteError(`'${database}' is the pristine template of ${server.state.name}: a clone needs another name`);
-  const present = new Set((await server.databases()).map((d) => d.name));
+  const present = new Set(await server.databaseNames());
   if (!present.has(template)) throw new ReplibyteError(`the pristine template ${template} is missing from the local server ${server.state.name}`, 'restore into it again to make it');
   if (present.has(database)) {
     if (!options.reset) throw new ReplibyteError(`the local server ${server.state.name} already has a database ${database}`, `start it over with: replibyte local reset ${server.state.name} ${database}`);
@@ -63,7 +84,7 @@ export async function dropLocalDatabase(dataDir: string, database: string): Prom
   if (database === server.state.template) {
     throw new ReplibyteError(`'${database}' is the pristine template of ${server.state.name}: clones and resets copy it`, `remove the whole server with: replibyte local stop ${server.state.name}`);
   }
-  if (!(await server.databases()).some((d) => d.name === database)) throw new ReplibyteError(`the local server ${server.state.name} has no database ${database}`);
+  if (!(await server.databaseNames()).includes(database)) throw new ReplibyteError(`the local server ${server.state.name} has no database ${database}`);
   await server.dropDatabase(database);
 }
 
@@ -92,7 +113,7 @@ export async function listLocalServers(baseDir = defaultLocalBase()): Promise<Lo
       engine: state.engine ?? 'postgresql',
       dataDir,
       port: state.port,
-      running: await isPostgresRunning(dataDir),
+      running: await isServerRunning(state, dataDir),
       detached: state.detached,
       ...(state.template && { template: state.template }),
       databases: [],

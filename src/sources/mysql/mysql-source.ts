@@ -16,7 +16,7 @@ import { literalKindOf, type LiteralKind } from '../../engines/mysql/column-type
 import { connectMysql, explainLostMysql, streamingConnection } from '../../engines/mysql/connection.js';
 import { quoteMysqlIdentifier } from '../../engines/mysql/identifiers.js';
 import { queryRows } from '../../engines/mysql/row-stream.js';
-import { postDataScript, preDataScript } from './schema-script.js';
+import { postDataScript, preDataScript } from '../../engines/mysql/schema-script.js';
 
 export const MYSQL_DUMP_TOOL = 'replibyte SHOW CREATE + SELECT';
 

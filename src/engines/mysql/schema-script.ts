@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { RESTORE_SQL_MODE, ROUTINE_DELIMITER } from '../../encode/mysql/session.js';
-import type { MysqlCatalog, MysqlTableInfo } from '../../engines/mysql/catalog.js';
-import { quoteMysqlIdentifier } from '../../engines/mysql/identifiers.js';
+import type { MysqlCatalog, MysqlTableInfo } from './catalog.js';
+import { quoteMysqlIdentifier } from './identifiers.js';
 
 /**
  * The schema of a MySQL dump, read with SHOW CREATE … (no mysqldump binary needed) and written as a
