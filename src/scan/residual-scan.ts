@@ -1,4 +1,3 @@
-import { BSON } from 'mongodb';
 import type { ManifestPart } from '../dump/manifest.js';
 import { splitBsonDocuments } from '../encode/bson-documents.js';
 import { decodeCopyField } from '../encode/copy-text.js';
@@ -323,6 +322,8 @@ class BsonScanner extends QueuedScanner {
   }
 
   protected async scan(pieces: AsyncIterable<Buffer>): Promise<void> {
+    // The driver loads only when a MongoDB dump is scanned: every command imports this module.
+    const { BSON } = await import('mongodb');
     for await (const bytes of splitBsonDocuments(pieces, 'a MongoDB data part')) {
       if (!this.take()) continue;
       const values: Array<[string, string | null]> = [];
