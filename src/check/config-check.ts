@@ -2,10 +2,9 @@ import type pg from 'pg';
 import { analyzeConfig, formatKeyPath, readConfigText, type Config, type ConfigProblem } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
 import { selectTables, type NamedTable, type TableSelection } from '../selection/table-selection.js';
-import { isMysqlUri } from '../engines/uri-schemes.js';
 import type { ProposalSources, StrictCheck } from './strict.js';
 import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../engines/postgres/catalog.js';
-import { connectPostgres, isPostgresUri, redactUri } from '../engines/postgres/connection.js';
+import { connectPostgres, redactUri } from '../engines/postgres/connection.js';
 import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import { resolveSalt } from '../transformers/salt.js';
@@ -53,38 +52,44 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
   if (config) problems.push(...(await loadCustomModules(config, options.registry)));
   const uri = config?.source?.connection_uri;
   const strict = options.strict === true || config?.source?.strict === true;
-  if (config && uri && isPostgresUri(uri)) {
-    const client = await connectPostgres(uri, 'source');
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const catalog = await readCatalog(client);
-      report.checkedAgainst = redactUri(uri);
-      const selection = checkSelection(config, catalog, problems);
-      const { salt } = resolveSalt(config);
-      const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns, catalog.foreignKeys);
-      problems.push(...transformProblems);
-      problems.push(...(await checkSubset(client, config, catalog)));
-      if (strict && selection && transformProblems.length === 0) {
-        const { readTableAncestors, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
-        const ancestry = await readTableAncestors(client);
-        await checkStrict(report, {
-          config,
-          tables: catalog.tables,
-          dataTables: catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
-          transformed: plan.transformed,
-          ancestors: (table) => ancestry.get(JSON.stringify([table.schema, table.name])) ?? [],
-          }, { registry: options.registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readPrimaryKeys(client), sampler: postgresSampler(client) });
-      }
-      if (options.previewRows && problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      await client.end().catch(() => undefined);
-    }
-  } else if (config && uri && isMysqlUri(uri)) {
-    await checkMysql(report, config, uri, options.registry, strict);
+  if (config && uri) {
+    const { engineForUri } = await import('../engines/index.js');
+    const engine = engineForUri(uri, 'source.connection_uri');
+    await engine.check?.(report, config, uri, { ...options, strict });
   }
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   return report;
+}
+
+/** PostgreSQL: the tables, columns, transformers, subset and strict mode, in one READ ONLY snapshot. */
+export async function checkPostgres(report: CheckReport, config: Config, uri: string, options: CheckOptions & { strict: boolean }): Promise<void> {
+  const { strict } = options;
+  const client = await connectPostgres(uri, 'source');
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const catalog = await readCatalog(client);
+    report.checkedAgainst = redactUri(uri);
+    const selection = checkSelection(config, catalog, report.problems);
+    const { salt } = resolveSalt(config);
+    const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns, catalog.foreignKeys);
+    report.problems.push(...transformProblems);
+    report.problems.push(...(await checkSubset(client, config, catalog)));
+    if (strict && selection && transformProblems.length === 0) {
+      const { readTableAncestors, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
+      const ancestry = await readTableAncestors(client);
+      await checkStrict(report, {
+        config,
+        tables: catalog.tables,
+        dataTables: catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table)),
+        transformed: plan.transformed,
+        ancestors: (table) => ancestry.get(JSON.stringify([table.schema, table.name])) ?? [],
+        }, { registry: options.registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readPrimaryKeys(client), sampler: postgresSampler(client) });
+    }
+    if (options.previewRows && report.problems.length === 0) report.previews = await preview(client, catalog, plan, options.previewRows);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Imports every custom transformer module the config names; one that fails is a problem at its `module` option. */
@@ -122,7 +127,7 @@ async function checkStrict(report: CheckReport, check: StrictCheck, sources: Pro
 }
 
 /** MySQL/MariaDB: the tables, columns and transformers the config names, and strict mode, in one snapshot. */
-async function checkMysql(report: CheckReport, config: Config, uri: string, registry: TransformerRegistry, strict: boolean): Promise<void> {
+export async function checkMysql(report: CheckReport, config: Config, uri: string, registry: TransformerRegistry, strict: boolean): Promise<void> {
   const { connectMysql } = await import('../engines/mysql/connection.js');
   const { readMysqlCatalog } = await import('../engines/mysql/catalog.js');
   const connection = await connectMysql(uri, 'source');

@@ -3,19 +3,15 @@ import type { Config } from '../config/load.js';
 import type { Datastore } from '../datastores/datastore.js';
 import { openDatastore } from '../datastores/open.js';
 import type { RestoreHooks, RestoreSummary, RestoreTarget } from '../destinations/destination.js';
-import { MYSQL_ENGINES } from '../engines/mysql/identifiers.js';
-import { PostgresDestination } from '../destinations/postgres/postgres-destination.js';
-import { writeMysqlScript } from '../destinations/stdout/mysql-script-writer.js';
-import { writeSqlScript } from '../destinations/stdout/sql-script-writer.js';
 import { resolveDumpName } from '../dump/catalog.js';
 import { openStoredDump, type OpenDumpOptions, type ReadableDump } from '../dump/dump-opener.js';
 import type { Manifest } from '../dump/manifest.js';
 import { ReplibyteError, withContext } from '../errors.js';
-import { redactUri } from '../engines/postgres/connection.js';
+import { engineForDump, engineForUri } from '../engines/index.js';
+import { redactUri } from '../engines/uri-schemes.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
-import { isMongoUri, isMysqlUri } from '../engines/uri-schemes.js';
 import { refuseStatementsOutsideDestination } from './script-dump-check.js';
-import { hasHooks, loadRestoreHooks } from './restore-hooks.js';
+import { loadRestoreHooks } from './restore-hooks.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -101,35 +97,14 @@ interface DestinationChoices {
 }
 
 async function destinationFor(uri: string, manifest: Manifest, choices: DestinationChoices): Promise<RestoreTarget> {
-  const { wipe, jobs, confirmNotSource, hooks } = choices;
-  const target = isMongoUri(uri) ? 'mongodb' : isMysqlUri(uri) ? 'mysql' : 'postgresql';
-  const kind = manifest.engine.kind;
-  const family = kind === 'mongodb' ? 'mongodb' : MYSQL_ENGINES.has(kind) ? 'mysql' : 'postgresql';
-  if (family !== target) {
+  const target = engineForUri(uri, 'destination.connection_uri');
+  const source = engineForDump(manifest);
+  if (source !== target) {
     throw new ReplibyteError(
-      `dump ${manifest.name} holds a ${kind} database; it cannot be restored into the ${target} destination ${redactUri(uri)}`,
+      `dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into the ${target.name} destination ${redactUri(uri)}`,
     );
   }
-  // Drivers load only for their engine (mysql2 and mongodb cost tens of MB to every command otherwise).
-  if (target === 'mysql') {
-    const { MysqlDestination } = await import('../destinations/mysql/mysql-destination.js');
-    return new MysqlDestination({ uri, wipe, confirmNotSource, hooks });
-  }
-  if (target === 'postgresql') return new PostgresDestination({ uri, wipe, confirmNotSource, hooks, ...(jobs && { jobs }) });
-  refuseHooksOnMongo(hooks, `the destination ${redactUri(uri)}`);
-  const { MongoDestination } = await import('../destinations/mongodb/mongo-destination.js');
-  return new MongoDestination({ uri, wipe });
-}
-
-/** Hooks are SQL: a MongoDB destination has nowhere to run them (README "Restore hooks"). */
-function refuseHooksOnMongo(hooks: RestoreHooks, what: string): void {
-  const first = hooks.before[0] ?? hooks.after[0];
-  if (first) {
-    throw new ReplibyteError(
-      `${first.name}: restore hooks are SQL, and ${what} is MongoDB; nothing was changed`,
-      'remove destination.before_restore / after_restore, and run mongosh after the restore instead',
-    );
-  }
+  return target.openDestination({ uri, wipe: choices.wipe, confirmNotSource: choices.confirmNotSource, hooks: choices.hooks, ...(choices.jobs && { jobs: choices.jobs }) });
 }
 
 /** `dump restore … -o`: the dump as a script on `output` (a mongodump archive for a MongoDB dump). */
@@ -138,15 +113,7 @@ export async function restoreToScript(config: Config, options: RestoreOptions & 
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
-    if (dump.manifest.engine.kind === 'mongodb') {
-      if (hasHooks(hooks)) refuseHooksOnMongo(hooks, `dump ${dump.manifest.name}`);
-      const { writeMongoArchive } = await import('../destinations/mongodb/mongo-archive-writer.js');
-      await writeMongoArchive(dump.manifest, dump.readPart, options.output);
-    } else if (MYSQL_ENGINES.has(dump.manifest.engine.kind)) {
-      await writeMysqlScript(dump.manifest, dump.readPart, options.output, hooks);
-    } else {
-      await writeSqlScript(dump.manifest, dump.readPart, options.output, hooks);
-    }
+    await engineForDump(dump.manifest).writeScript(dump.manifest, dump.readPart, options.output, hooks);
     return dump.manifest;
   } finally {
     await dump.datastore.close();

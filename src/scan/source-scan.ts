@@ -3,7 +3,7 @@ import type { ClientBase } from 'pg';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { readCatalog, qualifiedName, quoteIdentifier } from '../engines/postgres/catalog.js';
 import { connectPostgres } from '../engines/postgres/connection.js';
-import { isMysqlUri } from '../engines/uri-schemes.js';
+import { ReplibyteError } from '../errors.js';
 import type { ForeignKey } from '../selection/foreign-key.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import type { ColumnInfo } from '../transformers/transformer.js';
@@ -34,7 +34,14 @@ export interface ScanOptions {
  * MySQL/MariaDB for a mysql:// URI.
  */
 export async function scanSource(uri: string, options: ScanOptions): Promise<ScanResult> {
-  if (isMysqlUri(uri)) return scanMysql(uri, options);
+  const { engineForUri } = await import('../engines/index.js');
+  const engine = engineForUri(uri, 'the source URI');
+  if (!engine.scan) throw new ReplibyteError(`source scan reads tables and columns; ${engine.label} has none to list (README "MongoDB")`);
+  return engine.scan(uri, options);
+}
+
+/** PostgreSQL: one READ ONLY snapshot; partitions are decided by their parent. */
+export async function scanPostgres(uri: string, options: ScanOptions): Promise<ScanResult> {
   const client = await connectPostgres(uri, 'source');
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
@@ -50,7 +57,7 @@ export async function scanSource(uri: string, options: ScanOptions): Promise<Sca
   }
 }
 
-async function scanMysql(uri: string, options: ScanOptions): Promise<ScanResult> {
+export async function scanMysql(uri: string, options: ScanOptions): Promise<ScanResult> {
   const { connectMysql } = await import('../engines/mysql/connection.js');
   const { readMysqlCatalog } = await import('../engines/mysql/catalog.js');
   const connection = await connectMysql(uri, 'source');

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
-import { isMongoUri, isMysqlUri, isPostgresUri } from '../engines/uri-schemes.js';
-import { PostgresSource } from './postgres/postgres-source.js';
+import { isMongoUri } from '../engines/uri-schemes.js';
 import type { DumpSource } from './source.js';
 
 export type SourceType = 'postgresql' | 'mysql' | 'mongodb';
@@ -34,14 +33,6 @@ export async function openSource(config: Config, request: SourceRequest): Promis
   }
   const uri = config.source?.connection_uri;
   if (!uri) throw new ReplibyteError('source.connection_uri is required to dump a live database (or pipe a dump with -s TYPE -i)');
-  if (isPostgresUri(uri)) return PostgresSource.open(uri, { subset: Boolean(config.source?.database_subset), ...(request.jobs && { jobs: request.jobs }) });
-  if (isMongoUri(uri)) {
-    const { MongoSource } = await import('./mongodb/mongo-source.js');
-    return MongoSource.open(uri);
-  }
-  if (isMysqlUri(uri)) {
-    return (await import('./mysql/mysql-source.js')).MysqlSource.open(uri, { subset: Boolean(config.source?.database_subset) });
-  }
-  const scheme = /^([a-z+]+):/i.exec(uri)?.[1] ?? 'unknown';
-  throw new ReplibyteError(`source.connection_uri: ${scheme}:// sources are not supported by this build`);
+  const { engineForUri } = await import('../engines/index.js');
+  return engineForUri(uri, 'source.connection_uri').openSource(uri, { subset: Boolean(config.source?.database_subset), ...(request.jobs && { jobs: request.jobs }) });
 }
