@@ -2,9 +2,15 @@ import type { Reporter } from '../reporting/reporter.js';
 import type { NamedTable } from '../selection/table-selection.js';
 import { sameTable, subsetTableKey, tableLabel, type SubsetPlan } from './plan.js';
 
+export interface RowCount {
+  rows: number;
+  estimated: boolean;
+}
+
 /** What the report of a walk asks the engine, once the walk has ended (in the same snapshot). */
 export interface SubsetCounter {
-  countRows(table: NamedTable): Promise<number>;
+  /** The rows of a table: counted, or for a large table the server's estimate (counting it would scan it whole). */
+  countRows(table: NamedTable): Promise<RowCount>;
   countKept(table: NamedTable): Promise<number>;
 }
 
@@ -17,7 +23,8 @@ export async function reportSubset(plan: SubsetPlan, rounds: number, started: nu
   reporter.info(`subset from ${tableLabel(plan.start)} (${strategy}${plan.children ? `, children up to ${plan.children.limitPerParent} per parent` : ''}): ${rounds} round(s), ${Date.now() - started} ms`);
   const kept = new Set<string>();
   for (const table of plan.tables) {
-    const total = await counter.countRows(table);
+    const counted = await counter.countRows(table);
+    const total = `${counted.estimated ? '~' : ''}${counted.rows}`;
     if (plan.passthrough.some((t) => sameTable(t, table))) {
       reporter.info(`  ${tableLabel(table)}: ${total} of ${total} rows kept (passthrough)`);
       continue;

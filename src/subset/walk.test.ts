@@ -171,4 +171,37 @@ describe('walkSubset', () => {
       { numRuns: 300 },
     );
   });
+
+  it('does not follow a relation back up from rows it found as children through that same relation', async () => {
+    // orders ← items → products: the items found as children of kept orders reference kept orders by
+    // construction; asking for their orders would scan the items table for nothing.
+    const orders = table(0);
+    const items = table(1);
+    const products = table(2);
+    const relation = (name: string, child: NamedTable, parent: NamedTable): Relation => ({ name, virtual: false, child, childColumns: [{ column: 'ref' }], parent, parentColumns: ['id'] });
+    const toOrder = relation('items_order', items, orders);
+    const toProduct = relation('items_product', items, products);
+    const asked: string[] = [];
+    const engine: SubsetEngine = {
+      keepStart: () => Promise.resolve(10),
+      keepParents: (r, round) => {
+        asked.push(`parents ${r.name} ${round}`);
+        return Promise.resolve(0);
+      },
+      keepChildren: (r, round) => {
+        asked.push(`children ${r.name} ${round}`);
+        return Promise.resolve(round === 1 && r === toOrder ? 25 : 0);
+      },
+    };
+    const plan: SubsetPlan = {
+      start: orders,
+      strategy: { kind: 'where', condition: 'true' },
+      passthrough: [],
+      tables: [orders, items, products],
+      relations: [toOrder, toProduct],
+      children: { limitPerParent: 100 },
+    };
+    await walkSubset(plan, engine);
+    expect(asked).toEqual(['children items_order 1', 'parents items_product 2']);
+  });
 });

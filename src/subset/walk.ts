@@ -40,27 +40,36 @@ export interface WalkResult {
  */
 export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promise<WalkResult> {
   const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
-  // Which tables gained keys in the last round: a relation whose source table gained none has nothing
-  // new to follow (each question is about the last round's keys only), so it is not asked at all. On a
-  // real schema most relations are idle in most rounds, and asking costs a scan of a large table.
-  let grew = new Set<string>();
-  if ((await engine.keepStart(plan.start, plan.strategy)) > 0) grew.add(subsetTableKey(plan.start));
+  // What made each table gain keys in the last round: a relation whose source table gained none has
+  // nothing new to follow (each question is about the last round's keys only), so it is not asked at
+  // all. On a real schema most relations are idle in most rounds, and asking costs a scan of a large table.
+  // A table that gained keys only as children through one relation references, through that relation,
+  // only parents already kept (it was found from them): following it back up would add nothing and
+  // cost a scan of the child table, the largest one of a subset as a rule ('children' below).
+  let grew = new Map<string, Set<Relation | 'other'>>();
+  const note = (into: Map<string, Set<Relation | 'other'>>, table: NamedTable, via: Relation | 'other') => {
+    const key = subsetTableKey(table);
+    into.set(key, (into.get(key) ?? new Set()).add(via));
+  };
+  if ((await engine.keepStart(plan.start, plan.strategy)) > 0) note(grew, plan.start, 'other');
   let round = 1;
   for (;;) {
-    const growing = new Set<string>();
+    const growing = new Map<string, Set<Relation | 'other'>>();
     for (const relation of plan.relations) {
       if (isPassthrough(relation.parent)) continue; // all of its rows are there already
       if (isPassthrough(relation.child)) {
         // A passthrough table never grows: its references are followed once.
-        if (round === 1 && (await engine.keepParents(relation, round, true)) > 0) growing.add(subsetTableKey(relation.parent));
+        if (round === 1 && (await engine.keepParents(relation, round, true)) > 0) note(growing, relation.parent, 'other');
         continue;
       }
-      if (grew.has(subsetTableKey(relation.child)) && (await engine.keepParents(relation, round, false)) > 0) growing.add(subsetTableKey(relation.parent));
+      const via = grew.get(subsetTableKey(relation.child));
+      const onlyAsItsChildren = via?.size === 1 && via.has(relation);
+      if (via && !onlyAsItsChildren && (await engine.keepParents(relation, round, false)) > 0) note(growing, relation.parent, 'other');
     }
     if (plan.children) {
       for (const relation of plan.relations) {
         if (isPassthrough(relation.parent) || isPassthrough(relation.child)) continue;
-        if (grew.has(subsetTableKey(relation.parent)) && (await engine.keepChildren(relation, round, plan.children.limitPerParent)) > 0) growing.add(subsetTableKey(relation.child));
+        if (grew.has(subsetTableKey(relation.parent)) && (await engine.keepChildren(relation, round, plan.children.limitPerParent)) > 0) note(growing, relation.child, relation);
       }
     }
     if (growing.size === 0) return { rounds: round };

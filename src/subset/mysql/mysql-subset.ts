@@ -11,6 +11,7 @@ import { streamingConnection } from '../../engines/mysql/connection.js';
 import { quoteMysqlIdentifier as q } from '../../engines/mysql/identifiers.js';
 import { queryRows } from '../../engines/mysql/row-stream.js';
 import { tableLabel, type Relation, type RelationColumn, type SubsetStrategy } from '../plan.js';
+import type { RowCount } from '../report.js';
 import type { SubsetEngine } from '../walk.js';
 import { StatementSpool } from './statement-spool.js';
 
@@ -49,6 +50,8 @@ export interface MysqlSubsetTables {
 }
 
 const STATEMENT_BYTES = 1 << 19;
+/** Tables smaller than this are counted for the report; larger ones are estimated. */
+const EXACT_COUNT_BYTES = 32 * 1024 * 1024;
 
 /**
  * Creates the temporary tables the walk will write, for every base table of the connection's database.
@@ -288,9 +291,17 @@ export class MysqlSubsetEngine implements SubsetEngine {
     return this.keepStaged(child, round, true, what);
   }
 
-  async countRows(table: NamedTable): Promise<number> {
+  async countRows(table: NamedTable): Promise<RowCount> {
+    // InnoDB counts by scanning: a large table gets the server's estimate instead (TABLE_ROWS, which
+    // InnoDB samples), for one line of the report.
+    const [stats] = await this.connection.query<RowDataPacket[]>(
+      'SELECT TABLE_ROWS AS estimate, DATA_LENGTH AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+      [table.name],
+    );
+    const stat = stats[0];
+    if (stat && stat.estimate !== null && Number(stat.bytes) >= EXACT_COUNT_BYTES) return { rows: Number(stat.estimate), estimated: true };
     const [rows] = await this.connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${this.from(table, 't')}`);
-    return Number(rows[0]!.n);
+    return { rows: Number(rows[0]!.n), estimated: false };
   }
 
   /** Kept rows: the kept keys, or for a table keyed by row hash, the rows with a kept hash (identical rows share one). */

@@ -6,7 +6,7 @@ import type { ForeignKeyInfo } from '../../engines/postgres/catalog.js';
 import { planSubset, sameTable, subsetTableKey } from '../plan.js';
 import { reportSubset } from '../report.js';
 import { walkSubset } from '../walk.js';
-import { PostgresSubsetEngine, readSubsetRelations } from './postgres-subset.js';
+import { PostgresSubsetEngine, readSubsetRelations, WALK_WORK_MEM } from './postgres-subset.js';
 
 /** How the rows of one table go into a subset dump. */
 export type SubsetRows = { kind: 'all' } | { kind: 'kept'; copy: string } | { kind: 'none' };
@@ -41,6 +41,9 @@ export async function computePostgresSubset(
   const plan = planSubset(config, roots, keys, selection, (message) => reporter.warn(message));
   if (!plan) return undefined;
   const engine = new PostgresSubsetEngine(client, roots);
+  // For the rest of the dump's transaction: the random sample's sort and the walk's hash joins stay in
+  // memory, and so do the kept-row reads' hash joins (docs/decisions/0026).
+  await client.query(`SET LOCAL work_mem = '${WALK_WORK_MEM}'`);
   const started = Date.now();
   const { rounds } = await walkSubset(plan, engine);
 

@@ -4,6 +4,7 @@ import { ReplibyteError, withContext } from '../../errors.js';
 import type { NamedTable } from '../../selection/table-selection.js';
 import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
 import { tableLabel, type Relation, type RelationColumn, type SubsetStrategy } from '../plan.js';
+import type { RowCount } from '../report.js';
 import type { SubsetEngine } from '../walk.js';
 
 /**
@@ -34,6 +35,14 @@ function keepTableOf(key: readonly KeyPart[]): string {
   return `pg_temp.replibyte_keep_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
 }
 
+/** The session's temporary-table buffers (docs/decisions/0026). */
+const KEEP_TABLE_BUFFERS = '256MB';
+/** The walk's sorts (the random sample) and hash joins, for the dump's transaction only (docs/decisions/0026). */
+export const WALK_WORK_MEM = '64MB';
+
+/** Tables smaller than this are counted for the report; larger ones (when analysed) are estimated. */
+const EXACT_COUNT_BYTES = 32 * 1024 * 1024;
+
 /** Key column names in a keep table: k1, k2, … */
 const keyColumns = (key: readonly KeyPart[]) => key.map((_, index) => `k${index + 1}`);
 
@@ -42,6 +51,10 @@ const keyColumns = (key: readonly KeyPart[]) => key.map((_, index) => `k${index 
  * transaction begins (it could not create them). Tables the walk never reaches cost an empty table.
  */
 export async function createKeepTables(client: ClientBase): Promise<void> {
+  // Temporary tables live in the session's own buffers, 8 MB by default: a walk keeping a few hundred
+  // thousand keys would write and re-read them through temporary files. The setting only takes effect
+  // before the session first touches a temporary table (now), and memory is taken only as it is used.
+  await client.query(`SET temp_buffers = '${KEEP_TABLE_BUFFERS}'`);
   const signatures = new Map<string, KeyPart[]>();
   for (const relation of await readSubsetRelations(client)) signatures.set(keepTableOf(relation.key), relation.key);
   for (const [table, key] of signatures) {
@@ -162,9 +175,17 @@ export class PostgresSubsetEngine implements SubsetEngine {
     return `(${tuple}) IN (SELECT ${keyColumns(key).map((c) => `k.${c}`).join(', ')} FROM ${keepTableOf(key)} k WHERE k.tbl = ${this.id(keysOf)}${where})`;
   }
 
-  private async run(text: string, what: string, values?: unknown[]): Promise<number> {
+  /**
+   * Runs one step of the walk, which adds keys to `keepTable`. A temporary table is never analysed by
+   * autovacuum: without statistics the planner takes a keep table for a handful of rows and probes the
+   * source's indexes once per kept key (200,000 probes where one hash join would do), so the table is
+   * analysed after every step that grew it (a sample of its rows: milliseconds).
+   */
+  private async run(text: string, what: string, keepTable: string, values?: unknown[]): Promise<number> {
     try {
-      return (await this.client.query(values ? { text, values } : text)).rowCount ?? 0;
+      const added = (await this.client.query(values ? { text, values } : text)).rowCount ?? 0;
+      if (added > 0) await this.client.query(`ANALYZE ${keepTable}`);
+      return added;
     } catch (error) {
       // 42P01 on one of our tables: a key's type changed between reading the signatures and the snapshot.
       if ((error as { code?: string }).code === '42P01' && String((error as Error).message).includes('replibyte_keep_')) {
@@ -185,22 +206,27 @@ export class PostgresSubsetEngine implements SubsetEngine {
          SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')} WHERE (${strategy.condition})
          ON CONFLICT DO NOTHING`,
         `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`,
+        keepTableOf(this.info(table).key),
         [id],
       );
     }
     // A real random sample, repeatable: rows ordered by a hash of the seed and their key (its columns'
     // text forms as a text[]), the first round(count × percent / 100) kept. Exact size, independent of
-    // the physical order of the rows, and the same rows as when keys were stored as text.
+    // the physical order of the rows, and the same rows as when keys were stored as text. The md5 is
+    // sorted as a uuid (its 16 bytes: the same order as its hex text, compared without a collation),
+    // ties (two keys with one md5) broken by the key: the sort's rows stay narrow enough for a
+    // top-N heap sort in memory instead of sorting every row of the table on disk (decision 0026).
     const key = this.info(table).key;
     const names = keyColumns(key).map((c) => `s.${c}`).join(', ');
-    const asText = `ARRAY[${key.map((part) => `t.${part.expression}::text`).join(', ')}]`;
+    const asText = `ARRAY[${key.map((part) => `t.${part.expression}::text`).join(', ')}]::text`;
     return this.run(
       `INSERT INTO ${target}
        SELECT $1::integer, ${names}, 0, true
-       FROM (SELECT ${this.keyList(table, 't', true)}, ${asText} AS text_key FROM ${this.from(table, 't')}) s
-       ORDER BY md5($2::text || ':' || s.text_key::text), s.text_key
+       FROM (SELECT ${this.keyList(table, 't', true)}, md5($2::text || ':' || ${asText})::uuid AS replibyte_hash FROM ${this.from(table, 't')}) s
+       ORDER BY s.replibyte_hash, ${names}
        LIMIT (SELECT round(count(*) * $3::numeric / 100)::bigint FROM ${this.from(table, 't')})`,
       `strategy random on ${tableLabel(table)}`,
+      keepTableOf(key),
       [id, strategy.seed, strategy.percent],
     );
   }
@@ -217,32 +243,53 @@ export class PostgresSubsetEngine implements SubsetEngine {
        WHERE (${parentTuple}) IN (SELECT ${childTuple} FROM ${this.from(child, 'c')} WHERE ${keptChild})
        ON CONFLICT DO NOTHING`,
       `following ${relation.name} from ${tableLabel(child)} to ${tableLabel(parent)}`,
+      keepTableOf(this.info(parent).key),
     );
   }
 
   async keepChildren(relation: Relation, round: number, limitPerParent: number): Promise<number> {
     const { child, parent } = relation;
-    const parentTuple = relation.parentColumns.map((column) => `p.${quoteIdentifier(column)}`).join(', ');
     const childTuple = relation.childColumns.map((column) => childColumnSql(column, 'c')).join(', ');
     const key = this.info(child).key;
     const order = key.map((part) => `c.${part.expression}`).join(', ');
     const names = keyColumns(key);
+    const fromParent = ` AND k.downward AND k.round = ${round - 1}`;
+    // When the relation references the parent's key (as a rule), the kept keys are the referenced
+    // values: no need to read the parent table to learn them.
+    const parentKey = this.info(parent).key;
+    const referencesKey =
+      parentKey.length === relation.parentColumns.length && relation.parentColumns.every((column, i) => quoteIdentifier(column) === parentKey[i]!.expression);
+    const parents = referencesKey
+      ? `SELECT ${keyColumns(parentKey).map((c) => `k.${c}`).join(', ')} FROM ${keepTableOf(parentKey)} k WHERE k.tbl = ${this.id(parent)}${fromParent}`
+      : `SELECT ${relation.parentColumns.map((column) => `p.${quoteIdentifier(column)}`).join(', ')} FROM ${this.from(parent, 'p')}
+                                       WHERE ${this.isKept(parent, 'p', parent, fromParent)}`;
     return this.run(
       `INSERT INTO ${keepTableOf(key)} AS kept (tbl, ${names.join(', ')}, round, downward)
        SELECT ${this.id(child)}, ${names.map((c) => `s.${c}`).join(', ')}, ${round}, true
        FROM (SELECT ${this.keyList(child, 'c', true)}, row_number() OVER (PARTITION BY ${childTuple} ORDER BY ${order}) AS n
              FROM ${this.from(child, 'c')}
-             WHERE (${childTuple}) IN (SELECT ${parentTuple} FROM ${this.from(parent, 'p')}
-                                       WHERE ${this.isKept(parent, 'p', parent, ` AND k.downward AND k.round = ${round - 1}`)})) s
+             WHERE (${childTuple}) IN (${parents})) s
        WHERE s.n <= ${limitPerParent}
        ON CONFLICT (tbl, ${names.join(', ')}) DO UPDATE SET downward = true, round = ${round} WHERE NOT kept.downward`,
       `adding children through ${relation.name} from ${tableLabel(parent)} to ${tableLabel(child)}`,
+      keepTableOf(key),
     );
   }
 
-  async countRows(table: NamedTable): Promise<number> {
+  async countRows(table: NamedTable): Promise<RowCount> {
+    // The planner's estimate for a large table that has been analysed: counting would scan it whole,
+    // for one line of the report (on the benchmark, a third of the subset's time went to counting).
+    const { rows: stats } = await this.client.query<{ estimate: string; unknown: boolean | null; bytes: string }>(
+      `SELECT coalesce(sum(c.reltuples) FILTER (WHERE c.reltuples >= 0), 0)::bigint::text AS estimate, bool_or(c.reltuples < 0) AS unknown,
+              coalesce(sum(pg_relation_size(c.oid)), 0)::text AS bytes
+       FROM pg_class c
+       WHERE c.relkind = 'r' AND (c.oid = $1::regclass OR c.oid IN (SELECT relid FROM pg_partition_tree($1::regclass)))`,
+      [qualifiedName(table.schema, table.name)],
+    );
+    const stat = stats[0];
+    if (stat && stat.unknown === false && Number(stat.bytes) >= EXACT_COUNT_BYTES) return { rows: Number(stat.estimate), estimated: true };
     const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.from(table, 't')}`);
-    return Number(rows[0]!.n);
+    return { rows: Number(rows[0]!.n), estimated: false };
   }
 
   async countKept(table: NamedTable): Promise<number> {
