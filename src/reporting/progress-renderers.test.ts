@@ -20,7 +20,47 @@ function feed(handle: (event: ProgressEvent) => void, clock: { now: number }): v
   handle({ type: 'end', operation: 'dump', tables: 2, rows: 4000, bytesIn: 400_000, bytesOut: 80_000, seconds: 4 });
 }
 
+/** A restore of one table with rows and 48 empty monthly partitions. */
+function feedEmptyPartitions(handle: (event: ProgressEvent) => void, operation: 'dump' | 'restore'): void {
+  handle({ type: 'start', operation, tables: 49, estimatedRows: 10 });
+  handle({ type: 'table-start', table: 'public.customers' });
+  handle({ type: 'table-end', table: 'public.customers', rows: 10, bytes: 1000 });
+  for (let month = 48; month >= 1; month -= 1) {
+    handle({ type: 'table-start', table: `public.orders_${month}` });
+    handle({ type: 'table-end', table: `public.orders_${month}`, rows: 0, bytes: 0 });
+  }
+  handle({ type: 'end', operation, tables: 49, rows: 10, bytesIn: 1000, bytesOut: 1000, seconds: 1 });
+}
+
 describe('progress renderers', () => {
+  for (const operation of ['dump', 'restore'] as const) {
+    it(`sums the tables with no rows into one line (${operation}), on a terminal and in a log`, () => {
+      let lines = '';
+      const log = new LineProgressRenderer({ write: (t) => (lines += t) }, () => 0);
+      feedEmptyPartitions((event) => log.handle(event), operation);
+      let terminal = '';
+      const renderer = new TerminalProgressRenderer({ write: (t) => (terminal += t), columns: 200 }, () => 0);
+      feedEmptyPartitions((event) => renderer.handle(event), operation);
+      const summed = '  48 tables with no rows: public.orders_1, public.orders_2, public.orders_3, public.orders_4, public.orders_5, public.orders_6, public.orders_7, public.orders_8, and 40 more\n';
+      for (const text of [lines, terminal.replaceAll('\r\x1b[2K', '')]) {
+        expect(text).toContain(summed);
+        expect(text).not.toMatch(/orders_\d+: 0 rows/);
+        expect(text).toMatch(new RegExp(`${operation}: 49 tables, 10 rows`));
+      }
+      // A restore still lists the tables that have rows.
+      if (operation === 'restore') expect(lines).toContain('  public.customers: 10 rows, 1.0 kB\n');
+    });
+  }
+
+  it('names a single empty table as it would any table', () => {
+    let text = '';
+    const renderer = new LineProgressRenderer({ write: (t) => (text += t) }, () => 0);
+    renderer.handle({ type: 'start', operation: 'restore', tables: 1, estimatedRows: 0 });
+    renderer.handle({ type: 'table-end', table: 'public.empty', rows: 0, bytes: 0 });
+    renderer.handle({ type: 'end', operation: 'restore', tables: 1, rows: 0, bytesIn: 0, bytesOut: 0, seconds: 1 });
+    expect(text).toMatch(/^ {2}public\.empty: 0 rows\nrestore: 1 tables/);
+  });
+
   it('draws one status line on a terminal: table, rows against the estimate, rows/s, MB/s, ETA; then the summary', () => {
     let text = '';
     const clock = { now: 0 };

@@ -16,6 +16,29 @@ export interface ProgressRenderer {
 
 const CLEAR_LINE = '\r\x1b[2K';
 
+/** The tables that ended with no rows, printed as one line before the summary instead of one line each. */
+class EmptyTables {
+  private readonly labels: string[] = [];
+
+  /** Whether the event is an empty table's end (kept for the summary line). */
+  take(event: ProgressEvent): boolean {
+    if (event.type !== 'table-end' || event.rows !== 0) return false;
+    this.labels.push(event.table);
+    return true;
+  }
+
+  /** `  48 tables with no rows: public.orders_2020_01, …, and 40 more`, or nothing. */
+  line(): string | undefined {
+    const count = this.labels.length;
+    if (count === 0) return undefined;
+    if (count === 1) return `  ${this.labels[0]}: 0 rows`;
+    const shown = [...this.labels].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).slice(0, EMPTY_TABLES_NAMED);
+    return `  ${count} tables with no rows: ${shown.join(', ')}${count > shown.length ? `, and ${count - shown.length} more` : ''}`;
+  }
+}
+
+const EMPTY_TABLES_NAMED = 8;
+
 /** The summary line both text renderers end with. */
 export function summaryLine(event: Extract<ProgressEvent, { type: 'end' }>): string {
   const rate = event.seconds > 0 ? ` (${formatCount(event.rows / event.seconds)} rows/s, ${formatRate(event.bytesIn / event.seconds)})` : '';
@@ -29,6 +52,7 @@ export function summaryLine(event: Extract<ProgressEvent, { type: 'end' }>): str
  */
 export class TerminalProgressRenderer implements ProgressRenderer {
   private readonly tracker: ProgressTracker;
+  private readonly empty = new EmptyTables();
   private lastDraw = 0;
   private drawn = false;
 
@@ -43,13 +67,15 @@ export class TerminalProgressRenderer implements ProgressRenderer {
   handle(event: ProgressEvent): void {
     const now = this.now();
     this.tracker.apply(event, now);
+    if (this.empty.take(event)) return;
     if (event.type === 'table-end') {
       if (this.tracker.operation === 'restore') this.message(`  ✓ ${event.table}: ${formatCount(event.rows)} rows, ${formatBytes(event.bytes)}`);
       return;
     }
     if (event.type === 'end') {
       this.clear();
-      this.out.write(`${summaryLine(event)}\n`);
+      const empty = this.empty.line();
+      this.out.write(`${empty === undefined ? '' : `${empty}\n`}${summaryLine(event)}\n`);
       return;
     }
     if (event.type === 'table-progress' && now - this.lastDraw < this.intervalMs) return;
@@ -94,6 +120,7 @@ export class TerminalProgressRenderer implements ProgressRenderer {
  */
 export class LineProgressRenderer implements ProgressRenderer {
   private readonly tracker: ProgressTracker;
+  private readonly empty = new EmptyTables();
   private lastLine: number;
 
   constructor(
@@ -116,8 +143,13 @@ export class LineProgressRenderer implements ProgressRenderer {
       );
       this.lastLine = now;
     }
+    if (this.empty.take(event)) return;
     if (event.type === 'table-end' && this.tracker.operation === 'restore') this.out.write(`  ${event.table}: ${formatCount(event.rows)} rows, ${formatBytes(event.bytes)}\n`);
-    if (event.type === 'end') this.out.write(`${summaryLine(event)}\n`);
+    if (event.type === 'end') {
+      const empty = this.empty.line();
+      if (empty !== undefined) this.out.write(`${empty}\n`);
+      this.out.write(`${summaryLine(event)}\n`);
+    }
   }
 
   message(line: string): void {

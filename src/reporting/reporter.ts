@@ -12,6 +12,16 @@ export interface Reporter {
   progress?(event: ProgressEvent): void;
 }
 
+/**
+ * The line a source prints for a table part it wrote: `  public.customers: 100 rows, 2 column(s) transformed`.
+ * An empty part is left to the progress display, which sums the empty tables into one line (a table
+ * partitioned by month has dozens of empty partitions); a reporter without progress gets its line.
+ */
+export function reportPartWritten(reporter: Reporter, label: string, count: number | undefined, what = 'rows', detail = ''): void {
+  if (count === 0 && reporter.progress) return;
+  reporter.info(`  ${label}: ${count ?? '?'} ${what}${detail}`);
+}
+
 export const silentReporter: Reporter = { info: () => undefined, warn: () => undefined };
 
 export function stderrReporter(options: { quiet?: boolean } = {}): Reporter {

@@ -13,6 +13,7 @@ import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { collectionMetadataLine, metadataToCollection, type CollectionInfo } from '../../engines/mongodb/catalog.js';
 import { reportPathStatistics } from './mongo-source.js';
 import { planDocumentTransforms } from './transform-plan.js';
+import { reportPartWritten } from '../../reporting/reporter.js';
 
 interface Spool {
   file: string;
@@ -97,7 +98,7 @@ export class MongoArchiveSource implements DumpSource {
           { kind: 'table-data', section: 'data', label, schema: database, table: collection.name, encoding: 'bson-documents' },
           data,
         );
-        context.reporter.info(`  ${label}: ${part.rows} documents`);
+        reportPartWritten(context.reporter, label, part.rows, 'documents');
       } catch (error) {
         throw withContext(`dumping collection ${label}`, error);
       }

@@ -3,6 +3,7 @@ import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { MAX_DOCUMENT_BYTES } from '../../encode/bson-documents.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
+import { reportPartWritten } from '../../reporting/reporter.js';
 import { selectTables } from '../../selection/table-selection.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { collectionMetadataLine, readCollections, type CollectionInfo } from '../../engines/mongodb/catalog.js';
@@ -78,7 +79,7 @@ export class MongoSource implements DumpSource {
           { kind: 'table-data', section: 'data', label, schema: database, table: collection.name, encoding: 'bson-documents' },
           this.documents(collection, filter, transform),
         );
-        context.reporter.info(`  ${label}: ${part.rows} documents${transform ? `, ${transform.statistics.length} path(s) transformed` : ''}`);
+        reportPartWritten(context.reporter, label, part.rows, 'documents', transform ? `, ${transform.statistics.length} path(s) transformed` : '');
       } catch (error) {
         throw withContext(`dumping collection ${label}`, error);
       }

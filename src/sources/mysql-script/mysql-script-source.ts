@@ -15,6 +15,7 @@ import { literalKindOf, type LiteralKind } from '../../engines/mysql/column-type
 import { truncatedScript, type ScriptOptions } from '../script-sources.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { parseCreateTable, type ScriptTable } from './create-table.js';
+import { reportPartWritten } from '../../reporting/reporter.js';
 
 const WHERE = 'the mysql script on stdin';
 
@@ -201,7 +202,7 @@ export class MysqlScriptSource implements DumpSource {
       },
       this.tableRows(header, plan),
     );
-    context.reporter.info(`  ${label}: ${part.rows} rows${plan.transforms.length > 0 ? `, ${plan.transforms.length} column(s) transformed` : ''}`);
+    reportPartWritten(context.reporter, label, part.rows, 'rows', plan.transforms.length > 0 ? `, ${plan.transforms.length} column(s) transformed` : '');
   }
 
   /** The INSERTs into one table that follow each other, their rows regrouped. */

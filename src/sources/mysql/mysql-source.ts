@@ -17,6 +17,7 @@ import { connectMysql, explainLostMysql, streamingConnection } from '../../engin
 import { quoteMysqlIdentifier } from '../../engines/mysql/identifiers.js';
 import { queryRows } from '../../engines/mysql/row-stream.js';
 import { postDataScript, preDataScript } from '../../engines/mysql/schema-script.js';
+import { reportPartWritten } from '../../reporting/reporter.js';
 
 export const MYSQL_DUMP_TOOL = 'replibyte SHOW CREATE + SELECT';
 
@@ -116,16 +117,18 @@ export class MysqlSource implements DumpSource {
   private async dumpTable(table: MysqlTableInfo, plan: TransformPlan, sink: PartSink, context: DumpContext, subset?: MysqlSubset): Promise<void> {
     const columns = dumpedColumns(table);
     const subsetRows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
-    if (subsetRows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
     const kinds = columns.map((name) => literalKindOf(table.columns.find((c) => c.name === name)!));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
     const label = `${table.schema}.${table.name}`;
-    const sql = subsetRows.kind === 'kept' ? subsetRows.select : `SELECT ${columns.map(quoteMysqlIdentifier).join(', ')} FROM ${quoteMysqlIdentifier(table.name)}`;
+    // A table the subset does not reach keeps its schema and an empty part: it is a table of the dump, as
+    // an empty table is in a full one (the same count in the summary and the restore).
+    const whole = `SELECT ${columns.map(quoteMysqlIdentifier).join(', ')} FROM ${quoteMysqlIdentifier(table.name)}`;
+    const sql = subsetRows.kind === 'kept' ? subsetRows.select : subsetRows.kind === 'none' ? `${whole} WHERE FALSE` : whole;
     const part = await sink.writePart(
       { kind: 'table-data', section: 'data', label, schema: table.schema, table: table.name, columns, encoding: 'mysql-sql' },
       this.rows(sql, table.name, columns, kinds, transforms),
     );
-    context.reporter.info(`  ${label}: ${part.rows} rows${transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : ''}`);
+    reportPartWritten(context.reporter, label, part.rows, 'rows', transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : '');
   }
 
   private async *rows(sql: string, table: string, columns: string[], kinds: LiteralKind[], transforms: ColumnTransform[]): AsyncGenerator<Buffer> {

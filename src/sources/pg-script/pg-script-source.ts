@@ -20,6 +20,7 @@ import { encodeEnd, encodeHeader, encodePieces } from '../../encode/large-object
 import { copiedWarning, refuseUndecidedLargeObjects, skippedWarning, type LargeObjectTotals } from '../postgres/large-objects.js';
 import { SqlSyntaxError } from './sql-lexer.js';
 import { sameTable, tableLabel, type TableName } from './table-name.js';
+import { reportPartWritten } from '../../reporting/reporter.js';
 
 /** Statements between two data blocks are held until the next one shows whether they are data or post-data. */
 const PENDING_LIMIT = 4 << 20;
@@ -358,7 +359,7 @@ export class PgScriptSource implements DumpSource {
     }
     try {
       const part = await sink.writePart({ kind: 'table-data', section: 'data', label, schema: copy.table.schema, table: copy.table.name, columns, encoding: 'pg-copy-text' }, data);
-      context.reporter.info(`  ${label}: ${part.rows} rows${transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : ''}`);
+      reportPartWritten(context.reporter, label, part.rows, 'rows', transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : '');
     } catch (error) {
       throw withContext(`dumping table ${label}`, error);
     }

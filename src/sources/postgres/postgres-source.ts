@@ -14,6 +14,7 @@ import { connectPostgres, explainLostClients, redactUri } from '../../engines/po
 import { copiedWarning, countLargeObjects, largeObjectStream, refuseUndecidedLargeObjects, skippedWarning, type LargeObjectTotals } from './large-objects.js';
 import { findPgDump, pgDumpSection } from './pg-dump.js';
 import { closeSnapshotWorkers, defaultJobs, openSnapshotWorkers, READ_SETTINGS, runOnLanes } from './snapshot-workers.js';
+import { reportPartWritten } from '../../reporting/reporter.js';
 
 export interface PostgresSourceOptions {
   subset?: boolean;
@@ -134,9 +135,10 @@ export class PostgresSource implements DumpSource {
       tasks.push({ item: LARGE_OBJECTS, mainOnly: false, size: sizes.get(tableKey('pg_catalog', 'pg_largeobject')) ?? 0 });
     }
     for (const table of tables) {
-      const mainOnly = subset?.rowsOf(table, dumpedColumns(table)).kind === 'kept';
+      const subsetRows = subset?.rowsOf(table, dumpedColumns(table)).kind ?? 'all';
+      const mainOnly = subsetRows === 'kept';
       const size = sizes.get(tableKey(table.schema, table.name)) ?? 0;
-      const ranges = mainOnly ? [] : await this.keyRanges(table, size);
+      const ranges = subsetRows !== 'all' ? [] : await this.keyRanges(table, size);
       if (ranges.length === 0) tasks.push({ item: { table }, mainOnly, size });
       for (const range of ranges) tasks.push({ item: { table, range }, mainOnly, size: size / ranges.length });
     }
@@ -254,13 +256,16 @@ export class PostgresSource implements DumpSource {
     const label = `${table.schema}.${table.name}${range ? ` (key range ${range.index} of ${range.count})` : ''}`;
     const list = columns.map(quoteIdentifier).join(', ');
     const rows = subset?.rowsOf(table, columns) ?? { kind: 'all' };
-    if (rows.kind === 'none') return; // a table the subset does not reach keeps its schema, without rows
+    // A table the subset does not reach keeps its schema and an empty part: it is a table of the dump, as
+    // an empty table is in a full one (the same count in the summary and the restore).
     const statement =
       rows.kind === 'kept'
         ? rows.copy
-        : range
-          ? `COPY (SELECT ${list} FROM ONLY ${qualifiedName(table.schema, table.name)} WHERE ${range.where}) TO STDOUT`
-          : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
+        : rows.kind === 'none'
+          ? `COPY (SELECT ${list} FROM ONLY ${qualifiedName(table.schema, table.name)} WHERE false) TO STDOUT`
+          : range
+            ? `COPY (SELECT ${list} FROM ONLY ${qualifiedName(table.schema, table.name)} WHERE ${range.where}) TO STDOUT`
+            : `COPY ${qualifiedName(table.schema, table.name)} (${list}) TO STDOUT`;
     const copy = client.query(copyOut(statement));
     const transforms = plan.tables.get(tableKey(table.schema, table.name))?.transforms ?? [];
     const estimatedRows = table.estimatedRows >= 0 ? Math.round(table.estimatedRows / (range?.count ?? 1)) : -1;
@@ -276,7 +281,7 @@ export class PostgresSource implements DumpSource {
         { kind: 'table-data', section: 'data', label, schema: table.schema, table: table.name, columns, encoding: 'pg-copy-text' },
         data,
       );
-      context.reporter.info(`  ${label}: ${part.rows} rows${transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : ''}`);
+      reportPartWritten(context.reporter, label, part.rows, 'rows', transforms.length > 0 ? `, ${transforms.length} column(s) transformed` : '');
     } catch (error) {
       if (!copy.readableEnded) await abandonCopy(client, copy);
       throw withContext(`dumping table ${label}`, error);
