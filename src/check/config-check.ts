@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { Connection as MysqlConnection } from 'mysql2/promise';
+import type { MysqlCatalog } from '../engines/mysql/catalog.js';
 import { analyzeConfig, formatKeyPath, readConfigText, type Config, type ConfigProblem } from '../config/load.js';
 import { ReplibyteError } from '../errors.js';
 import { selectTables, type NamedTable, type TableSelection } from '../selection/table-selection.js';
@@ -127,7 +129,8 @@ async function checkStrict(report: CheckReport, check: StrictCheck, sources: Pro
 }
 
 /** MySQL/MariaDB: the tables, columns and transformers the config names, and strict mode, in one snapshot. */
-export async function checkMysql(report: CheckReport, config: Config, uri: string, registry: TransformerRegistry, strict: boolean): Promise<void> {
+export async function checkMysql(report: CheckReport, config: Config, uri: string, options: CheckOptions & { strict: boolean }): Promise<void> {
+  const { registry, strict, previewRows } = options;
   const { connectMysql } = await import('../engines/mysql/connection.js');
   const { readMysqlCatalog } = await import('../engines/mysql/catalog.js');
   const connection = await connectMysql(uri, 'source');
@@ -149,6 +152,7 @@ export async function checkMysql(report: CheckReport, config: Config, uri: strin
         transformed: plan.transformed,
       }, { registry, foreignKeys: catalog.foreignKeys, primaryKeys: await readMysqlPrimaryKeys(connection), sampler: mysqlSampler(connection) });
     }
+    if (previewRows && report.problems.length === 0) report.previews = await previewMysql(connection, catalog, plan, previewRows);
   } finally {
     await connection.query('ROLLBACK').catch(() => undefined);
     connection.destroy();
@@ -170,6 +174,38 @@ async function checkSubset(client: pg.Client, config: Config, catalog: Catalog):
     [qualifiedName(schema, name)],
   );
   return rowCount ? [] : [{ ...at, message: `${schema}.${name} has no primary key: a subset cannot start from it` }];
+}
+
+/** `--preview` on MySQL/MariaDB: the first rows of each transformed table, read as the dump reads them. */
+async function previewMysql(connection: MysqlConnection, catalog: MysqlCatalog, plan: TransformPlan, rows: number): Promise<TablePreview[]> {
+  const { quoteMysqlIdentifier } = await import('../engines/mysql/identifiers.js');
+  const { literalKindOf } = await import('../engines/mysql/column-types.js');
+  const { textOf } = await import('../encode/mysql/sql-literal.js');
+  const previews: TablePreview[] = [];
+  for (const table of catalog.tables.filter((t) => t.kind === 'table')) {
+    const transforms = plan.tables.get(JSON.stringify([table.schema, table.name]))?.transforms ?? [];
+    if (transforms.length === 0) continue;
+    const columns = dumpedColumns(table);
+    const kinds = columns.map((name) => literalKindOf(table.columns.find((c) => c.name === name)!));
+    // typeCast: false gives the text protocol's bytes, exactly what the dump's transformers are handed.
+    const [result] = await connection.query({
+      sql: `SELECT ${columns.map(quoteMysqlIdentifier).join(', ')} FROM ${quoteMysqlIdentifier(table.name)} LIMIT ${Math.floor(rows)}`,
+      rowsAsArray: true,
+      typeCast: false,
+    });
+    const ordered = [...transforms].sort((a, b) => a.index - b.index);
+    previews.push({
+      schema: table.schema,
+      table: table.name,
+      columns: ordered.map((t) => columns[t.index]!),
+      rows: (result as unknown as Array<Array<Buffer | null>>).map((raw) => {
+        const values = columns.map((_, i) => textOf(kinds[i]!, raw[i] ?? null));
+        const view = { get: (column: string) => values[columns.indexOf(column)] ?? null };
+        return { before: ordered.map((t) => values[t.index] ?? null), after: ordered.map((t) => t.apply(values[t.index] ?? null, view)) };
+      }),
+    });
+  }
+  return previews;
 }
 
 async function preview(client: pg.Client, catalog: Catalog, plan: TransformPlan, rows: number): Promise<TablePreview[]> {

@@ -106,7 +106,7 @@ const mysql: Engine = {
   },
   writeScript: async (manifest, readPart, output, hooks) => (await import('../destinations/stdout/mysql-script-writer.js')).writeMysqlScript(manifest, readPart, output, hooks),
   scan: async (uri, options) => (await import('../scan/source-scan.js')).scanMysql(uri, options),
-  check: async (report, config, uri, options) => (await import('../check/config-check.js')).checkMysql(report, config, uri, options.registry, options.strict),
+  check: async (report, config, uri, options) => (await import('../check/config-check.js')).checkMysql(report, config, uri, options),
   schema: async (uri) => {
     const { MysqlSource } = await import('../sources/mysql/mysql-source.js');
     const source = await MysqlSource.open(uri);
