@@ -102,4 +102,15 @@ describe('MongoDB errors', () => {
     );
     await expect(createDump(config, { name: 'not-archive', sourceType: 'mongodb', input: Readable.from([Buffer.from('hello world')]) })).rejects.toThrow(/not a mongodump archive/);
   });
+
+  it('source schema lists the collections; source scan and init say why they do not apply', async () => {
+    const config = await workspace.writeConfig(yaml(server.uri('app'), workspace.storeDir));
+    const schema = await runCli(['-c', config, 'source', 'schema']);
+    expect(schema.code).toBe(0);
+    expect(schema.stdout).toContain('app.users\n');
+    expect(schema.stdout).toContain('app.accounts\n');
+    const scan = await runCli(['source', 'scan', '--uri', server.uri('app')]);
+    expect(scan.code).toBe(1);
+    expect(scan.stderr).toMatch(/MongoDB has none to list/);
+  });
 });
