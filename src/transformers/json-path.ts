@@ -28,14 +28,23 @@ export function parsePath(path: string): PathStep[] {
   return steps;
 }
 
-/** Calls `visit` on every value the path reaches and writes back what it returns. Returns whether anything matched. */
+/** What `visit` returns to remove the value from its object (or its array) instead of replacing it. */
+export const REMOVE: unique symbol = Symbol('remove');
+
+/**
+ * Calls `visit` on every value the path reaches and writes back what it returns (REMOVE: takes the field
+ * out of its object, the element out of its array). Returns whether anything matched.
+ */
 export function updateAtPath(document: unknown, steps: PathStep[], visit: (value: unknown) => unknown): boolean {
   const [step, ...rest] = steps;
   if (!step || document === null || typeof document !== 'object') return false;
   const apply = (container: Record<string | number, unknown>, key: string | number): boolean => {
     if (!(key in container)) return false;
     if (rest.length === 0) {
-      container[key] = visit(container[key]);
+      const out = visit(container[key]);
+      if (out !== REMOVE) container[key] = out;
+      else if (Array.isArray(container)) container.splice(key as number, 1);
+      else delete container[key];
       return true;
     }
     return updateAtPath(container[key], rest, visit);
@@ -43,7 +52,8 @@ export function updateAtPath(document: unknown, steps: PathStep[], visit: (value
   if (step.kind === 'every') {
     if (!Array.isArray(document)) return false;
     let matched = false;
-    for (let i = 0; i < document.length; i += 1) matched = apply(document as unknown as Record<number, unknown>, i) || matched;
+    // From the end, so that removing an element leaves the ones still to visit in place.
+    for (let i = document.length - 1; i >= 0; i -= 1) matched = apply(document as unknown as Record<number, unknown>, i) || matched;
     return matched;
   }
   if (step.kind === 'index') return Array.isArray(document) && apply(document as unknown as Record<number, unknown>, step.index);

@@ -19,18 +19,14 @@ export interface OptionSummary {
 }
 
 export function optionsOf(definition: TransformerDefinition<unknown>): OptionSummary[] {
-  let schema: { properties?: Record<string, { type?: string | string[]; default?: unknown; enum?: unknown[]; anyOf?: Array<{ type?: string }> }>; required?: string[] };
+  let schema: { properties?: Record<string, JsonSchema & { default?: unknown }>; required?: string[] };
   try {
     schema = z.toJSONSchema(definition.options as z.ZodType, { io: 'input', unrepresentable: 'any' }) as typeof schema;
   } catch {
     return [];
   }
   return Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    const type = property.enum
-      ? property.enum.map((v) => JSON.stringify(v)).join(' | ')
-      : Array.isArray(property.type)
-        ? property.type.join(' | ')
-        : (property.type ?? property.anyOf?.map((a) => a.type ?? '?').join(' | ') ?? 'any');
+    const type = describeType(property);
     return {
       name,
       type,
@@ -38,6 +34,31 @@ export function optionsOf(definition: TransformerDefinition<unknown>): OptionSum
       required: (schema.required ?? []).includes(name) && property.default === undefined,
     };
   });
+}
+
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+/** `string`, `"a" | "b"`, `(string | number | {value, weight})[]`: an option's type as a user writes it. */
+function describeType(schema: JsonSchema): string {
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (schema.anyOf) return schema.anyOf.map(describeType).join(' | ');
+  if (Array.isArray(schema.type)) return schema.type.join(' | ');
+  if (schema.type === 'array') {
+    const item = schema.items ? describeType(schema.items) : 'any';
+    return item.includes(' ') ? `(${item})[]` : `${item}[]`;
+  }
+  if (schema.type === 'object' && schema.properties) {
+    const required = new Set(schema.required ?? []);
+    return `{${Object.keys(schema.properties).map((key) => (required.has(key) ? key : `${key}?`)).join(', ')}}`;
+  }
+  return schema.type ?? 'any';
 }
 
 export function formatOptions(definition: TransformerDefinition<unknown>): string {
@@ -83,6 +104,22 @@ export function listRows(registry: TransformerRegistry): string[][] {
       definition.description,
     ];
   });
+}
+
+/** `transformer list --json`: every transformer with its options (type, default, required) and its examples run. */
+export function listJson(registry: TransformerRegistry): Array<Record<string, unknown>> {
+  return registry.all().map((definition) => ({
+    name: definition.name,
+    description: definition.description,
+    deterministic: definition.deterministic,
+    accepts: definition.accepts,
+    uniqueColumns: definition.unique === 'keeps' ? 'kept distinct' : 'refused',
+    options: optionsOf(definition).map((o) => ({ name: o.name, type: o.type, required: o.required, ...(o.default !== undefined && { default: JSON.parse(o.default) as unknown }) })),
+    examples: definition.examples.map((example) => {
+      const run = runExample(definition, example);
+      return { input: example.input, ...(example.options && { options: example.options }), column: run.column.type, ...(example.row && { row: example.row }), output: run.output };
+    }),
+  }));
 }
 
 /** docs/transformers.md: the generated half of the transformer reference. */

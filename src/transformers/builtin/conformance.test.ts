@@ -107,8 +107,41 @@ const CASES: Record<string, Case[]> = {
         for (const value of [after.name, ...after.contacts.map((c) => c.email)]) expect(value).toMatch(/^([0-9a-f]{64})?$/);
       },
     },
+    {
+      column: { type: 'jsonb', baseType: 'jsonb' },
+      values: fc.record({ name: nastyText, ssn: nastyText, kids: fc.array(fc.record({ ssn: nastyText, age: fc.nat() }), { maxLength: 3 }) }).map((d) => JSON.stringify(d)),
+      options: { paths: [{ path: 'ssn', delete: true }, { path: 'kids.$.ssn', delete: true }] },
+      saltFree: true,
+      check: (out, input) => {
+        const before = JSON.parse(input) as { name: string; kids: Array<{ age: number }> };
+        const after = JSON.parse(out!) as Record<string, unknown>;
+        expect(after).toEqual({ name: before.name, kids: before.kids.map((k) => ({ age: k.age })) });
+      },
+    },
   ],
+  'regex-replace': [
+    { column: text(30), values: nastyText, options: { pattern: '[0-9]', replacement: '#' }, saltFree: true, check: (out, input) => expect(out).toBe(fitTo(30, input.replace(/[0-9]/g, '#'))) },
+    { column: text(), values: fc.emailAddress(), options: { pattern: '^[^@]+', replacement: 'user', flags: '' }, saltFree: true, check: (out, input) => expect(out).toBe(input.replace(/^[^@]+/, 'user')) },
+  ],
+  choice: [
+    { column: text(7), values: nastyText, options: { values: ['basic', { value: 'premium', weight: 3 }, 'gold'] }, smallRange: true, check: (out) => expect(['basic', 'premium', 'gold']).toContain(out) },
+    { column: { type: 'smallint', baseType: 'int2' }, values: int4, options: { values: [1, 2, { value: 3, weight: 0.5 }] }, smallRange: true, check: (out) => expect(['1', '2', '3']).toContain(out) },
+    { column: { type: 'mood', baseType: 'mood', enumValues: ['happy', 'sad', 'ok'] }, values: fc.constantFrom('happy', 'sad', 'ok'), options: { values: ['ok', 'sad'] }, smallRange: true, check: (out) => expect(['ok', 'sad']).toContain(out) },
+  ],
+  generalize: [
+    { column: { type: 'integer', baseType: 'int4' }, values: int4, options: { step: 10 }, saltFree: true, check: (out, input) => expect(Number(input) - Number(out)).toSatisfy((d: number) => d >= 0 && d < 10) },
+    { column: { type: 'numeric(8,2)', baseType: 'numeric' }, values: fc.integer({ min: -999999, max: 999999 }).map((n) => (n / 100).toFixed(2)), options: { step: 0.5 }, saltFree: true, check: (out, input) => expect(Number(input) - Number(out)).toSatisfy((d: number) => d >= -1e-9 && d < 0.5) },
+    { column: { type: 'date', baseType: 'date' }, values: isoDate, options: { unit: 'month' }, saltFree: true, check: (out, input) => expect(out).toBe(`${input.slice(0, 7)}-01`) },
+    { column: { type: 'timestamp with time zone', baseType: 'timestamptz' }, values: isoTimestamptz, options: { unit: 'day' }, saltFree: true, check: (out, input) => expect(out).toBe(`${input.slice(0, 10)} 00:00:00+05:30`) },
+    { column: text(30), values: int4, options: { step: 100, output: 'range' }, saltFree: true, check: (out) => expect(out).toMatch(/^\[-?\d+, -?\d+\)$/) },
+  ],
+  'random-number': [
+    { column: { type: 'integer', baseType: 'int4' }, values: int4, options: { min: -5, max: 5 }, smallRange: true, check: (out) => expect(Number(out)).toSatisfy((n: number) => Number.isInteger(n) && n >= -5 && n <= 5) },
+    { column: { type: 'numeric(5,2)', baseType: 'numeric' }, values: nastyText, options: { min: 0, max: 100, decimals: 2 }, check: (out) => expect(out).toMatch(/^(\d{1,2}\.\d{2}|100\.00)$/) },
+  ],
+  'mac-address': [{ column: text(17), values: nastyText, check: (out, input) => (input === '' ? expect(out).toBe('') : expect(out).toMatch(/^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/)) }],
 };
+const fitTo = (maxLength: number, value: string) => [...value].slice(0, maxLength).join('');
 // Exercised with real module files in custom.test.ts and custom-wasm.test.ts.
 const ELSEWHERE = new Set(['custom', 'custom-wasm']);
 

@@ -30,6 +30,11 @@ import { url } from './url.js';
 import { username } from './username.js';
 import { uuid } from './uuid.js';
 import { zipCode } from './zip-code.js';
+import { choice } from './choice.js';
+import { generalize } from './generalize.js';
+import { macAddress } from './mac-address.js';
+import { randomNumber } from './random-number.js';
+import { regexReplace } from './regex-replace.js';
 
 /** The registry of every built-in transformer: the original's names first, then ours. */
 export function builtinTransformers(): TransformerRegistry {
@@ -62,7 +67,12 @@ export function builtinTransformers(): TransformerRegistry {
     .register(template)
     .register(dateShift)
     .register(numberNoise)
-    .register(mask);
+    .register(mask)
+    .register(regexReplace)
+    .register(choice)
+    .register(generalize)
+    .register(randomNumber)
+    .register(macAddress);
   registry.register(customTransformer(registry.customModules));
   registry.register(jsonTransformer(() => registry));
   return registry;

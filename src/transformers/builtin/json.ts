@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
 import type { ValueTransform } from '../row-transform.js';
-import { parsePath, updateAtPath, type PathStep } from '../json-path.js';
+import { parsePath, REMOVE, updateAtPath, type PathStep } from '../json-path.js';
 import type { TransformerRegistry } from '../registry.js';
 import { defineTransformer, type ColumnInfo } from '../transformer.js';
 
@@ -16,13 +16,17 @@ const VALUE_TYPES: Record<string, Pick<ColumnInfo, 'type' | 'baseType'>> = {
   uuid: { type: 'uuid', baseType: 'uuid' },
 };
 
-const pathEntry = z.strictObject({
-  path: z.string().min(1),
-  transformer_name: z.string().min(1),
-  transformer_options: z.record(z.string(), z.unknown()).optional(),
-  /** How the values at the path are typed for the transformer (default text). */
-  type: z.enum(Object.keys(VALUE_TYPES) as [string, ...string[]]).default('text'),
-});
+const pathEntry = z
+  .strictObject({
+    path: z.string().min(1),
+    transformer_name: z.string().min(1).optional(),
+    transformer_options: z.record(z.string(), z.unknown()).optional(),
+    /** How the values at the path are typed for the transformer (default text). */
+    type: z.enum(Object.keys(VALUE_TYPES) as [string, ...string[]]).default('text'),
+    /** Take the field (or array element) out of the document instead of transforming it. */
+    delete: z.literal(true).optional(),
+  })
+  .refine((entry) => (entry.transformer_name === undefined) !== (entry.delete === undefined), 'give a path either `transformer_name` or `delete: true`');
 
 /**
  * Applies transformers to paths inside json/jsonb values (path syntax in json-path.ts). Strings, numbers
@@ -35,7 +39,8 @@ const pathEntry = z.strictObject({
 export function jsonTransformer(registry: () => TransformerRegistry) {
   return defineTransformer({
     name: 'json',
-    description: 'Applies transformers to paths inside json/jsonb values: `paths: [{path: "contacts.$.email", transformer_name: email}]` (`$.a.b` or `a.b`; `$`, `$[]` or `[*]` for every array element).',
+    description:
+      'Applies transformers to paths inside json/jsonb values: `paths: [{path: "contacts.$.email", transformer_name: email}]` (`$.a.b` or `a.b`; `$`, `$[]` or `[*]` for every array element). `{path: ssn, delete: true}` takes the field (or array element) out of the document.',
     options: z.strictObject({ paths: z.array(pathEntry).min(1) }),
     deterministic: true,
     accepts: 'json, jsonb',
@@ -46,10 +51,18 @@ export function jsonTransformer(registry: () => TransformerRegistry) {
         options: { paths: [{ path: 'name', transformer_name: 'full-name' }, { path: 'contacts.$.email', transformer_name: 'email' }] },
         column: { type: 'jsonb', baseType: 'jsonb' },
       },
+      { input: '{"name": "Jane Doe", "ssn": "078-05-1120"}', options: { paths: [{ path: 'ssn', delete: true }] }, column: { type: 'jsonb', baseType: 'jsonb' } },
     ],
     create: (options, context) => {
-      const steps: Array<{ steps: PathStep[]; transform: ValueTransform }> = options.paths.map((entry, i) => {
-        const definition = registry().get(entry.transformer_name);
+      const steps: Array<{ steps: PathStep[]; transform: ValueTransform | typeof REMOVE }> = options.paths.map((entry, i) => {
+        if (entry.delete) {
+          try {
+            return { steps: parsePath(entry.path), transform: REMOVE };
+          } catch (error) {
+            throw new ReplibyteError(`paths[${i}]: ${(error as Error).message}`);
+          }
+        }
+        const definition = registry().get(entry.transformer_name!);
         if (!definition || definition.name === 'json') throw new ReplibyteError(`paths[${i}]: unknown transformer ${entry.transformer_name}`);
         let parsed: PathStep[];
         try {
@@ -72,11 +85,16 @@ export function jsonTransformer(registry: () => TransformerRegistry) {
         const document: unknown = JSON.parse(value);
         let changed = false;
         for (const path of steps) {
+          const { transform } = path;
+          if (transform === REMOVE) {
+            changed = updateAtPath(document, path.steps, () => REMOVE) || changed;
+            continue;
+          }
           changed =
             updateAtPath(document, path.steps, (leaf) => {
-              if (leaf === null) return path.transform(null, row);
+              if (leaf === null) return transform(null, row);
               const text = typeof leaf === 'string' ? leaf : JSON.stringify(leaf);
-              const out = path.transform(text, row);
+              const out = transform(text, row);
               if (out === null) return null;
               if (typeof leaf === 'number' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(out)) return Number(out);
               if (typeof leaf === 'boolean' && (out === 'true' || out === 'false')) return out === 'true';

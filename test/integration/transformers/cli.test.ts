@@ -22,7 +22,20 @@ describe('transformers on the command line', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^name\s+\| deterministic \| options\s+\| example\s+\| description$/);
     for (const { name } of builtinTransformers().all()) expect(lines.some((line) => line.startsWith(`${name} `)), name).toBe(true);
-    expect(result.stdout).toMatch(/email\s+\| yes\s+\| deterministic\?: boolean = true\s+\| "jane\.doe@acme\.com" → "[^"]+@example\.(com|net|org)"/);
+    expect(result.stdout).toMatch(/email\s+\| yes\s+\| deterministic\?: boolean = true, first_name\?: string, last_name\?: string\s+\| "jane\.doe@acme\.com" → "[^"]+@example\.(com|net|org)"/);
+
+    const json = await runCli(['transformer', 'list', '--json']);
+    expect(json.code).toBe(0);
+    const listed = JSON.parse(json.stdout) as Array<{ name: string; options: Array<{ name: string; type: string; required: boolean; default?: unknown }>; examples: Array<{ input: string; output: string | null }> }>;
+    expect(listed.map((t) => t.name)).toEqual(builtinTransformers().all().map((t) => t.name));
+    const choice = listed.find((t) => t.name === 'choice')!;
+    expect(choice.options).toEqual([
+      { name: 'values', type: '(string | number | boolean | {value, weight})[]', required: false },
+      { name: 'file', type: 'string', required: false },
+      { name: 'keep_null', type: 'boolean', required: false, default: true },
+    ]);
+    expect(listed.find((t) => t.name === 'regex-replace')!.examples[0]).toMatchObject({ input: '+33 6 12 34 56 78', output: '+XX X XX XX XX 78' });
+    expect(listed.every((t) => t.examples.length > 0 || ['custom', 'custom-wasm'].includes(t.name))).toBe(true);
   });
 
   it('refuses, before any row, a transformer that cannot write the column, naming table, column and type; never prints the salt', async () => {
