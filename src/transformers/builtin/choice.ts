@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
+import { isEmptyText, isTextColumn } from '../column-types.js';
 import { keyedDigest } from '../salt.js';
 import { defineTransformer, type TransformerContext } from '../transformer.js';
 import { constant } from './constant.js';
@@ -16,7 +17,7 @@ const item = z.union([z.string(), z.number(), z.boolean(), weighted]);
 export const choice = defineTransformer({
   name: 'choice',
   description:
-    'A value picked from `values` (a list; an item may be `{value, weight}`) or from `file` (one value per line, optionally followed by a tab and a weight; read from the working directory), deterministically from the input: the same input gives the same pick. Each value is checked against the column. NULL stays NULL unless `keep_null: false`.',
+    'A value picked from `values` (a list; an item may be `{value, weight}`) or from `file` (one value per line, optionally followed by a tab and a weight; read from the working directory), deterministically from the input: the same input gives the same pick; empty text stays empty. Each value is checked against the column. NULL stays NULL unless `keep_null: false`.',
   options: z
     .strictObject({ values: z.array(item).min(1).optional(), file: z.string().min(1).optional(), keep_null: z.boolean().default(true) })
     .refine((o) => (o.values === undefined) !== (o.file === undefined), 'give either `values` or `file`'),
@@ -34,6 +35,8 @@ export const choice = defineTransformer({
     for (const entry of entries) cumulative.push((total += entry.weight));
     return (value) => {
       if (value === null && options.keep_null) return null;
+      // An empty text hides nothing: it stays empty (docs/transformers.md, Empty text).
+      if (value !== null && isEmptyText(value, context.column) && isTextColumn(context.column)) return value;
       // 48 bits of the keyed digest: a uniform point in [0, total).
       const point = (keyedDigest(context.salt, 'choice', value ?? '\u0000NULL').readUIntBE(0, 6) / 2 ** 48) * total;
       let low = 0;

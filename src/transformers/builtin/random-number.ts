@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
-import { integerRange, isTextColumn } from '../column-types.js';
+import { integerRange, isEmptyText, isTextColumn } from '../column-types.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -13,7 +13,7 @@ const NUMBER_TYPES = new Set(['int1', 'int2', 'int3', 'int4', 'int8', 'uint1', '
 export const randomNumber = defineTransformer({
   name: 'random-number',
   description:
-    'A number between `min` and `max` (inclusive), with `decimals` digits after the point (default 0), drawn from the input: the same input gives the same number (`deterministic: false`: a fresh one per row). An integer column refuses bounds outside its type.',
+    'A number between `min` and `max` (inclusive), with `decimals` digits after the point (default 0), drawn from the input: the same input gives the same number (`deterministic: false`: a fresh one per row). Empty text stays empty. An integer column refuses bounds outside its type.',
   options: z
     .strictObject({ min: z.number(), max: z.number(), decimals: z.number().int().min(0).max(12).default(0), deterministic: z.boolean().default(true), keep_null: z.boolean().default(true) })
     .refine((o) => o.min <= o.max, '`min` is above `max`'),
@@ -37,6 +37,7 @@ export const randomNumber = defineTransformer({
     const fresh = RandomSource.fresh();
     return (value) => {
       if (value === null && options.keep_null) return null;
+      if (value !== null && isEmptyText(value, column) && isTextColumn(column)) return value;
       const random = options.deterministic ? RandomSource.seeded(salt, 'random-number', value ?? '\u0000NULL') : fresh;
       // Two 32-bit draws: uniform enough for ranges far beyond 2^32 steps.
       const draw = Math.floor((random.nextUint32() * 2 ** 32 + random.nextUint32()) / 2 ** 64 * count);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
-import { fitLength, refuseUnlessText } from '../column-types.js';
+import { fitLength, isEmptyText, refuseUnlessText } from '../column-types.js';
 import { defineTransformer } from '../transformer.js';
 
 /**
@@ -11,7 +11,7 @@ import { defineTransformer } from '../transformer.js';
 export const regexReplace = defineTransformer({
   name: 'regex-replace',
   description:
-    'Replaces what `pattern` (a JavaScript regular expression) matches with `replacement` (`$1`, `$<name>` refer to groups; default empty). `flags` default `g` (every match); `i`, `m`, `s`, `u` may be added. The result is cut to the column\'s length.',
+    'Replaces what `pattern` (a JavaScript regular expression) matches with `replacement` (`$1`, `$<name>` refer to groups; default empty). `flags` default `g` (every match); `i`, `m`, `s`, `u` may be added. The result is cut to the column\'s length; empty text stays empty.',
   options: z.strictObject({
     pattern: z.string().min(1),
     replacement: z.string().default(''),
@@ -34,6 +34,6 @@ export const regexReplace = defineTransformer({
     } catch (error) {
       throw new ReplibyteError(`invalid pattern: ${(error as Error).message}`);
     }
-    return (value) => (value === null ? null : fitLength(value.replace(regex, options.replacement), column));
+    return (value) => (value === null || isEmptyText(value, column) ? value : fitLength(value.replace(regex, options.replacement), column));
   },
 });
