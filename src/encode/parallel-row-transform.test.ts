@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { availableParallelism } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinTransformers } from '../transformers/builtin/index.js';
 import type { ColumnInfo } from '../transformers/transformer.js';
 import { encodeCopyField } from './copy-text.js';
@@ -149,5 +149,25 @@ describe('ParallelRowTransform', () => {
     expect(produced * chunk.length).toBeLessThan(8 * 1024 * 1024);
     source.destroy();
     stream.destroy();
+  });
+
+  it('joins a row wider than a batch once, not again with every chunk (linear, not quadratic)', async () => {
+    process.env.REPLIBYTE_TRANSFORM_THREADS = '1';
+    const input = `1\ta@b.c\tJo\t1\t\\N\n2\ta@b.c\tJo\t${'9'.repeat(4 << 20)}\t\\N\n3\ta@b.c\tJo\t1\t\\N\n`;
+    const expected = await rewrite(new CopyRowTransform(COLUMNS, TRANSFORMS, 'table people'), input, 16 * 1024);
+    let joined = 0;
+    const concat = Buffer.concat.bind(Buffer);
+    const spy = vi.spyOn(Buffer, 'concat').mockImplementation((list, length) => {
+      const out = concat(list, length);
+      joined += out.length;
+      return out;
+    });
+    try {
+      expect(await rewrite(rowRewriteStream(COLUMNS, TRANSFORMS, 'table people', 0), input, 16 * 1024)).toBe(expected);
+    } finally {
+      spy.mockRestore();
+    }
+    // Joining the held row with each 16 KB chunk, as before, joined ~550 MB.
+    expect(joined).toBeLessThan(3 * input.length);
   });
 });

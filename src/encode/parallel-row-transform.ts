@@ -90,6 +90,8 @@ export class ParallelRowTransform extends Transform {
   private readonly maxInFlight: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** How many of the pending bytes are whole lines (up to the last newline received). */
+  private completeBytes = 0;
   private rowsSent = 0;
   private nextSeq = 0;
   private nextToPush = 0;
@@ -127,9 +129,13 @@ export class ParallelRowTransform extends Transform {
       callback(this.failure);
       return;
     }
+    // Only the new chunk is searched for a newline: a row wider than a batch is then joined once, when
+    // it ends, instead of being joined and searched again with every chunk (quadratic in the row).
+    const newline = chunk.lastIndexOf(10);
+    if (newline !== -1) this.completeBytes = this.pendingBytes + newline + 1;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= BATCH_BYTES) this.sendBatch();
+    if (this.pendingBytes >= BATCH_BYTES && this.completeBytes > 0) this.sendBatch();
     if (this.inFlight >= this.maxInFlight) this.heldCallback = callback;
     else callback();
   }
@@ -155,14 +161,11 @@ export class ParallelRowTransform extends Transform {
 
   /** Sends every whole line received so far as one batch; the unfinished last line waits for more. */
   private sendBatch(): void {
-    if (this.pendingBytes === 0) return;
+    const end = this.completeBytes;
+    if (end === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const end = data.lastIndexOf(10) + 1;
-    if (end === 0) {
-      this.pending = [data];
-      return;
-    }
     const rest = data.subarray(end);
+    this.completeBytes = 0;
     this.pending = rest.length > 0 ? [rest] : [];
     this.pendingBytes = rest.length;
     const bytes = data.subarray(0, end);

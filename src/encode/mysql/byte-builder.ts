@@ -3,7 +3,7 @@ export class ByteBuilder {
   private buffer: Buffer;
   length = 0;
 
-  constructor(initialSize = 1 << 16) {
+  constructor(private readonly initialSize = 1 << 16) {
     this.buffer = Buffer.allocUnsafe(initialSize);
   }
 
@@ -32,8 +32,16 @@ export class ByteBuilder {
     this.length += this.buffer.write(text, this.length, 'utf8');
   }
 
-  /** A copy of the bytes written so far; the builder starts over. */
+  /** The bytes written so far (a copy, unless a wide row grew the buffer); the builder starts over. */
   take(): Buffer {
+    if (this.buffer.length > this.initialSize) {
+      // Hand the grown buffer over rather than copy it, and start small again: a wide row's memory is
+      // then held once, and only until it is written.
+      const out = this.buffer.subarray(0, this.length);
+      this.buffer = Buffer.allocUnsafe(this.initialSize);
+      this.length = 0;
+      return out;
+    }
     const out = Buffer.from(this.buffer.subarray(0, this.length));
     this.length = 0;
     return out;

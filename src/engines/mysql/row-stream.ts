@@ -1,14 +1,18 @@
 import type mysql from 'mysql2';
 
 const HIGH_WATER = 4096;
+/** Wide rows pause the connection sooner: at most this many bytes of values wait (1 MB rows: 8 of them). */
+const HIGH_WATER_BYTES = 8 << 20;
 
 /**
  * The rows of a query as an async iterable of batches, with backpressure: the connection is paused
- * while more than HIGH_WATER rows wait, resumed once the consumer has taken them. (mysql2's own
- * `.stream()` pauses and resumes the socket around every few rows, which made a dump 4x slower.)
+ * while more than HIGH_WATER rows or HIGH_WATER_BYTES of values wait, resumed once the consumer has
+ * taken them. (mysql2's own `.stream()` pauses and resumes the socket around every few rows, which
+ * made a dump 4x slower.)
  */
 export async function* queryRows(connection: mysql.Connection, options: mysql.QueryOptions): AsyncGenerator<Array<Array<Buffer | null>>> {
   let batch: Array<Array<Buffer | null>> = [];
+  let batchBytes = 0;
   let done = false;
   let failure: Error | undefined;
   let paused = false;
@@ -19,12 +23,14 @@ export async function* queryRows(connection: mysql.Connection, options: mysql.Qu
   };
   const query = connection.query(options);
   query.on('result', (row) => {
-    batch.push(row as unknown as Array<Buffer | null>);
-    if (batch.length >= HIGH_WATER && !paused) {
+    const values = row as unknown as Array<Buffer | null>;
+    batch.push(values);
+    for (const value of values) batchBytes += value?.length ?? 0;
+    if ((batch.length >= HIGH_WATER || batchBytes >= HIGH_WATER_BYTES) && !paused) {
       paused = true;
       connection.pause();
     }
-    if (batch.length >= 256) notify();
+    if (batch.length >= 256 || batchBytes >= HIGH_WATER_BYTES) notify();
   });
   query.on('error', (error: Error) => {
     failure = error;
@@ -49,6 +55,7 @@ export async function* queryRows(connection: mysql.Connection, options: mysql.Qu
       if (batch.length > 0) {
         const rows = batch;
         batch = [];
+        batchBytes = 0;
         if (paused) {
           paused = false;
           connection.resume();

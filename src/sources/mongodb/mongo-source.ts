@@ -105,6 +105,14 @@ export class MongoSource implements DumpSource {
           throw new ReplibyteError(`document ${describeId(id)} is ${raw.length} bytes, over MongoDB's 16 MiB document limit: it could not be restored`);
         }
         if (transform) raw = transform.apply(raw);
+        if (raw.length >= PIECE_BYTES) {
+          // A large document goes on as it is: copying it into a piece would hold it twice.
+          if (pending.length > 0) yield Buffer.concat(pending);
+          pending = [];
+          bytes = 0;
+          yield raw;
+          continue;
+        }
         pending.push(raw);
         bytes += raw.length;
         if (bytes >= PIECE_BYTES) {
