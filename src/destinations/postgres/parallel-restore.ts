@@ -280,32 +280,13 @@ async function query(client: pg.Client, sql: string, where: string): Promise<voi
 }
 
 /**
- * A table's rows (all its data parts) in a transaction of their own, written already frozen
- * (`COPY … FREEZE`) when the table allows it: PostgreSQL then skips setting hint bits on every page
- * later, which the index builds and the foreign-key validations that follow would otherwise do (reading
- * the commit log for every row and writing every page again). FREEZE needs the table emptied in the same
- * transaction, so the table is truncated first, but only when that changes nothing: it is empty, a plain
- * table, and no foreign key points at it yet (one from a hand-written script's CREATE TABLE would make
- * TRUNCATE fail).
+ * A table's rows (all its data parts) in a transaction of their own, written already frozen when the
+ * table allows it (emptyForFreeze).
  */
 async function loadTableFrozen(client: pg.Client, parts: readonly ManifestPart[], readPart: PartReader): Promise<number> {
-  const target = qualifiedName(parts[0]!.schema!, parts[0]!.table!);
   await client.query('BEGIN');
   try {
-    const { rows } = await client.query<{ candidate: boolean }>(
-      `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid AND contype = 'f') AS candidate
-       FROM pg_class c WHERE c.oid = $1::regclass`,
-      [target],
-    );
-    let freeze = false;
-    if (rows[0]?.candidate === true) {
-      // Locked before it is found empty: another load of the same table (none today) would wait here
-      // for this one to commit, then see its rows, instead of truncating them.
-      await client.query(`LOCK TABLE ONLY ${target} IN ACCESS EXCLUSIVE MODE`);
-      const empty = await client.query(`SELECT 1 FROM ONLY ${target} LIMIT 1`);
-      freeze = empty.rowCount === 0;
-    }
-    if (freeze) await client.query(`TRUNCATE ONLY ${target}`);
+    const freeze = await emptyForFreeze(client, qualifiedName(parts[0]!.schema!, parts[0]!.table!));
     let loaded = 0;
     for (const part of parts) loaded += await loadTable(client, part, readPart, undefined, freeze);
     await client.query('COMMIT');
@@ -314,6 +295,35 @@ async function loadTableFrozen(client: pg.Client, parts: readonly ManifestPart[]
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Readies a table for `COPY … FREEZE` inside the caller's transaction, and says whether it did. Rows
+ * written frozen spare PostgreSQL setting hint bits on every page later, which the index builds and the
+ * foreign-key validations that follow would otherwise do (reading the commit log for every row and
+ * writing every page again). FREEZE needs the table created or emptied in the same (sub)transaction,
+ * so the table is truncated first, but only when that changes nothing: it is empty, a plain table (not
+ * partitioned, not foreign), and no foreign key points at it yet (one from a hand-written script's
+ * CREATE TABLE would make TRUNCATE fail), no ON TRUNCATE trigger would fire, and the role may truncate it
+ * (a restore into tables that already exist). Call it before the table's first COPY only: a second call
+ * would truncate the rows of the first.
+ */
+export async function emptyForFreeze(client: pg.ClientBase, target: string): Promise<boolean> {
+  const { rows } = await client.query<{ candidate: boolean }>(
+    `SELECT c.relkind = 'r' AND has_table_privilege(c.oid, 'TRUNCATE')
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid AND contype = 'f')
+       AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgtype & 32 <> 0) AS candidate
+     FROM pg_class c WHERE c.oid = $1::regclass`,
+    [target],
+  );
+  if (rows[0]?.candidate !== true) return false;
+  // Locked before it is found empty: another load of the same table would wait here for this one to
+  // commit, then see its rows, instead of truncating them.
+  await client.query(`LOCK TABLE ONLY ${target} IN ACCESS EXCLUSIVE MODE`);
+  const found = await client.query(`SELECT 1 FROM ONLY ${target} LIMIT 1`);
+  if (found.rowCount !== 0) return false;
+  await client.query(`TRUNCATE ONLY ${target}`);
+  return true;
 }
 
 export async function loadTable(client: pg.ClientBase, part: ManifestPart, readPart: PartReader, reporter?: Reporter, freeze = false): Promise<number> {

@@ -6,7 +6,7 @@ import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.j
 import { cancelRunningQueries, connectPostgres, explainLostClients, redactUri } from '../../engines/postgres/connection.js';
 import { NO_HOOKS, type PartReader, type RestoreHooks, type RestoreSummary, type RestoreTarget } from '../destination.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
-import { loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
+import { emptyForFreeze, loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
 import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
 import { runPostgresHooks } from './restore-hooks.js';
@@ -65,12 +65,20 @@ export class PostgresDestination implements RestoreTarget {
       await runPostgresHooks(client, this.hooks.before);
       let rows = 0;
       const tables = tablesWithData(dataParts);
+      // The tables were created in this transaction: their rows can be written frozen (emptyForFreeze),
+      // decided at a table's first part (a table dumped in key ranges has several).
+      const frozen = new Map<string, boolean>();
       for (const part of manifest.parts) {
         try {
           throwIfInterrupted(signal);
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
           else if (part.kind === 'large-objects') await restoreLargeObjects(client, part, readPart(part), { wipe: this.options.wipe, reporter });
-          else rows += await loadTable(client, part, readPart, reporter);
+          else {
+            const target = qualifiedName(part.schema!, part.table!);
+            let freeze = frozen.get(target);
+            if (freeze === undefined) frozen.set(target, (freeze = await emptyForFreeze(client, target)));
+            rows += await loadTable(client, part, readPart, reporter, freeze);
+          }
         } catch (error) {
           throw withContext(`restoring ${part.label}`, error);
         }
