@@ -64,6 +64,9 @@ export class LocalPostgres implements LocalServer {
     const binaries = await embeddedBinaries({ runAsOtherUser: isRoot() });
     const owner = isRoot() ? await systemUser(USER, 'PostgreSQL') : undefined;
     const previous = await readState(dataDir);
+    if (previous?.engine === 'mysql') {
+      throw new ReplibyteError(`${dataDir} holds a local MySQL server, not PostgreSQL`, 'give this restore another --name (or --data-dir)');
+    }
     if (previous && (await isRunning(dataDir))) {
       throw new ReplibyteError(
         `a local PostgreSQL already runs from ${dataDir} (port ${previous.port})`,

@@ -174,6 +174,18 @@ describe('local MySQL/MariaDB from the machine\'s server binary', () => {
     expect(template.stderr).toContain('pristine template');
   });
 
+  it('a PostgreSQL dump restored under the running MySQL server\'s name is refused; the MySQL server is untouched', async () => {
+    const pgConfig = join(root, 'pg.yaml');
+    await writeFile(pgConfig, `datastore:\n  local_disk:\n    dir: ${join(root, 'store')}\n`);
+    const script = 'CREATE TABLE public.t (id integer);\nCOPY public.t (id) FROM stdin;\n1\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n';
+    const created = await runCli(['-c', pgConfig, 'dump', 'create', '-s', 'postgresql', '-i', '-n', 'pg'], { input: script });
+    expect(created.code, created.stderr).toBe(0);
+    const refused = await runCli(['-c', pgConfig, 'dump', 'restore', 'local', '-v', 'pg', '--detach'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('holds a local MySQL server, not PostgreSQL');
+    expect(await query(restoredUri, 'SELECT COUNT(*) AS n FROM customers')).toEqual([{ n: 3 }]);
+  });
+
   it('Ctrl-C on a restore that stays up stops its server and removes its data', async () => {
     const running = startCli(['-c', config, 'dump', 'restore', 'local', '-v', 'shop', '--name', 'interrupted'], { env });
     await running.waitFor(/press Ctrl-C/, 180_000);
