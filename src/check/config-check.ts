@@ -162,7 +162,7 @@ export async function checkMysql(report: CheckReport, config: Config, uri: strin
 /** The subset's start table must exist and have a primary key (the subset follows keys from it). */
 async function checkSubset(client: pg.Client, config: Config, catalog: Catalog): Promise<ConfigProblem[]> {
   const subset = config.source?.database_subset;
-  if (!subset) return [];
+  if (!subset?.table || !subset.database) return []; // targets are checked by dump create's plan
   const path = ['source', 'database_subset', 'table'];
   const at = { keyPath: formatKeyPath(path), ...config.locate(path) };
   const schema = unquote(subset.database);

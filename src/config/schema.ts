@@ -47,11 +47,30 @@ const virtualForeignKey = z.strictObject({
   referenced_columns: z.array(z.string().min(1)).min(1),
 });
 
-const databaseSubset = z.strictObject({
-  database: z.string().min(1),
+/** One start of a subset: a table and how its rows are chosen (exactly one of percent, where, limit). */
+const subsetTarget = z.strictObject({
+  database: z.string().min(1).optional(),
   table: z.string().min(1),
-  strategy_name: z.string().min(1),
+  percent: z.number().min(0).max(100).optional(),
+  seed: z.union([z.string(), z.number()]).optional(),
+  where: z.string().min(1).optional(),
+  limit: z.number().int().nonnegative().optional(),
+  order_by: z.string().min(1).optional(),
+});
+
+const databaseSubset = z.strictObject({
+  /** The schema (MySQL: database) of unqualified names; required by the single-table form. */
+  database: z.string().min(1).optional(),
+  // The original's single-table form: table + strategy_name (+ strategy_options).
+  table: z.string().min(1).optional(),
+  strategy_name: z.string().min(1).optional(),
   strategy_options: z.record(z.string(), z.unknown()).optional(),
+  // Additions (README "Subset"): several starts, caps per table, rows by example.
+  targets: z.array(subsetTarget).optional(),
+  /** Table name (`schema.table` or a name in `database`) → the most rows it may keep. */
+  max_rows: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** `schema.table:column=v1,v2`: these rows and their closure (also `dump create --include`). */
+  include: z.array(z.string().min(1)).optional(),
   passthrough_tables: z.array(z.string().min(1)).optional(),
   // Additions to the original (see README "Subset"):
   include_children: z

@@ -29,9 +29,13 @@ class MemoryEngine implements SubsetEngine {
   private relationOf(relation: Relation) {
     return this.graph.relations[Number(relation.name)]!;
   }
-  keepStart(): Promise<number> {
-    for (const row of this.graph.start) this.kept.get(0)!.set(row, { round: 0, downward: true });
-    return Promise.resolve(this.graph.start.length);
+  keepStart(_table: NamedTable, _strategy: unknown, room = Infinity): Promise<number> {
+    const rows = this.graph.start.slice(0, room);
+    for (const row of rows) this.kept.get(0)!.set(row, { round: 0, downward: true });
+    return Promise.resolve(rows.length);
+  }
+  countKept(t: NamedTable): Promise<number> {
+    return Promise.resolve(this.kept.get(index(t))!.size);
   }
   keepParents(relation: Relation, round: number, wholeChild: boolean): Promise<number> {
     const { refs } = this.relationOf(relation);
@@ -46,7 +50,7 @@ class MemoryEngine implements SubsetEngine {
     });
     return Promise.resolve(added);
   }
-  keepChildren(relation: Relation, round: number, limit: number): Promise<number> {
+  keepChildren(relation: Relation, round: number, limit: number, room = Infinity): Promise<number> {
     const { refs } = this.relationOf(relation);
     const childKept = this.kept.get(index(relation.child))!;
     const parentKept = this.kept.get(index(relation.parent))!;
@@ -56,7 +60,7 @@ class MemoryEngine implements SubsetEngine {
       const children = refs.flatMap((p, childRow) => (p === parentRow ? [childRow] : [])).slice(0, limit);
       for (const childRow of children) {
         const existing = childKept.get(childRow);
-        if (existing?.downward) continue;
+        if (existing?.downward || added >= room) continue;
         childKept.set(childRow, { round, downward: true });
         added += 1;
       }
@@ -84,10 +88,10 @@ const graphs = fc
     }),
   );
 
-function planOf(graph: Graph, children?: number): SubsetPlan {
+function planOf(graph: Graph, children?: number, maxRows = new Map<string, number>()): SubsetPlan {
   return {
-    start: table(0),
-    strategy: { kind: 'where', condition: 'true' },
+    targets: [{ table: table(0), strategy: { kind: 'where', condition: 'true' } }],
+    maxRows,
     passthrough: graph.passthrough === null ? [] : [table(graph.passthrough)],
     tables: Array.from({ length: graph.tables }, (_, i) => table(i)),
     relations: graph.relations.map((r, i) => ({
@@ -192,10 +196,11 @@ describe('walkSubset', () => {
         asked.push(`children ${r.name} ${round}`);
         return Promise.resolve(round === 1 && r === toOrder ? 25 : 0);
       },
+      countKept: () => Promise.resolve(0),
     };
     const plan: SubsetPlan = {
-      start: orders,
-      strategy: { kind: 'where', condition: 'true' },
+      targets: [{ table: orders, strategy: { kind: 'where', condition: 'true' } }],
+      maxRows: new Map(),
       passthrough: [],
       tables: [orders, items, products],
       relations: [toOrder, toProduct],
@@ -203,5 +208,26 @@ describe('walkSubset', () => {
     };
     await walkSubset(plan, engine);
     expect(asked).toEqual(['children items_order 1', 'parents items_product 2']);
+  });
+
+  it('max_rows: a table no relation can force rows into keeps at most its cap; the closure still holds', async () => {
+    await fc.assert(
+      fc.asyncProperty(graphs, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 4 }), async (graph, limit, cap) => {
+        const capped = graph.relations[0]?.child ?? 0;
+        const engine = new MemoryEngine(graph);
+        await walkSubset(planOf(graph, limit, new Map([[JSON.stringify(['s', `t${capped}`]), cap]])), engine);
+        for (const relation of graph.relations) {
+          const children = present(graph, engine, relation.child);
+          const parents = present(graph, engine, relation.parent);
+          for (const childRow of children) {
+            const parentRow = relation.refs[childRow];
+            if (parentRow !== null && parentRow !== undefined) expect(parents.has(parentRow)).toBe(true);
+          }
+        }
+        const forced = graph.relations.some((r) => r.parent === capped) || capped === graph.passthrough;
+        if (!forced) expect(engine.kept.get(capped)!.size).toBeLessThanOrEqual(cap);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

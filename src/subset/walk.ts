@@ -8,8 +8,11 @@ import { sameTable, subsetTableKey, type Relation, type SubsetPlan, type SubsetS
  * key is followed once per relation (semi-naive evaluation of the fixed point).
  */
 export interface SubsetEngine {
-  /** Keeps the start rows chosen by the strategy, as round 0 (and as "downward": their children may follow). */
-  keepStart(table: NamedTable, strategy: SubsetStrategy): Promise<number>;
+  /**
+   * Keeps the start rows chosen by the strategy, as round 0 (and as "downward": their children may
+   * follow); at most `room` of them when the table has a `max_rows` (the strategy's first ones).
+   */
+  keepStart(table: NamedTable, strategy: SubsetStrategy, room?: number): Promise<number>;
   /**
    * Keeps, in `round`, every row of `relation.parent` referenced by a row of `relation.child` kept in
    * round - 1 (or by any row of the child when `wholeChild`: a passthrough table). Rows with a NULL in the
@@ -18,9 +21,12 @@ export interface SubsetEngine {
   keepParents(relation: Relation, round: number, wholeChild: boolean): Promise<number>;
   /**
    * Keeps, in `round`, at most `limitPerParent` rows of `relation.child` referencing each "downward" row of
-   * `relation.parent` kept in round - 1, marked downward themselves.
+   * `relation.parent` kept in round - 1, marked downward themselves; at most `room` in all when the
+   * child table has a `max_rows` (each parent's first child before any parent's second).
    */
-  keepChildren(relation: Relation, round: number, limitPerParent: number): Promise<number>;
+  keepChildren(relation: Relation, round: number, limitPerParent: number, room?: number): Promise<number>;
+  /** The keys kept so far for a table (to know the room a `max_rows` leaves). */
+  countKept(table: NamedTable): Promise<number>;
 }
 
 export interface WalkResult {
@@ -51,7 +57,16 @@ export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promis
     const key = subsetTableKey(table);
     into.set(key, (into.get(key) ?? new Set()).add(via));
   };
-  if ((await engine.keepStart(plan.start, plan.strategy)) > 0) note(grew, plan.start, 'other');
+  // A cap (max_rows) limits the rows a table takes by choice (start rows, children), never the parents a
+  // kept row needs: those are kept whatever the cap, and the report says when it could not hold.
+  const room = async (table: NamedTable): Promise<number | undefined> => {
+    const cap = plan.maxRows.get(subsetTableKey(table));
+    return cap === undefined ? undefined : Math.max(0, cap - (await engine.countKept(table)));
+  };
+  for (const target of plan.targets) {
+    const left = await room(target.table);
+    if (left !== 0 && (await engine.keepStart(target.table, target.strategy, left)) > 0) note(grew, target.table, 'other');
+  }
   let round = 1;
   for (;;) {
     const growing = new Map<string, Set<Relation | 'other'>>();
@@ -69,7 +84,9 @@ export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promis
     if (plan.children) {
       for (const relation of plan.relations) {
         if (isPassthrough(relation.parent) || isPassthrough(relation.child)) continue;
-        if (grew.has(subsetTableKey(relation.parent)) && (await engine.keepChildren(relation, round, plan.children.limitPerParent)) > 0) note(growing, relation.child, relation);
+        if (!grew.has(subsetTableKey(relation.parent))) continue;
+        const left = await room(relation.child);
+        if (left !== 0 && (await engine.keepChildren(relation, round, plan.children.limitPerParent, left)) > 0) note(growing, relation.child, relation);
       }
     }
     if (growing.size === 0) return { rounds: round };

@@ -36,9 +36,16 @@ export function registerDumpCommands(program: Command): void {
     .option('--strict', 'refuse to start while a dumped column is neither transformed nor in source.keep (as source.strict: true)')
     .option('--no-large-objects', 'leave PostgreSQL large objects out (as source.large_objects: skip)')
     .option('--allow-truncated', "store a script that does not end with its dump tool's last line (`-- Dump completed`), with a warning")
-    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean; largeObjects?: boolean; allowTruncated?: boolean }) => {
+    .option('--include <schema.table:column=values>', 'subset by example: also keep these rows and every row they reference (repeatable; values comma-separated)', (value: string, list: string[]) => [...list, value], [] as string[])
+    .action(async (options: { source_type?: string; input?: boolean; file?: string; name?: string; json?: boolean; jobs?: string; scan?: boolean; strict?: boolean; largeObjects?: boolean; allowTruncated?: boolean; include: string[] }) => {
       const loaded = await requireConfig(globals());
-      const overrides = { ...(options.strict && { strict: true }), ...(options.largeObjects === false && { large_objects: 'skip' as const }) };
+      const subset = loaded.source?.database_subset;
+      const overrides = {
+        ...(options.strict && { strict: true }),
+        ...(options.largeObjects === false && { large_objects: 'skip' as const }),
+        // --include adds starts to the config's subset, or makes one of just those rows.
+        ...(options.include.length > 0 && { database_subset: { ...subset, include: [...(subset?.include ?? []), ...options.include] } }),
+      };
       const config = Object.keys(overrides).length > 0 ? { ...loaded, source: { ...loaded.source, ...overrides } } : loaded;
       const sourceType = parseSourceType(options.source_type);
       if ((options.input || options.file) && !sourceType) throw new ReplibyteError('-i/-f need -s (the script type), e.g. -s postgresql');

@@ -16,6 +16,12 @@ export function subsetFilter(
 ): { collection: string; filter: Document } | undefined {
   const subset = config.source?.database_subset;
   if (!subset) return undefined;
+  if (subset.targets || subset.max_rows || subset.include || subset.table === undefined || subset.database === undefined || subset.strategy_name === undefined) {
+    // Without foreign keys there is no closure to keep several starts, caps or examples consistent with.
+    throw new ReplibyteError(
+      'source.database_subset on MongoDB takes the single-collection form only (database, table, strategy_name): targets, max_rows and include need foreign keys to follow',
+    );
+  }
   const collection = unquote(subset.table);
   if (unquote(subset.database) !== database || !collections.some((c) => c.name === collection)) {
     throw new ReplibyteError(`source.database_subset: no collection ${subset.database}.${subset.table} in the source database ${database}`);

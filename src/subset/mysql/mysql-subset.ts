@@ -229,12 +229,23 @@ export class MysqlSubsetEngine implements SubsetEngine {
     return `${q(table.name)} ${alias}`;
   }
 
-  async keepStart(table: NamedTable, strategy: SubsetStrategy): Promise<number> {
+  async keepStart(table: NamedTable, strategy: SubsetStrategy, room?: number): Promise<number> {
     const keys = this.keyExpressions(table, 't');
-    if (strategy.kind === 'where') {
+    const cap = room === undefined ? '' : ` LIMIT ${Math.floor(room)}`;
+    if (strategy.kind === 'where' || strategy.kind === 'keys') {
       // The connection runs one statement per query (no multipleStatements), in a READ ONLY transaction.
-      const what = `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`;
-      await this.stage(table, `SELECT ${keys.join(', ')} FROM ${this.from(table, 't')} WHERE (${strategy.condition})`, what);
+      const what =
+        strategy.kind === 'where'
+          ? `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`
+          : `include ${tableLabel(table)}:${strategy.column}=${strategy.values.join(',')}`;
+      const condition = strategy.kind === 'where' ? `(${strategy.condition})` : mysql.format(`t.${q(strategy.column)} IN (?)`, [strategy.values]);
+      await this.stage(table, `SELECT ${keys.join(', ')} FROM ${this.from(table, 't')} WHERE ${condition}${cap ? ` ORDER BY ${keys.join(', ')}${cap}` : ''}`, what);
+      return this.keepStaged(table, 0, true, what);
+    }
+    if (strategy.kind === 'limit') {
+      const what = `target limit on ${tableLabel(table)}${strategy.orderBy ? ` (order_by: ${strategy.orderBy})` : ''}`;
+      const rows = Math.min(strategy.rows, room ?? Infinity);
+      await this.stage(table, `SELECT ${keys.join(', ')} FROM ${this.from(table, 't')} ORDER BY ${strategy.orderBy ? `${strategy.orderBy}, ` : ''}${keys.join(', ')} LIMIT ${rows}`, what);
       return this.keepStaged(table, 0, true, what);
     }
     // A real random sample, repeatable: rows ordered by a hash of the seed and their key, the first
@@ -245,7 +256,7 @@ export class MysqlSubsetEngine implements SubsetEngine {
       const [rows] = await this.connection.query<RowDataPacket[]>(
         mysql.format(`SELECT CAST(ROUND(COUNT(*) * ? / 100) AS UNSIGNED) AS n FROM ${this.from(table, 't')}`, [strategy.percent]),
       );
-      limit = Number(rows[0]!.n);
+      limit = Math.min(Number(rows[0]!.n), room ?? Infinity);
     } catch (error) {
       throw withContext(`subset: ${what}`, error);
     }
@@ -270,7 +281,7 @@ export class MysqlSubsetEngine implements SubsetEngine {
     return this.keepStaged(parent, round, false, what);
   }
 
-  async keepChildren(relation: Relation, round: number, limitPerParent: number): Promise<number> {
+  async keepChildren(relation: Relation, round: number, limitPerParent: number, room?: number): Promise<number> {
     const { child, parent } = relation;
     if (!this.state(parent).downward.get(round - 1)) return 0;
     const parentTuple = relation.parentColumns.map((column) => `p.${q(column)}`).join(', ');
@@ -285,7 +296,7 @@ export class MysqlSubsetEngine implements SubsetEngine {
          FROM ${this.from(child, 'c')}
          WHERE (${childTuple}) IN (SELECT ${parentTuple} FROM ${this.from(parent, 'p')}
                                    WHERE ${this.isKept(parent, 'p', `\`downward\` = 1 AND \`round\` = ${round - 1}`)})) s
-       WHERE s.replibyte_n <= ${limitPerParent}`,
+       WHERE s.replibyte_n <= ${limitPerParent}${room === undefined ? '' : ` ORDER BY s.replibyte_n, ${this.tempColumns(child, 's.')} LIMIT ${Math.floor(room)}`}`,
       what,
     );
     return this.keepStaged(child, round, true, what);

@@ -76,7 +76,7 @@ export interface SubsetRelationInfo extends NamedTable {
   /** Set for a partition: the partitioned table at the top of its tree. */
   root?: NamedTable;
   key: KeyPart[];
-  columns: Array<{ name: string }>;
+  columns: Array<{ name: string; type: string }>;
 }
 
 /** Tables and partitioned tables with what the walk needs beyond the common catalog. */
@@ -88,7 +88,7 @@ export async function readSubsetRelations(client: ClientBase): Promise<SubsetRel
     root_schema: string | null;
     root_name: string | null;
     primary_key: Array<{ name: string; type: string }> | null;
-    columns: Array<{ name: string }>;
+    columns: Array<{ name: string; type: string }>;
   }>(`
     SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
       rn.nspname AS root_schema, r.relname AS root_name,
@@ -100,7 +100,7 @@ export async function readSubsetRelations(client: ClientBase): Promise<SubsetRel
          LEFT JOIN pg_collation co ON co.oid = a.attcollation
          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
          WHERE i.indrelid = c.oid AND i.indisprimary) AS primary_key,
-      (SELECT coalesce(json_agg(json_build_object('name', a.attname) ORDER BY a.attnum), '[]')
+      (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum), '[]')
          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -195,18 +195,39 @@ export class PostgresSubsetEngine implements SubsetEngine {
     }
   }
 
-  async keepStart(table: NamedTable, strategy: SubsetStrategy): Promise<number> {
+  async keepStart(table: NamedTable, strategy: SubsetStrategy, room?: number): Promise<number> {
     const id = this.id(table);
     const target = this.keepTarget(table);
-    if (strategy.kind === 'where') {
-      // Bound parameters force the extended protocol, which runs exactly one statement: the condition
-      // cannot smuggle a second one. (It could not write anyway: the transaction is read-only.)
+    const key = this.info(table).key;
+    const names = keyColumns(key).map((c) => `s.${c}`).join(', ');
+    const byKey = key.map((part) => `t.${part.expression}`).join(', ');
+    const capped = (limit: string) => (room === undefined ? limit : `least(${limit}, ${Math.floor(room)})`);
+    // Bound parameters force the extended protocol, which runs exactly one statement: a condition or an
+    // order cannot smuggle a second one. (It could not write anyway: the transaction is read-only.)
+    if (strategy.kind === 'where' || strategy.kind === 'keys') {
+      const condition = strategy.kind === 'where' ? `(${strategy.condition})` : `t.${quoteIdentifier(strategy.column)} = ANY($2::text[]::${this.columnType(table, strategy.column)}[])`;
+      const what =
+        strategy.kind === 'where'
+          ? `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`
+          : `include ${tableLabel(table)}:${strategy.column}=${strategy.values.join(',')}`;
       return this.run(
         `INSERT INTO ${target}
-         SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')} WHERE (${strategy.condition})
+         SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')} WHERE ${condition}
+         ${room === undefined ? '' : `ORDER BY ${byKey} LIMIT ${Math.floor(room)}`}
          ON CONFLICT DO NOTHING`,
-        `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`,
-        keepTableOf(this.info(table).key),
+        what,
+        keepTableOf(key),
+        strategy.kind === 'where' ? [id] : [id, strategy.values],
+      );
+    }
+    if (strategy.kind === 'limit') {
+      return this.run(
+        `INSERT INTO ${target}
+         SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')}
+         ORDER BY ${strategy.orderBy ? `${strategy.orderBy}, ` : ''}${byKey} LIMIT ${capped(String(strategy.rows))}
+         ON CONFLICT DO NOTHING`,
+        `target limit on ${tableLabel(table)}${strategy.orderBy ? ` (order_by: ${strategy.orderBy})` : ''}`,
+        keepTableOf(key),
         [id],
       );
     }
@@ -216,19 +237,25 @@ export class PostgresSubsetEngine implements SubsetEngine {
     // sorted as a uuid (its 16 bytes: the same order as its hex text, compared without a collation),
     // ties (two keys with one md5) broken by the key: the sort's rows stay narrow enough for a
     // top-N heap sort in memory instead of sorting every row of the table on disk (decision 0026).
-    const key = this.info(table).key;
-    const names = keyColumns(key).map((c) => `s.${c}`).join(', ');
     const asText = `ARRAY[${key.map((part) => `t.${part.expression}::text`).join(', ')}]::text`;
     return this.run(
       `INSERT INTO ${target}
        SELECT $1::integer, ${names}, 0, true
        FROM (SELECT ${this.keyList(table, 't', true)}, md5($2::text || ':' || ${asText})::uuid AS replibyte_hash FROM ${this.from(table, 't')}) s
        ORDER BY s.replibyte_hash, ${names}
-       LIMIT (SELECT round(count(*) * $3::numeric / 100)::bigint FROM ${this.from(table, 't')})`,
+       LIMIT ${capped(`(SELECT round(count(*) * $3::numeric / 100)::bigint FROM ${this.from(table, 't')})`)}
+       ON CONFLICT DO NOTHING`,
       `strategy random on ${tableLabel(table)}`,
       keepTableOf(key),
       [id, strategy.seed, strategy.percent],
     );
+  }
+
+  /** The SQL type of a column (`--include` values are cast to it). */
+  private columnType(table: NamedTable, column: string): string {
+    const type = this.info(table).columns.find((c) => c.name === column)?.type;
+    if (!type) throw new ReplibyteError(`subset: no column ${column} in ${tableLabel(table)}`);
+    return type;
   }
 
   async keepParents(relation: Relation, round: number, wholeChild: boolean): Promise<number> {
@@ -247,7 +274,7 @@ export class PostgresSubsetEngine implements SubsetEngine {
     );
   }
 
-  async keepChildren(relation: Relation, round: number, limitPerParent: number): Promise<number> {
+  async keepChildren(relation: Relation, round: number, limitPerParent: number, room?: number): Promise<number> {
     const { child, parent } = relation;
     const childTuple = relation.childColumns.map((column) => childColumnSql(column, 'c')).join(', ');
     const key = this.info(child).key;
@@ -269,7 +296,8 @@ export class PostgresSubsetEngine implements SubsetEngine {
        FROM (SELECT ${this.keyList(child, 'c', true)}, row_number() OVER (PARTITION BY ${childTuple} ORDER BY ${order}) AS n
              FROM ${this.from(child, 'c')}
              WHERE (${childTuple}) IN (${parents})) s
-       WHERE s.n <= ${limitPerParent}
+       WHERE s.n <= ${limitPerParent}${room === undefined ? '' : `
+       ORDER BY s.n, ${names.map((c) => `s.${c}`).join(', ')} LIMIT ${Math.floor(room)}`}
        ON CONFLICT (tbl, ${names.join(', ')}) DO UPDATE SET downward = true, round = ${round} WHERE NOT kept.downward`,
       `adding children through ${relation.name} from ${tableLabel(parent)} to ${tableLabel(child)}`,
       keepTableOf(key),

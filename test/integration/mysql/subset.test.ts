@@ -281,4 +281,39 @@ datastore:
       await shop.sql('DROP FUNCTION sneaky_delete');
     }
   });
+
+  it('targets: the single-table form and the same target in a list keep the same rows for the same seed', async () => {
+    const listed = await subsetAndRestore(`
+  database_subset:
+    database: ${shop.name}
+    targets: [{ table: orders, percent: 10, seed: alpha }]
+    passthrough_tables: [currencies]${VIRTUAL_COUPON}`);
+    expect(await ids(listed.db, 'SELECT id FROM orders ORDER BY id')).toEqual(await ids(alpha.db, 'SELECT id FROM orders ORDER BY id'));
+    expect(listed.counts).toEqual(alpha.counts);
+  });
+
+  it('several targets (percent, where, limit + order_by, include) with children and max_rows, on a schema with cycles: every foreign key holds', async () => {
+    const { db, counts, lines } = await subsetAndRestore(`
+  database_subset:
+    database: ${shop.name}
+    targets:
+      - { table: orders, percent: 5, seed: gamma }
+      - { table: customers, where: "id <= 10" }
+      - { table: employees, limit: 3, order_by: "id DESC" }
+    include: ['orders:id=1,2']
+    max_rows: { order_items: 40, customers: 12 }
+    include_children: { limit_per_parent: 3 }
+    passthrough_tables: [currencies]${VIRTUAL_COUPON}`);
+    await expectEveryForeignKeyHolds(db);
+    const orders = new Set(await ids(db, 'SELECT id FROM orders'));
+    expect(orders.has('1') && orders.has('2')).toBe(true);
+    expect(await count(db, 'SELECT COUNT(*) AS n FROM customers WHERE id <= 10')).toBe(10);
+    expect(await ids(db, 'SELECT id FROM employees WHERE id > 117 ORDER BY id')).toEqual(['118', '119', '120']);
+    expect(counts.order_items).toBe(40);
+    expect(lines).toContain(`  ${shop.name}.order_items: 40 of 5000 rows kept (max_rows 40)`);
+    // The 100 sampled orders need far more than 12 customers: all kept, and said.
+    expect(counts.customers).toBe(await count(db, 'SELECT COUNT(DISTINCT id) AS n FROM customers'));
+    expect(counts.customers).toBeGreaterThan(12);
+    expect(lines.some((line) => line.startsWith(`warning: subset: ${shop.name}.customers keeps ${counts.customers} rows, over its max_rows 12`))).toBe(true);
+  });
 });

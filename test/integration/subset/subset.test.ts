@@ -320,4 +320,88 @@ datastore:
     expect(error?.message).toMatch(/passthrough_tables\[0\]: no table public\.nope/);
     expect(error?.message).toMatch(/virtual_foreign_keys\[0\]\.columns\[0\]: no column nope_id in public\.orders/);
   });
+
+  it('targets: the single-table form and the same target in a list keep the same rows for the same seed', async () => {
+    const listed = await subsetAndRestore(shop, `
+  database_subset:
+    database: public
+    targets:
+      - { table: orders, percent: 10, seed: alpha }
+    passthrough_tables: [currencies]${VIRTUAL_COUPON}`);
+    expect(await ids(listed.db, 'SELECT id FROM orders ORDER BY id')).toEqual(await ids(alpha.db, 'SELECT id FROM orders ORDER BY id'));
+    expect(listed.counts).toEqual(alpha.counts);
+  });
+
+  it('several targets (percent, where, limit + order_by, include) with children and a max_rows, on a schema with cycles: every foreign key holds', async () => {
+    const { db, counts, lines } = await subsetAndRestore(shop, `
+  database_subset:
+    database: public
+    targets:
+      - { table: orders, percent: 5, seed: gamma }
+      - { table: customers, where: "id <= 10" }
+      - { table: employees, limit: 3, order_by: "id DESC" }
+      - { database: public, table: departments, limit: 1 }
+    include: ['public.orders:id=1,2', 'orders:id=3']
+    max_rows: { order_items: 40, public.order_tags: 0 }
+    include_children: { limit_per_parent: 3 }
+    passthrough_tables: [currencies]${VIRTUAL_COUPON}`);
+    await expectEveryForeignKeyHolds(db);
+    // Each target's rows are there.
+    const gamma = await ids(shop, "SELECT id FROM (SELECT id FROM orders ORDER BY md5('gamma:' || ARRAY[id::text]::text) LIMIT 100) s ORDER BY id");
+    const orders = new Set(await ids(db, 'SELECT id FROM orders'));
+    for (const id of [...gamma, '1', '2', '3']) expect(orders.has(id), `order ${id}`).toBe(true);
+    expect(await count(db, 'SELECT count(*) AS n FROM customers WHERE id <= 10')).toBe(10);
+    expect(await ids(db, 'SELECT id FROM employees WHERE id > 117 ORDER BY id')).toEqual(['118', '119', '120']);
+    expect(await count(db, 'SELECT count(*) AS n FROM departments WHERE id = 1')).toBe(1);
+    // The customers' orders came as their children: at least min(3, their orders) each.
+    const perCustomer = await shop.sql<{ id: string; n: string }>('SELECT customer_id AS id, least(3, count(*)) AS n FROM orders WHERE customer_id <= 10 GROUP BY 1 ORDER BY 1');
+    expect(perCustomer.length).toBeGreaterThan(0);
+    for (const { id, n } of perCustomer) expect(await count(db, `SELECT count(*) AS n FROM orders WHERE customer_id = ${Number(id)}`), `customer ${id}`).toBeGreaterThanOrEqual(Number(n));
+    // max_rows: nothing references order_items or order_tags, so their caps hold exactly.
+    expect(counts['public.order_items']).toBe(40);
+    expect(counts['public.order_tags']).toBe(0);
+    expect(lines).toContain('  public.order_items: 40 of 5000 rows kept (max_rows 40)');
+    expect(lines.some((line) => line.startsWith('subset from public.orders (random 5% (seed gamma)), public.customers (where id <= 10), public.employees (first 3 by id DESC)'))).toBe(true);
+  });
+
+  it('max_rows that a foreign key does not let hold is reported, not enforced by breaking the key', async () => {
+    const { db, counts, lines } = await subsetAndRestore(shop, `
+  database_subset:
+    database: public
+    targets: [{ table: orders, where: "id <= 50" }]
+    max_rows: { customers: 5 }`);
+    await expectEveryForeignKeyHolds(db);
+    expect(counts['public.orders']).toBe(50);
+    const needed = await count(shop, 'SELECT count(DISTINCT customer_id) AS n FROM orders WHERE id <= 50');
+    expect(needed).toBeGreaterThan(5);
+    expect(counts['public.customers']).toBe(needed);
+    expect(lines).toContain(`  public.customers: ${needed} of 500 rows kept (max_rows 5)`);
+    expect(lines.some((line) => line.startsWith(`warning: subset: public.customers keeps ${needed} rows, over its max_rows 5`))).toBe(true);
+  });
+
+  it('dump create --include (the CLI, no database_subset in the config): those rows and what they reference', async () => {
+    const db = await createTestDatabase('subset_dst');
+    destinations.push(db);
+    const yaml = `
+source:
+  connection_uri: ${shop.uri}
+datastore:
+  local_disk:
+    dir: ${workspace.storeDir}
+destination:
+  connection_uri: ${db.uri}
+`;
+    const configPath = await workspace.writeConfig(yaml);
+    const created = await runCli(['-c', configPath, 'dump', 'create', '-n', 'include-cli', '--include', 'public.orders:id=7,8', '--include', 'public.customers:id=42']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toMatch(/^subset from public\.orders \(id in 7, 8\), public\.customers \(id in 42\): \d+ round\(s\)/m);
+    await restoreDump(workspace.config(yaml), { value: 'include-cli' });
+    await expectEveryForeignKeyHolds(db);
+    expect(await ids(db, 'SELECT id FROM orders ORDER BY id')).toEqual(['7', '8']);
+    const customers = await ids(shop, 'SELECT DISTINCT customer_id AS id FROM orders WHERE id IN (7, 8) UNION SELECT 42 ORDER BY 1');
+    expect(await ids(db, 'SELECT id FROM customers ORDER BY id')).toEqual(customers);
+    const bad = await runCli(['-c', configPath, 'dump', 'create', '-n', 'include-bad', '--include', 'public.orders:nope=1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('no column nope in public.orders');
+  });
 });
