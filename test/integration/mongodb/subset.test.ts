@@ -51,4 +51,10 @@ describe('MongoDB subset', () => {
     expect(expected).toBeGreaterThan(0);
     expect(manifest.parts.find((p) => p.table === 'users')!.rows).toBe(expected);
   });
+
+  it('refuses targets, max_rows and include with a reason: without foreign keys there is no closure to keep', async () => {
+    const config = workspace.config(yaml(server, workspace.storeDir, 'targets', '    strategy_name: random\n    strategy_options: { percent: 25 }\n    max_rows: { users: 10 }'));
+    const error = await createDump(config, { name: 'targets' }).then(() => undefined, (e: Error) => e);
+    expect(error?.message).toMatch(/single-collection form only .*targets, max_rows and include need foreign keys/);
+  });
 });
