@@ -8,6 +8,8 @@ import type { ProposalSources, StrictCheck } from './strict.js';
 import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../engines/postgres/catalog.js';
 import { connectPostgres, redactUri } from '../engines/postgres/connection.js';
 import { checkTransforms, type TableColumns, type TransformPlan } from '../transformers/plan.js';
+import { checkFixedValues } from '../transformers/fixed-values.js';
+import { checkValuesInPostgres } from '../engines/postgres/value-check.js';
 import type { TransformerRegistry } from '../transformers/registry.js';
 import { resolveSalt } from '../transformers/salt.js';
 import { unquote } from '../selection/table-selection.js';
@@ -75,6 +77,9 @@ export async function checkPostgres(report: CheckReport, config: Config, uri: st
     const { salt } = resolveSalt(config);
     const { plan, problems: transformProblems } = checkTransforms(config, catalog.tables, options.registry, salt, dumpedColumns, catalog.foreignKeys);
     report.problems.push(...transformProblems);
+    if (transformProblems.length === 0) {
+      report.problems.push(...(await checkFixedValues(config, catalog.tables, plan.transformed, (values) => checkValuesInPostgres(client, values))));
+    }
     report.problems.push(...(await checkSubset(client, config, catalog)));
     if (strict && selection && transformProblems.length === 0) {
       const { readTableAncestors, readPrimaryKeys, postgresSampler } = await import('../scan/source-scan.js');
@@ -143,6 +148,10 @@ export async function checkMysql(report: CheckReport, config: Config, uri: strin
     const columnsOf = (table: TableColumns) => dumpedColumns(table);
     const { plan, problems } = checkTransforms(config, catalog.tables, registry, salt, columnsOf, catalog.foreignKeys);
     report.problems.push(...problems);
+    if (problems.length === 0) {
+      const { checkValuesInMysql } = await import('../engines/mysql/value-check.js');
+      report.problems.push(...(await checkFixedValues(config, catalog.tables, plan.transformed, (values) => checkValuesInMysql(() => connectMysql(uri, 'source'), values))));
+    }
     if (strict && selection && problems.length === 0) {
       const { readMysqlPrimaryKeys, mysqlSampler } = await import('../scan/source-scan.js');
       await checkStrict(report, {

@@ -1,4 +1,5 @@
 import { ReplibyteError } from '../errors.js';
+import { withFamilyForm } from './column-family.js';
 import { compileCondition, type KindOf, type ValueKind } from './condition.js';
 import type { RowView, TransformRecipe, ValueTransform } from './row-transform.js';
 import type { TransformerContext, TransformerDefinition } from './transformer.js';
@@ -45,7 +46,9 @@ export function kindOfRecipe(recipe: Pick<TransformRecipe, 'kinds'>): KindOf {
 /** Builds a column's function from its recipe (`recipe.options` validated, unless `rowOptions`). */
 export function buildColumnTransform(definition: TransformerDefinition<unknown>, recipe: TransformRecipe, context: TransformerContext): ValueTransform {
   const kindOf = kindOfRecipe(recipe);
-  const transform = recipe.rowOptions ? rowOptionsTransform(definition, recipe.options, context, kindOf) : definition.create(recipe.options, context);
+  const built = recipe.rowOptions ? rowOptionsTransform(definition, recipe.options, context, kindOf) : definition.create(recipe.options, context);
+  // char(n) without its padding, citext by its lower-case form: one fake per value across columns (column-family.ts).
+  const transform = withFamilyForm(built, context.column, definition.name);
   if (recipe.when === undefined) return transform;
   const holds = compileCondition(recipe.when, context.column.name, kindOf);
   return (value, row) => (holds(value, row) ? transform(value, row) : value);

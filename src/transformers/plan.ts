@@ -138,6 +138,7 @@ export function checkTransforms(
   };
   const planned = new Map<string, PlannedColumn>();
   const lookup = (schema: string, table: string) => (name: string) => planned.get(columnKey(schema, table, name))?.apply;
+  const shape = uniqueFamilies(config, tables, registry);
 
   (config.source?.transformers ?? []).forEach((entry, tableIndex) => {
     const schema = unquote(entry.database);
@@ -202,7 +203,7 @@ export function checkTransforms(
       const recipe: TransformRecipe = {
         transformer: definition.name,
         options: validated,
-        column,
+        column: shape(column, definition, validated),
         tableColumns: columns,
         salt,
         ...(when !== undefined && { when }),
@@ -211,7 +212,7 @@ export function checkTransforms(
       };
       let apply: ValueTransform;
       try {
-        apply = buildColumnTransform(definition, recipe, { column, salt, tableColumns: columns, transformOf: lookup(schema, name) });
+        apply = buildColumnTransform(definition, recipe, { column: recipe.column, salt, tableColumns: columns, transformOf: lookup(schema, name) });
       } catch (error) {
         if (!(error instanceof ReplibyteError)) throw error;
         report([...path, 'transformer_options'], `${error.message} (transformer ${definition.name} on ${schema}.${name}.${columnName})`);
@@ -233,7 +234,7 @@ export function checkTransforms(
 
   const ancestorsOf = tableAncestry(tables);
   inheritNamedEntries(planned, tables, ancestorsOf, (from, table, column) => {
-    const entry = inheritedEntry(from, table, column, { salt, dumpedColumns, lookup, report });
+    const entry = inheritedEntry(from, table, column, { salt, dumpedColumns, lookup, report, shape });
     if (entry) planned.set(columnKey(table.schema, table.name, column.name), entry);
   });
   checkReadCycles(planned, report);
@@ -322,6 +323,7 @@ function inheritedEntry(
     dumpedColumns: (table: TableColumns) => string[];
     lookup: (schema: string, table: string) => (name: string) => ValueTransform | undefined;
     report: (path: PropertyKey[], message: string) => void;
+    shape: (column: ColumnInfo, definition: TransformerDefinition<unknown>, options: unknown) => ColumnInfo;
   },
 ): PlannedColumn | undefined {
   const label = `${table.schema}.${table.name}.${column.name}`;
@@ -338,11 +340,11 @@ function inheritedEntry(
   }
   const tableColumns = context.dumpedColumns(table);
   const kinds = columnKinds(table);
-  const recipe: TransformRecipe = { ...from.recipe, column, tableColumns };
+  const recipe: TransformRecipe = { ...from.recipe, column: context.shape(column, from.definition, from.recipe.options), tableColumns };
   if (kinds) recipe.kinds = kinds;
   let apply: ValueTransform;
   try {
-    apply = buildColumnTransform(from.definition, recipe, { column, salt: context.salt, tableColumns, transformOf: context.lookup(table.schema, table.name) });
+    apply = buildColumnTransform(from.definition, recipe, { column: recipe.column, salt: context.salt, tableColumns, transformOf: context.lookup(table.schema, table.name) });
   } catch (error) {
     if (!(error instanceof ReplibyteError)) throw error;
     context.report([...path, 'transformer_options'], `${error.message} (transformer ${from.definition.name} on ${label}, ${reach})`);
@@ -507,6 +509,27 @@ function checkReadCycles(planned: Map<string, PlannedColumn>, report: (path: Pro
       }
     }
   }
+}
+
+/**
+ * The same value gets the same fake in a unique and in a plain column, so joins between them hold: a
+ * transformer that keeps a unique column unique with a keyed suffix writes it in every column it is
+ * named on with the same options, once one of them is unique (decision 0030). Returns the column as the
+ * transformer is built for it.
+ */
+function uniqueFamilies(config: Config, tables: TableColumns[], registry: TransformerRegistry): (column: ColumnInfo, definition: TransformerDefinition<unknown>, options: unknown) => ColumnInfo {
+  const families = new Set<string>();
+  for (const entry of config.source?.transformers ?? []) {
+    const table = tables.find((t) => t.schema === unquote(entry.database) && t.name === unquote(entry.table));
+    for (const columnEntry of entry.columns) {
+      const column = table?.columns.find((c) => c.name === unquote(columnEntry.name));
+      const definition = registry.get(columnEntry.transformer_name);
+      const options = definition?.options.safeParse(columnEntry.transformer_options ?? {});
+      if (column?.unique && definition?.unique === 'keeps' && options?.success) families.add(`${definition.name}\0${stableJson(options.data)}`);
+    }
+  }
+  return (column, definition, options) =>
+    !column.unique && families.has(`${definition.name}\0${stableJson(options)}`) ? { ...column, unique: true } : column;
 }
 
 function refusalOf(definition: TransformerDefinition<unknown>, column: ColumnInfo): string | undefined {

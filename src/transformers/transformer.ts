@@ -23,6 +23,12 @@ export interface ColumnInfo {
    * years 1–9999 (MySQL's TIMESTAMP: 1970-01-01 00:00:01 to 2038-01-19 03:14:07).
    */
   timeRange?: [string, string];
+  /**
+   * The table's CHECK constraints on this column alone, as the engine prints their expressions (PostgreSQL:
+   * `(length(code) < 20)`). A length they impose is in `maxLength` already; the others are evaluated on
+   * values known before the dump (fixed-values.ts).
+   */
+  checks?: string[];
 }
 
 export interface TransformerContext {

@@ -94,7 +94,10 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     parents: Array<{ schema: string; name: string }>;
     partition_key: string[] | null;
     primary_key: string[] | null;
-    columns: Array<{ name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null; is_unique: boolean; not_null: boolean }>;
+    columns: Array<{
+      name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null;
+      is_unique: boolean; not_null: boolean; checks: string[] | null; domain_checks: string[] | null;
+    }>;
   }>(`
     -- A domain's base type through domains over domains, with the nearest length modifier.
     WITH RECURSIVE domains(oid, base, typmod) AS (
@@ -102,6 +105,12 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
       UNION ALL
       SELECT t.oid, d.base, CASE WHEN t.typtypmod <> -1 THEN t.typtypmod ELSE d.typmod END
       FROM pg_type t JOIN domains d ON t.typbasetype = d.oid WHERE t.typtype = 'd'
+    ),
+    -- Each domain with the domains it is built on (their CHECKs all apply).
+    domain_chain(oid, member) AS (
+      SELECT t.oid, t.oid FROM pg_type t WHERE t.typtype = 'd'
+      UNION ALL
+      SELECT ch.oid, m.typbasetype FROM domain_chain ch JOIN pg_type m ON m.oid = ch.member JOIN pg_type b ON b.oid = m.typbasetype WHERE b.typtype = 'd'
     )
     SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint::text AS estimated_rows,
       coalesce(json_agg(json_build_object(
@@ -113,6 +122,10 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
         'generated', a.attgenerated <> '',
         'not_null', a.attnotnull,
         'enum_values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid),
+        'checks', (SELECT json_agg(pg_get_expr(co.conbin, co.conrelid) ORDER BY co.conname) FROM pg_constraint co
+                   WHERE co.conrelid = c.oid AND co.contype = 'c' AND co.conkey = ARRAY[a.attnum]),
+        'domain_checks', (SELECT json_agg(pg_get_expr(co.conbin, 0)) FROM domain_chain ch
+                          JOIN pg_constraint co ON co.contypid = ch.member AND co.contype = 'c' WHERE ch.oid = t.oid),
         -- In any unique index: a key column (of several too), or a column its expressions or its
         -- predicate read (a partial index's rows are those its predicate selects). INCLUDE columns are not.
         'is_unique', EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND (
@@ -149,19 +162,44 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     parents: r.parents,
     ...(r.partition_key && { partitionKey: r.partition_key }),
     ...(r.primary_key && { primaryKey: r.primary_key }),
-    columns: r.columns.map((column) => ({
-      schema: r.schema,
-      table: r.name,
-      name: column.name,
-      type: column.type,
-      baseType: column.base_type,
-      generated: column.generated,
-      ...(column.max_length !== null && { maxLength: column.max_length }),
-      ...(column.enum_values && { enumValues: column.enum_values }),
-      ...(column.is_unique && { unique: true }),
-      ...(column.not_null && { notNull: true }),
-    })),
+    columns: r.columns.map((column) => {
+      const checks = [...(column.checks ?? []).map((check) => [check, column.name] as const), ...(column.domain_checks ?? []).map((check) => [check, 'VALUE'] as const)];
+      const maxLength = lengthLimit(column.max_length, checks);
+      return {
+        schema: r.schema,
+        table: r.name,
+        name: column.name,
+        type: column.type,
+        baseType: column.base_type,
+        generated: column.generated,
+        ...(maxLength !== undefined && { maxLength }),
+        ...(column.checks && { checks: column.checks }),
+        ...(column.enum_values && { enumValues: column.enum_values }),
+        ...(column.is_unique && { unique: true }),
+        ...(column.not_null && { notNull: true }),
+      };
+    }),
   }));
+}
+
+/** `(length(code) < 20)`, `(char_length((VALUE)::text) <= 19)`: the operand and the bound of a length CHECK. */
+const LENGTH_CHECK = /^\(*(?:char_length|character_length|length)\(\(*("(?:[^"]|"")+"|[^()"]+?)\)*(?:::[a-z ]+)?\)\s*(<=|<)\s*(\d+)\)*$/i;
+
+/**
+ * The declared length, narrowed by CHECKs that bound the length of the column (or of a domain's VALUE):
+ * the fakes then fit them as they fit varchar(n). Other CHECKs are kept as they are (ColumnInfo.checks).
+ */
+function lengthLimit(declared: number | null, checks: ReadonlyArray<readonly [string, string]>): number | undefined {
+  let limit = declared ?? undefined;
+  for (const [check, operand] of checks) {
+    const match = LENGTH_CHECK.exec(check);
+    if (!match) continue;
+    const name = match[1]!.startsWith('"') ? match[1]!.slice(1, -1).replaceAll('""', '"') : match[1]!;
+    if (name !== operand) continue;
+    const bound = Number(match[3]) - (match[2] === '<' ? 1 : 0);
+    limit = limit === undefined ? bound : Math.min(limit, bound);
+  }
+  return limit;
 }
 
 async function readForeignKeys(client: ClientBase): Promise<ForeignKeyInfo[]> {

@@ -7,6 +7,8 @@ import type { ColumnTransform, RowView } from '../../transformers/row-transform.
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables, type TableSelection } from '../../selection/table-selection.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
+import { refuseFixedValues } from '../../transformers/fixed-values.js';
+import { checkValuesInMysql } from '../../engines/mysql/value-check.js';
 import { redactUri } from '../../engines/postgres/connection.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { computeMysqlSubset, type MysqlSubset } from '../../subset/mysql/mysql-subset-run.js';
@@ -72,6 +74,7 @@ export class MysqlSource implements DumpSource {
     const selection = selectTables(context.config, catalog.tables, `the source database ${catalog.database}`);
     this.checkDependencies(selection);
     const plan = planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns);
+    await refuseFixedValues(context.config, catalog.tables, plan.transformed, (values) => checkValuesInMysql(() => connectMysql(this.uri, 'source'), values));
     if (context.config.source?.strict) await this.enforceStrict(selection, plan, context);
     sink.planned?.(plan.transformed);
     const kept = catalog.tables.filter((t) => !selection.isExcluded(t));

@@ -8,6 +8,8 @@ import { selectTables, type TableSelection } from '../../selection/table-selecti
 import { createKeepTables } from '../../subset/postgres/postgres-subset.js';
 import { computePostgresSubset, type PostgresSubset } from '../../subset/postgres/postgres-subset-run.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
+import { refuseFixedValues } from '../../transformers/fixed-values.js';
+import { checkValuesInPostgres } from '../../engines/postgres/value-check.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { qualifiedName, quoteIdentifier, quoteLiteral, readCatalog, type Catalog, type TableInfo } from '../../engines/postgres/catalog.js';
 import { connectPostgres, explainLostClients, redactUri } from '../../engines/postgres/connection.js';
@@ -101,6 +103,7 @@ export class PostgresSource implements DumpSource {
       () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns, catalog.foreignKeys),
     );
     await this.checkDependencies(selection);
+    await refuseFixedValues(context.config, catalog.tables, plan.transformed, (values) => checkValuesInPostgres(this.client, values));
     if (context.config.source?.strict) {
       await this.enforceStrict(selection, plan, context);
       refuseUndecidedLargeObjects(context, await countLargeObjects(this.client));

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { mysqlColumnInfo } from '../../engines/mysql/column-types.js';
+import type { ColumnInfo } from '../transformer.js';
 import { constant } from './constant.js';
 
 const row = { get: () => null };
-const build = (value: unknown, type: string) => constant.create(constant.options.parse({ value }), { column: mysqlColumnInfo('db', 't', 'c', type), salt: Buffer.from('s') });
+/** The columns as src/engines/mysql/column-types.ts describes them. */
+const MYSQL: Record<string, Partial<ColumnInfo>> = {
+  'tinyint(1)': { baseType: 'bool' },
+  "set('a','b','c')": { baseType: 'set', enumValues: ['a', 'b', 'c'] },
+};
+const build = (value: unknown, type: string) =>
+  constant.create(constant.options.parse({ value }), { column: { schema: 'db', table: 't', name: 'c', type, baseType: type, ...MYSQL[type] }, salt: Buffer.from('s') });
 
 describe('constant on MySQL types', () => {
   it('writes a MySQL BOOLEAN (tinyint(1)) as the number MySQL stores', () => {

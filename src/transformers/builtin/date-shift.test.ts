@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo } from '../transformer.js';
-import { mysqlColumnInfo } from '../../engines/mysql/column-types.js';
 import { dateShift } from './date-shift.js';
 
 const row = { get: () => null };
+/** A MySQL TIMESTAMP as src/engines/mysql/column-types.ts describes it. */
+const MYSQL_TIMESTAMP = { schema: 'db', table: 't', name: 'c', type: 'timestamp', baseType: 'timestamp', timeRange: ['1970-01-01 00:00:01', '2038-01-19 03:14:07'] as [string, string] };
 const make = (column: Partial<ColumnInfo>) =>
   dateShift.create(dateShift.options.parse({ min_days: 1, max_days: 30 }), {
     column: { schema: 'public', table: 't', name: 'c', type: 'date', baseType: 'date', ...column },
@@ -46,7 +47,7 @@ describe('date-shift', () => {
   });
 
   it('keeps a MySQL TIMESTAMP inside 1970-01-01 00:00:01 .. 2038-01-19 03:14:07 (past it the restore fails)', () => {
-    const mysqlTimestamp = make(mysqlColumnInfo('db', 't', 'c', 'timestamp'));
+    const mysqlTimestamp = make(MYSQL_TIMESTAMP);
     for (let i = 0; i < 200; i += 1) {
       for (const value of [`2038-01-${String(1 + (i % 18)).padStart(2, '0')} 03:14:07`, `1970-01-${String(1 + (i % 28)).padStart(2, '0')} 00:00:01`]) {
         const out = mysqlTimestamp(value, row)!;

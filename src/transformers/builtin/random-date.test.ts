@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mysqlColumnInfo } from '../../engines/mysql/column-types.js';
 import { randomDate } from './random-date.js';
 
 const row = { get: () => null };
+/** A MySQL TIMESTAMP as src/engines/mysql/column-types.ts describes it. */
+const MYSQL_TIMESTAMP = { schema: 'db', table: 't', name: 'c', type: 'timestamp', baseType: 'timestamp', timeRange: ['1970-01-01 00:00:01', '2038-01-19 03:14:07'] as [string, string] };
 const make = (options: Record<string, unknown>) =>
-  randomDate.create(randomDate.options.parse(options), { column: mysqlColumnInfo('db', 't', 'c', 'timestamp'), salt: Buffer.from('salt') });
+  randomDate.create(randomDate.options.parse(options), { column: MYSQL_TIMESTAMP, salt: Buffer.from('salt') });
 
 describe('random-date on a MySQL TIMESTAMP', () => {
   it('writes no offset (MySQL refuses "+00") and stays in 1970-01-01 00:00:01 .. 2038-01-19 03:14:07', () => {

@@ -15,8 +15,9 @@ export const uuid = defineTransformer({
   unique: 'keeps',
   accepts: 'uuid, text, varchar(n ≥ 36)',
   refuses: (column) => {
-    if (column.baseType === 'uuid' || (['text', 'citext'].includes(column.baseType))) return undefined;
-    if (['varchar', 'bpchar'].includes(column.baseType) && (column.maxLength === undefined || column.maxLength >= 36)) return undefined;
+    if (column.baseType === 'uuid') return undefined;
+    // A text column's length may be bounded by a CHECK (maxLength).
+    if (['text', 'citext', 'varchar', 'bpchar'].includes(column.baseType) && (column.maxLength === undefined || column.maxLength >= 36)) return undefined;
     return 'it writes a 36-character UUID';
   },
   examples: [{ input: '0b7e5e2c-3f1d-4c6a-9a53-2d0f9b1e8c47', column: { type: 'uuid', baseType: 'uuid' } }],

@@ -96,6 +96,115 @@ describe('type safety on PostgreSQL', () => {
   });
 });
 
+describe('constants and CHECKs, on PostgreSQL', () => {
+  let db: TestDatabase;
+  let restored: TestDatabase;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    [db, restored, ws] = await Promise.all([createTestDatabase('typesafe_const'), createTestDatabase('typesafe_const_dst'), createWorkspace()]);
+    await db.sql(`
+      CREATE DOMAIN tiny_name AS text CHECK (length(VALUE) <= 6);
+      CREATE DOMAIN tinier_name AS tiny_name CHECK (VALUE <> 'x');
+      CREATE TABLE typed (
+        id int PRIMARY KEY, u uuid, d date, ip inet, nums int[], doc jsonb, price numeric(6,2),
+        code text CHECK (code <> 'bad'), name text CHECK (length(name) < 8), nick tinier_name, label varchar(30) CHECK (char_length(label) <= 9)
+      );
+      INSERT INTO typed VALUES (1, gen_random_uuid(), '2024-01-02', '10.0.0.1', '{1,2}', '{}', 1.5, 'ok', 'Ann', 'Bo', 'short'),
+        (2, gen_random_uuid(), '2024-01-03', '10.0.0.2', '{3}', '[]', 2.5, 'ok2', 'Bob', 'Cy', 'tiny');`);
+  });
+
+  afterAll(async () => {
+    await Promise.all([db?.drop(), restored?.drop(), ws?.remove()]);
+  });
+
+  it('refuses a constant the column\'s type, a domain or a CHECK would refuse, with PostgreSQL\'s own words', async () => {
+    const refused: Array<[string, unknown, RegExp]> = [
+      ['u', 'not-a-uuid', /invalid input syntax for type uuid/],
+      ['d', '2024-13-45', /date\/time field value out of range|invalid input/],
+      ['ip', '10.0.0.300', /invalid input syntax for type inet/],
+      ['nums', '{1,2', /malformed array literal/],
+      ['doc', '{bad', /invalid input syntax for type json/],
+      ['price', '12345.67', /numeric field overflow/],
+      ['code', 'bad', /fails CHECK \(code <> 'bad'::text\)/],
+      ['nick', 'x', /violates check constraint/],
+      ['name', 'eightchr', /longer than text allows/],
+    ];
+    for (const [column, value, why] of refused) {
+      expect(await problemsOf(ws, db.uri, 'public', { table: 'typed', column, transformer: 'constant', options: { value } }), column).toEqual([expect.stringMatching(why)]);
+    }
+    const accepted: Array<[string, unknown]> = [['u', '00000000-0000-4000-8000-000000000000'], ['d', '2000-01-01'], ['ip', '::1'], ['nums', '{7}'], ['doc', '{"a":1}'], ['price', 9999.99], ['code', 'fine'], ['nick', 'abc']];
+    for (const [column, value] of accepted) {
+      expect(await problemsOf(ws, db.uri, 'public', { table: 'typed', column, transformer: 'constant', options: { value } }), column).toEqual([]);
+    }
+    // dump create refuses it too, before a row is read.
+    const yaml = configYaml(db.uri, 'public', [{ table: 'typed', column: 'u', transformer: 'constant', options: { value: 'nope' } }], ws.storeDir);
+    await expect(createDump(ws.config(yaml), { name: 'refused' })).rejects.toThrow(/value "nope" cannot be stored in public\.typed\.u \(uuid\): invalid input syntax for type uuid/);
+  });
+
+  it('fits fakes to a length CHECK of the table or of a domain, so the restore takes them', async () => {
+    const entries: Entry[] = [
+      { table: 'typed', column: 'name', transformer: 'full-name' },
+      { table: 'typed', column: 'nick', transformer: 'first-name' },
+      { table: 'typed', column: 'label', transformer: 'company' },
+    ];
+    const yaml = configYaml(db.uri, 'public', entries, ws.storeDir, restored.uri);
+    await createDump(ws.config(yaml), { name: 'checks' });
+    await restoreDump(ws.config(yaml), { value: 'checks' });
+    const rows = await restored.sql<{ name: string; nick: string; label: string }>('SELECT name, nick, label FROM typed ORDER BY id');
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.name.length).toBeLessThan(8);
+      expect(row.nick.length).toBeLessThanOrEqual(6);
+      expect(row.label.length).toBeLessThanOrEqual(9);
+    }
+    expect(rows.map((row) => row.name)).not.toEqual(['Ann', 'Bob']);
+  });
+});
+
+describe('the same value, the same fake, across columns of a family (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let restored: TestDatabase;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    [db, restored, ws] = await Promise.all([createTestDatabase('typesafe_family'), createTestDatabase('typesafe_family_dst'), createWorkspace()]);
+    await db.sql(`
+      CREATE EXTENSION citext;
+      CREATE TABLE users (email citext PRIMARY KEY, handle char(40), login text UNIQUE);
+      CREATE TABLE orders (id int PRIMARY KEY, user_email citext NOT NULL REFERENCES users (email));
+      CREATE TABLE audit (id int PRIMARY KEY, email text, handle text, login text);
+      INSERT INTO users VALUES ('Ann@Example.com', 'ann', 'ann.l'), ('bob@example.com', 'bob', 'bob.l');
+      INSERT INTO orders VALUES (1, 'ann@example.com'), (2, 'ANN@EXAMPLE.COM'), (3, 'Bob@Example.com');
+      INSERT INTO audit VALUES (1, 'ann@example.com', 'ann', 'ann.l'), (2, 'bob@example.com', 'bob', 'bob.l');`);
+    await restored.sql('CREATE EXTENSION citext');
+  });
+
+  afterAll(async () => {
+    await Promise.all([db?.drop(), restored?.drop(), ws?.remove()]);
+  });
+
+  it('folds citext case, trims char(n) blanks and gives a plain column the unique column\'s fake, so joins hold', async () => {
+    const entries: Entry[] = [
+      { table: 'users', column: 'email', transformer: 'email' },
+      { table: 'users', column: 'handle', transformer: 'first-name' },
+      { table: 'users', column: 'login', transformer: 'username' },
+      { table: 'audit', column: 'email', transformer: 'email' },
+      { table: 'audit', column: 'handle', transformer: 'first-name' },
+      { table: 'audit', column: 'login', transformer: 'username' },
+    ];
+    const yaml = configYaml(db.uri, 'public', entries, ws.storeDir, restored.uri);
+    await createDump(ws.config(yaml), { name: 'family' });
+    await restoreDump(ws.config(yaml), { value: 'family' });
+    // Every order still finds its user (citext keys differing only in case got one fake).
+    expect(await restored.sql('SELECT count(*)::int AS n FROM orders o JOIN users u ON u.email = o.user_email')).toEqual([{ n: 3 }]);
+    expect(await restored.sql(`SELECT count(*)::int AS n FROM users WHERE email IN ('ann@example.com', 'bob@example.com')`)).toEqual([{ n: 0 }]);
+    // A citext key, a char(40) and a unique column join their plain text copies.
+    const joined = await restored.sql('SELECT count(*)::int AS n FROM users u JOIN audit a ON a.email = u.email::text AND a.handle = trim(u.handle) AND a.login = u.login');
+    expect(joined).toEqual([{ n: 2 }]);
+  });
+});
+
 describe('a value the column cannot hold, on PostgreSQL', () => {
   let db: TestDatabase;
   let ws: Workspace;
@@ -162,6 +271,22 @@ describe('type safety on MariaDB', () => {
       expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'flag', transformer: 'constant', options: { value } }), String(value)).toEqual([]);
     }
     expect(await problemsOf(ws, db.uri, db.name, { table: 'things', column: 'flag', transformer: 'constant', options: { value: 't' } })).toEqual([expect.stringMatching(/not a valid tinyint\(1\)/)]);
+  });
+
+  it('refuses a constant MySQL would refuse (in the restore\'s strict mode), with its own words', async () => {
+    await db.sql('CREATE TABLE IF NOT EXISTS typed (id int PRIMARY KEY, d date, price decimal(6,2), n int, e enum(\'x\',\'y\'))');
+    const refused: Array<[string, unknown, RegExp]> = [
+      ['d', '2024-13-45', /Incorrect date value/],
+      ['price', 12345.67, /Out of range value/],
+      ['n', 'abc', /not a valid int/],
+      ['e', 'z', /not a member of the enum/],
+    ];
+    for (const [column, value, why] of refused) {
+      expect(await problemsOf(ws, db.uri, db.name, { table: 'typed', column, transformer: 'constant', options: { value } }), column).toEqual([expect.stringMatching(why)]);
+    }
+    for (const [column, value] of [['d', '2024-12-31'], ['price', 9999.99], ['n', -5]] as const) {
+      expect(await problemsOf(ws, db.uri, db.name, { table: 'typed', column, transformer: 'constant', options: { value } }), column).toEqual([]);
+    }
   });
 
   it('refuses null on a NOT NULL column and a collapsing transformer on a multi-column unique key', async () => {
