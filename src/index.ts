@@ -3,7 +3,8 @@ export { loadConfigFile, parseConfig, ConfigError, compressionOf, type Config } 
 export { ReplibyteError } from './errors.js';
 export { DamagedObjectError } from './small-object.js';
 export { createDump, type CreateDumpOptions } from './operations/dump-create.js';
-export { restoreDump, restoreToScript, openDump, type RestoreOptions } from './operations/dump-restore.js';
+export { restoreDump, restoreToScript, openDump, listDumpContents, type RestoreOptions, type DumpContents } from './operations/dump-restore.js';
+export { RESTORE_EVERYTHING, type RestoreFilter } from './restore-selection/restore-filter.js';
 export { verifyDump, type VerifyReport } from './operations/dump-verify.js';
 export { listDumps, surveyDumps, deleteDump, selectDumpsToDelete, planDumpDeletion, readManifest, type DumpSummary, type DamagedDump } from './dump/catalog.js';
 export { openDatastore } from './datastores/open.js';

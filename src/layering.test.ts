@@ -12,6 +12,7 @@ const RULES: ReadonlyArray<{ from: string; forbidden: readonly string[]; except?
   { from: 'destinations', forbidden: ['sources', 'cli', 'operations'] },
   { from: 'subset', forbidden: ['sources', 'destinations', 'cli', 'operations'] },
   { from: 'encode', forbidden: ['sources', 'destinations', 'cli', 'operations'] },
+  { from: 'restore-selection', forbidden: ['sources', 'cli', 'operations'] },
   // The engine table (src/engines/index.ts) is where each engine's source and destination are found: it
   // alone reaches up; the per-engine folders hold what both share, and never a source or a destination.
   { from: 'engines', forbidden: ['sources', 'destinations', 'subset', 'cli', 'operations'], exceptFiles: ['engines/index.ts'] },

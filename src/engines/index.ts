@@ -33,6 +33,8 @@ export interface DestinationRequest {
   /** `--confirm-not-source`: skip the same-name check of a script dump. */
   confirmNotSource: boolean;
   hooks: RestoreHooks;
+  /** --data-only: no wipe; the dump's tables are emptied, then loaded (PostgreSQL and MySQL). */
+  dataOnly?: { cascade: boolean };
 }
 
 /** A table of the source, as `source schema` prints it. */
@@ -75,9 +77,9 @@ const postgresql: Engine = {
     const path = (input as Readable & { path?: unknown }).path;
     return new PgScriptSource(input, typeof path === 'string' ? `script ${path}` : 'the script on stdin', options);
   },
-  openDestination: async ({ uri, wipe, jobs, confirmNotSource, hooks }) => {
+  openDestination: async ({ uri, wipe, jobs, confirmNotSource, hooks, dataOnly }) => {
     const { PostgresDestination } = await import('../destinations/postgres/postgres-destination.js');
-    return new PostgresDestination({ uri, wipe, confirmNotSource, hooks, ...(jobs && { jobs }) });
+    return new PostgresDestination({ uri, wipe, confirmNotSource, hooks, ...(jobs && { jobs }), ...(dataOnly && { dataOnly }) });
   },
   writeScript: async (manifest, readPart, output, hooks) => (await import('../destinations/stdout/sql-script-writer.js')).writeSqlScript(manifest, readPart, output, hooks),
   scan: async (uri, options) => (await import('../scan/source-scan.js')).scanPostgres(uri, options),
@@ -100,9 +102,9 @@ const mysql: Engine = {
   madeDump: (kind) => MYSQL_ENGINES.has(kind),
   openSource: async (uri, options) => (await import('../sources/mysql/mysql-source.js')).MysqlSource.open(uri, { subset: options.subset }),
   openScriptSource: async (input, options) => new (await import('../sources/mysql-script/mysql-script-source.js')).MysqlScriptSource(input, options),
-  openDestination: async ({ uri, wipe, confirmNotSource, hooks }) => {
+  openDestination: async ({ uri, wipe, confirmNotSource, hooks, dataOnly }) => {
     const { MysqlDestination } = await import('../destinations/mysql/mysql-destination.js');
-    return new MysqlDestination({ uri, wipe, confirmNotSource, hooks });
+    return new MysqlDestination({ uri, wipe, confirmNotSource, hooks, ...(dataOnly && { dataOnly }) });
   },
   writeScript: async (manifest, readPart, output, hooks) => (await import('../destinations/stdout/mysql-script-writer.js')).writeMysqlScript(manifest, readPart, output, hooks),
   scan: async (uri, options) => (await import('../scan/source-scan.js')).scanMysql(uri, options),

@@ -9,6 +9,8 @@ import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { openDump } from './dump-restore.js';
 import { loadRestoreHooks } from './restore-hooks.js';
 import { refuseStatementsOutsideDestination } from './script-dump-check.js';
+import { RESTORE_EVERYTHING, type RestoreFilter } from '../restore-selection/restore-filter.js';
+import { selectForRestore } from '../restore-selection/select-for-restore.js';
 
 export interface RestoreLocalOptions extends LocalPostgresOptions {
   /** `latest` or a dump name. */
@@ -22,6 +24,8 @@ export interface RestoreLocalOptions extends LocalPostgresOptions {
   signal?: AbortSignal;
   /** A MySQL dump: the mariadbd or mysqld to run (`--server-binary`); default the one on PATH. */
   serverBinary?: string;
+  /** `--schema-only`, `-t`, `--exclude-table` (a new server has no schema for `--data-only`). */
+  filter?: RestoreFilter;
 }
 
 export interface LocalRestore {
@@ -44,6 +48,8 @@ export interface LocalRestore {
 export async function restoreLocal(config: Config, options: RestoreLocalOptions): Promise<LocalRestore> {
   const reporter = options.reporter ?? silentReporter;
   const hooks = await loadRestoreHooks(config);
+  const filter = options.filter ?? RESTORE_EVERYTHING;
+  if (filter.content === 'data') throw new ReplibyteError('--data-only needs a database that has the schema; the local server starts empty: use dump restore remote');
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     const kind = dump.manifest.engine.kind;
@@ -51,6 +57,8 @@ export async function restoreLocal(config: Config, options: RestoreLocalOptions)
       throw new ReplibyteError(`dump ${dump.manifest.name} holds a MongoDB database; dump restore local runs PostgreSQL and MySQL/MariaDB only`, 'restore it into a MongoDB of your own with `dump restore remote`');
     }
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
+    const selected = await selectForRestore(dump.manifest, dump.readPart, filter);
+    for (const warning of selected.warnings) reporter.warn(warning);
     const mysql = MYSQL_ENGINES.has(kind);
     const server: LocalServer = mysql
       ? await (await import('../destinations/local/local-mysql.js')).LocalMysql.start({ ...options, prefer: kind as 'mysql' | 'mariadb' })
@@ -70,7 +78,7 @@ export async function restoreLocal(config: Config, options: RestoreLocalOptions)
       const destination: RestoreTarget = mysql
         ? new (await import('../destinations/mysql/mysql-destination.js')).MysqlDestination({ uri: server.uri(template), wipe: true, hooks })
         : new PostgresDestination({ uri: server.uri(template), wipe: true, hooks });
-      const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
+      const summary = await destination.restore(selected.manifest, selected.readPart, reporter, options.signal);
       reporter.info(summary.outcome);
       await server.sealTemplate(template);
       await server.setTemplate(template);

@@ -12,6 +12,9 @@ import { redactUri } from '../engines/uri-schemes.js';
 import { silentReporter, type Reporter } from '../reporting/reporter.js';
 import { refuseStatementsOutsideDestination } from './script-dump-check.js';
 import { loadRestoreHooks } from './restore-hooks.js';
+import { selectForRestore } from '../restore-selection/select-for-restore.js';
+import { keepsPart, keptTables, RESTORE_EVERYTHING, filtersTables, tablesWithRows, withParts, type RestoreFilter } from '../restore-selection/restore-filter.js';
+import { describeDump } from './dump-show.js';
 
 export interface RestoreOptions {
   /** `latest` or a dump name. */
@@ -28,6 +31,8 @@ export interface RestoreOptions {
   confirmNotSource?: boolean;
   /** Interrupts the restore (Ctrl-C); the error then says what the destination holds. */
   signal?: AbortSignal;
+  /** `--schema-only`, `--data-only`, `-t`, `--exclude-table`, `--no-foreign-keys-check` (default: everything). */
+  filter?: RestoreFilter;
 }
 
 export interface OpenedDump extends ReadableDump {
@@ -55,18 +60,25 @@ export async function restoreDump(config: Config, options: RestoreOptions): Prom
   const uri = config.destination?.connection_uri;
   if (!uri) throw new ReplibyteError('destination.connection_uri is required for `dump restore remote` (or use -o to print the dump)');
   const hooks = await loadRestoreHooks(config);
+  const filter = options.filter ?? RESTORE_EVERYTHING;
+  if (filter.content === 'data' && (options.jobs ?? 1) > 1 && engineForUri(uri, 'destination.connection_uri').name === 'postgresql') {
+    throw new ReplibyteError('--data-only restores PostgreSQL in one transaction: use --jobs 1 (the default); nothing was changed');
+  }
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
-    reporter.info(`restoring dump ${dump.manifest.name} (${dump.manifest.totals.rows} rows)`);
+    const selected = await selectForRestore(dump.manifest, dump.readPart, filter);
+    for (const warning of selected.warnings) reporter.warn(warning);
+    reporter.info(`restoring ${describeSelection(filter)}dump ${dump.manifest.name} (${selected.manifest.totals.rows} rows)`);
     const destination = await destinationFor(uri, dump.manifest, {
       wipe: config.destination?.wipe_database ?? true,
       jobs: options.jobs,
       confirmNotSource: options.confirmNotSource ?? false,
       hooks,
+      ...(filter.content === 'data' && { dataOnly: { cascade: !filter.foreignKeysCheck } }),
     });
     if (!destination.atomic) await verifyBeforeCommitting(dump, uri, reporter);
-    const summary = await destination.restore(dump.manifest, dump.readPart, reporter, options.signal);
+    const summary = await destination.restore(selected.manifest, selected.readPart, reporter, options.signal);
     reporter.info(summary.outcome);
     return summary;
   } finally {
@@ -94,6 +106,13 @@ interface DestinationChoices {
   jobs: number | undefined;
   confirmNotSource: boolean;
   hooks: RestoreHooks;
+  dataOnly?: { cascade: boolean };
+}
+
+/** `the schema of `, `the rows of ` …: what a partial restore restores, for its first line. */
+function describeSelection(filter: RestoreFilter): string {
+  const what = filter.content === 'schema' ? 'the schema of ' : filter.content === 'data' ? 'the rows of ' : '';
+  return `${what}${filtersTables(filter) ? 'some tables of ' : ''}`;
 }
 
 async function destinationFor(uri: string, manifest: Manifest, choices: DestinationChoices): Promise<RestoreTarget> {
@@ -104,7 +123,14 @@ async function destinationFor(uri: string, manifest: Manifest, choices: Destinat
       `dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into the ${target.name} destination ${redactUri(uri)}`,
     );
   }
-  return target.openDestination({ uri, wipe: choices.wipe, confirmNotSource: choices.confirmNotSource, hooks: choices.hooks, ...(choices.jobs && { jobs: choices.jobs }) });
+  return target.openDestination({
+    uri,
+    wipe: choices.wipe,
+    confirmNotSource: choices.confirmNotSource,
+    hooks: choices.hooks,
+    ...(choices.jobs && { jobs: choices.jobs }),
+    ...(choices.dataOnly && { dataOnly: choices.dataOnly }),
+  });
 }
 
 /** `dump restore … -o`: the dump as a script on `output` (a mongodump archive for a MongoDB dump). */
@@ -113,9 +139,30 @@ export async function restoreToScript(config: Config, options: RestoreOptions & 
   const dump = await openDump(config, options.value, { allowUnencrypted: options.allowUnencrypted ?? false });
   try {
     await refuseStatementsOutsideDestination(dump.manifest, dump.readPart);
-    await engineForDump(dump.manifest).writeScript(dump.manifest, dump.readPart, options.output, hooks);
-    return dump.manifest;
+    const { manifest, readPart } = await selectForRestore(dump.manifest, dump.readPart, options.filter ?? RESTORE_EVERYTHING);
+    await engineForDump(dump.manifest).writeScript(manifest, readPart, options.output, hooks);
+    return manifest;
   } finally {
     await dump.datastore.close();
   }
+}
+
+export interface DumpContents {
+  /** The dump's manifest as a restore with this filter would see it: its kept parts, their totals. */
+  manifest: Manifest;
+  /** How many parts the filter leaves out. */
+  partsLeftOut: number;
+  authenticated: boolean;
+}
+
+/**
+ * `dump restore --list`: what the dump holds (or, with filters, what the restore would restore), read
+ * from the manifest as `dump show` reads it; nothing is restored and no destination is opened. Tables
+ * are those with rows (the schema parts are not read).
+ */
+export async function listDumpContents(config: Config, value: string, filter: RestoreFilter = RESTORE_EVERYTHING): Promise<DumpContents> {
+  const { manifest, authenticated } = await describeDump(config, value);
+  const kept = filtersTables(filter) ? keptTables(tablesWithRows(manifest), filter, manifest.name) : undefined;
+  const parts = manifest.parts.filter((part) => keepsPart(part, filter, kept));
+  return { manifest: withParts(manifest, parts), partsLeftOut: manifest.parts.length - parts.length, authenticated };
 }

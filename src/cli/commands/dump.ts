@@ -7,7 +7,8 @@ import { deleteDump, parseDuration, planDumpDeletion, surveyDumps } from '../../
 import { deleteLeftover, describeWriter, findLeftovers, leftoverOf, type Leftover } from '../../dump/leftovers.js';
 import { ReplibyteError } from '../../errors.js';
 import { createDump } from '../../operations/dump-create.js';
-import { restoreDump, restoreToScript } from '../../operations/dump-restore.js';
+import { listDumpContents, restoreDump, restoreToScript } from '../../operations/dump-restore.js';
+import { addRestoreFilterFlags, contentsText, restoreFilterOf, type RestoreFilterFlags } from './restore-filter-flags.js';
 import { ALLOW_UNENCRYPTED_HELP, registerVerifyCommand } from './dump-verify.js';
 import { registerShowCommand } from './dump-show.js';
 import { cliReporter } from '../../reporting/cli-reporter.js';
@@ -100,7 +101,7 @@ export function registerDumpCommands(program: Command): void {
     });
 
   const restore = dump.command('restore').description('restore a dump');
-  restore
+  const remote = restore
     .command('remote')
     .description('restore into destination.connection_uri, or print the dump as a script with -o')
     .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
@@ -108,23 +109,31 @@ export function registerDumpCommands(program: Command): void {
     .option('--json', 'progress and messages as JSON lines on stdout (for scripts)')
     .option('-j, --jobs <count>', 'connections restoring at once; above 1 the restore is not one transaction (default: 1)')
     .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
-    .option('--confirm-not-source', "restore a script dump into a database of the script's database name that holds its tables with rows (refused otherwise: it may be the source)")
-    .action(async (options: { value: string; output?: boolean; json?: boolean; jobs?: string; allowUnencrypted?: boolean; confirmNotSource?: boolean }) => {
+    .option('--confirm-not-source', "restore a script dump into a database of the script's database name that holds its tables with rows (refused otherwise: it may be the source)");
+  addRestoreFilterFlags(remote, true).action(
+    async (options: RestoreFilterFlags & { value: string; output?: boolean; json?: boolean; jobs?: string; allowUnencrypted?: boolean; confirmNotSource?: boolean }) => {
       const config = await requireConfig(globals());
       const allowUnencrypted = options.allowUnencrypted ?? false;
+      const filter = restoreFilterOf(options);
+      if (options.list) {
+        process.stdout.write(contentsText(await listDumpContents(config, options.value, filter)));
+        return;
+      }
       if (options.output) {
-        await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted });
+        await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted, filter });
         return;
       }
       await restoreDump(config, {
         value: options.value,
         allowUnencrypted,
+        filter,
         signal: interruption.signal(),
         reporter: cliReporter({ quiet: globals().quiet, json: options.json }),
         ...(options.jobs !== undefined && { jobs: parseJobs(options.jobs) }),
         ...(options.confirmNotSource && { confirmNotSource: true }),
       });
-    });
+    },
+  );
 
   registerVerifyCommand(dump, globals);
   registerShowCommand(dump, globals);

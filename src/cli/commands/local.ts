@@ -5,7 +5,8 @@ import { cloneLocalDatabase, dropLocalDatabase, listLocalServers, localEngineOf,
 import { formatBytes } from '../../reporting/format.js';
 import { ReplibyteError } from '../../errors.js';
 import { restoreLocal } from '../../operations/dump-restore-local.js';
-import { restoreToScript } from '../../operations/dump-restore.js';
+import { listDumpContents, restoreToScript } from '../../operations/dump-restore.js';
+import { addRestoreFilterFlags, contentsText, restoreFilterOf, type RestoreFilterFlags } from './restore-filter-flags.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { requireConfig, type GlobalOptions } from '../context.js';
 import { ALLOW_UNENCRYPTED_HELP } from './dump-verify.js';
@@ -30,7 +31,7 @@ interface LocalRestoreFlags {
 
 /** `dump restore local`: into a throwaway PostgreSQL (embedded binaries) or MySQL/MariaDB (a server binary on PATH). */
 export function registerLocalRestore(restore: Command, globals: () => GlobalOptions, reporter: (json?: boolean) => Reporter): void {
-  restore
+  const local = restore
     .command('local')
     .description('restore into a throwaway server on 127.0.0.1, no Docker (PostgreSQL: embedded; MySQL/MariaDB: mariadbd or mysqld on PATH); Ctrl-C stops it')
     .requiredOption('-v, --value <name>', 'dump to restore: latest or a dump name')
@@ -46,12 +47,17 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
     .option('-r, --remove', 'accepted for compatibility: the data is removed on Ctrl-C unless --keep')
     .option('-o, --output', 'write the dump to stdout as a script instead of starting a server')
     .option('--json', 'progress as JSON lines on stdout, then {"type":"ready","uri":…}')
-    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP)
-    .action(async (options: LocalRestoreFlags) => {
+    .option('--allow-unencrypted', ALLOW_UNENCRYPTED_HELP);
+  addRestoreFilterFlags(local, false).action(async (options: LocalRestoreFlags & RestoreFilterFlags) => {
       const config = await requireConfig(globals());
       const allowUnencrypted = options.allowUnencrypted ?? false;
+      const filter = restoreFilterOf(options);
+      if (options.list) {
+        process.stdout.write(contentsText(await listDumpContents(config, options.value, filter)));
+        return;
+      }
       if (options.output) {
-        await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted });
+        await restoreToScript(config, { value: options.value, output: process.stdout, allowUnencrypted, filter });
         return;
       }
       if (options.image && !['postgresql', 'postgres', 'mysql', 'mariadb'].includes(options.image.split(':')[0]!)) {
@@ -66,6 +72,7 @@ export function registerLocalRestore(restore: Command, globals: () => GlobalOpti
         reporter: reporter(options.json),
         signal: interruption.signal(),
         allowUnencrypted,
+        filter,
         ...(options.dataDir && { dataDir: options.dataDir }),
         ...(port && { port }),
         ...(options.database && { database: options.database }),

@@ -9,6 +9,7 @@ import { connectMysql, explainLostMysql } from '../../engines/mysql/connection.j
 import { redactUri } from '../../engines/postgres/connection.js';
 import { NO_HOOKS, type PartReader, type RestoreHooks, type RestoreSummary, type RestoreTarget } from '../destination.js';
 import { runMysqlHooks } from './restore-hooks.js';
+import { emptyMysqlTables, planMysqlEmptying, type MysqlEmptying } from './data-only.js';
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 
 import { MYSQL_ENGINES, quoteMysqlIdentifier, rawSql } from '../../engines/mysql/identifiers.js';
@@ -21,6 +22,8 @@ export interface MysqlDestinationOptions {
   confirmNotSource?: boolean;
   /** `destination.before_restore` / `after_restore`, run in the restore's session. */
   hooks?: RestoreHooks;
+  /** --data-only: no wipe; the dump's tables are emptied, then loaded (`cascade`: see emptyMysqlTables). */
+  dataOnly?: { cascade: boolean };
 }
 
 /**
@@ -40,9 +43,11 @@ export class MysqlDestination implements RestoreTarget {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into the MySQL ${where}`, 'restore it into a database of the same engine');
     }
     const connection = await connectMysql(this.options.uri, 'destination', { binaryQueries: true });
+    let emptying: MysqlEmptying | undefined;
     try {
       await this.refuseSourceItself(connection, manifest, where);
       await refuseScriptSource(connection, manifest, where, this.options.confirmNotSource ?? false);
+      if (this.options.dataOnly) emptying = await planMysqlEmptying(connection, manifest.parts, this.options.dataOnly.cascade, where);
     } catch (error) {
       await connection.end().catch(() => connection.destroy());
       const wrapped = withContext('restore refused', error);
@@ -51,7 +56,8 @@ export class MysqlDestination implements RestoreTarget {
     let current = 'the session setup';
     try {
       for (const statement of SESSION_START) await connection.query(statement);
-      if (this.options.wipe) await this.wipe(connection, reporter);
+      if (emptying) await emptyMysqlTables(connection, emptying, reporter);
+      else if (this.options.wipe) await this.wipe(connection, reporter);
       const hooks = this.options.hooks ?? NO_HOOKS;
       current = 'the before_restore hooks';
       await runMysqlHooks(connection, hooks.before);

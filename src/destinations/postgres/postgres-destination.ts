@@ -10,6 +10,7 @@ import { emptyForFreeze, loadTable, restoreInParallel, type ParallelProgress } f
 import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
 import { runPostgresHooks } from './restore-hooks.js';
+import { prepareDataOnly } from './data-only.js';
 
 export interface PostgresDestinationOptions {
   uri: string;
@@ -24,6 +25,11 @@ export interface PostgresDestinationOptions {
   confirmNotSource?: boolean;
   /** `destination.before_restore` / `after_restore`: in the restore's transaction with --jobs 1. */
   hooks?: RestoreHooks;
+  /**
+   * --data-only: no wipe; the dump's tables are emptied and loaded in the restore's transaction
+   * (`cascade`: tables outside the restore that reference them are emptied too, not refused).
+   */
+  dataOnly?: { cascade: boolean };
 }
 
 /**
@@ -43,7 +49,10 @@ export class PostgresDestination implements RestoreTarget {
       throw new ReplibyteError(`dump ${manifest.name} holds a ${manifest.engine.kind} database; it cannot be restored into PostgreSQL`);
     }
     const where = `destination ${redactUri(this.options.uri)}`;
-    if ((this.options.jobs ?? 1) > 1) return this.restoreParallel(manifest, readPart, reporter, where, signal);
+    if ((this.options.jobs ?? 1) > 1) {
+      if (this.options.dataOnly) throw new ReplibyteError('--data-only restores PostgreSQL in one transaction: use --jobs 1; nothing was changed');
+      return this.restoreParallel(manifest, readPart, reporter, where, signal);
+    }
     const client = await connectPostgres(this.options.uri, 'destination');
     const stop = () => void cancelRunningQueries(this.options.uri, [client]);
     signal?.addEventListener('abort', stop, { once: true });
@@ -61,28 +70,32 @@ export class PostgresDestination implements RestoreTarget {
         estimatedRows: manifest.totals.rows,
         estimatedBytes: dataParts.reduce((sum, part) => sum + part.rawBytes, 0),
       });
-      if (this.options.wipe) await this.wipe(client, manifest, reporter);
+      const dataOnly = this.options.dataOnly && (await prepareDataOnly(client, manifest.parts, this.options.dataOnly.cascade, where, reporter));
+      if (this.options.wipe && !dataOnly) await this.wipe(client, manifest, reporter);
       await runPostgresHooks(client, this.hooks.before);
       let rows = 0;
       const tables = tablesWithData(dataParts);
       // The tables were created in this transaction: their rows can be written frozen (emptyForFreeze),
-      // decided at a table's first part (a table dumped in key ranges has several).
+      // decided at a table's first part (a table dumped in key ranges has several). --data-only loads
+      // into tables that were there before: as they are.
       const frozen = new Map<string, boolean>();
-      for (const part of manifest.parts) {
+      const parts = dataOnly ? [...dataOnly.parts, ...manifest.parts.filter((part) => part.kind !== 'table-data')] : manifest.parts;
+      for (const part of parts) {
         try {
           throwIfInterrupted(signal);
           if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
-          else if (part.kind === 'large-objects') await restoreLargeObjects(client, part, readPart(part), { wipe: this.options.wipe, reporter });
+          else if (part.kind === 'large-objects') await restoreLargeObjects(client, part, readPart(part), { wipe: this.options.wipe || Boolean(dataOnly), reporter });
           else {
             const target = qualifiedName(part.schema!, part.table!);
             let freeze = frozen.get(target);
-            if (freeze === undefined) frozen.set(target, (freeze = await emptyForFreeze(client, target)));
+            if (freeze === undefined) frozen.set(target, (freeze = !dataOnly && (await emptyForFreeze(client, target))));
             rows += await loadTable(client, part, readPart, reporter, freeze);
           }
         } catch (error) {
           throw withContext(`restoring ${part.label}`, error);
         }
       }
+      for (const sql of dataOnly ? dataOnly.after : []) await client.query(sql);
       throwIfInterrupted(signal);
       await runPostgresHooks(client, this.hooks.after);
       throwIfInterrupted(signal);

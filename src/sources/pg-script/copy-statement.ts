@@ -1,6 +1,6 @@
 import { ReplibyteError } from '../../errors.js';
-import { closingBracket, identifierName, isKeyword, isName, isPunctuation, readDottedName, splitTopLevel, tokenize } from './sql-lexer.js';
-import { tableOf, type TableName } from './table-name.js';
+import { closingBracket, identifierName, isKeyword, isName, isPunctuation, readDottedName, splitTopLevel, tokenize } from '../../engines/postgres/sql-lexer.js';
+import { tableOf, type TableName } from '../../engines/postgres/table-name.js';
 
 /** `COPY schema.table (columns) FROM stdin;` as pg_dump writes it. */
 export interface CopyStatement {

@@ -1,5 +1,5 @@
 import type { ScopeFinding } from '../../encode/mysql/database-scope.js';
-import { identifierName, isKeyword, isName, tokenize, type Token } from './sql-lexer.js';
+import { identifierName, isKeyword, isName, tokenize, type Token } from '../../engines/postgres/sql-lexer.js';
 
 /**
  * What in a pg_dump script statement reaches outside the database a restore writes into: the

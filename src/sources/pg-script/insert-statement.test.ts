@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readInsertTable, rewriteInsert, type ColumnRewrite } from './insert-statement.js';
-import { tokenize } from './sql-lexer.js';
+import { tokenize } from '../../engines/postgres/sql-lexer.js';
 import { readLiteral, unescapeString, writeLiteral } from './sql-literal.js';
 
 /** Rewrites the named columns with `f`, and returns the statement and what each transform saw. */

@@ -1,6 +1,6 @@
-import { closingBracket, identifierName, isKeyword, isName, isPunctuation, readDottedName, splitTopLevel, SqlSyntaxError, tokenize, type Token } from './sql-lexer.js';
+import { closingBracket, identifierName, isKeyword, isName, isPunctuation, readDottedName, splitTopLevel, SqlSyntaxError, tokenize, type Token } from '../../engines/postgres/sql-lexer.js';
 import { readLiteral, writeLiteral } from './sql-literal.js';
-import { tableOf, type TableName } from './table-name.js';
+import { tableOf, type TableName } from '../../engines/postgres/table-name.js';
 
 const HEAD_TOKENS = 12;
 

@@ -1,4 +1,4 @@
-import { identifierName, isName, tokenize } from './sql-lexer.js';
+import { identifierName, isName, tokenize } from '../../engines/postgres/sql-lexer.js';
 import { readLiteral } from './sql-literal.js';
 
 /**

@@ -18,8 +18,8 @@ import { SkipFilter } from './skip-filter.js';
 import { readLargeObjectStatement } from './large-object-statements.js';
 import { encodeEnd, encodeHeader, encodePieces } from '../../encode/large-objects.js';
 import { copiedWarning, refuseUndecidedLargeObjects, skippedWarning, type LargeObjectTotals } from '../postgres/large-objects.js';
-import { SqlSyntaxError } from './sql-lexer.js';
-import { sameTable, tableLabel, type TableName } from './table-name.js';
+import { SqlSyntaxError } from '../../engines/postgres/sql-lexer.js';
+import { sameTable, tableLabel, type TableName } from '../../engines/postgres/table-name.js';
 import { reportPartWritten } from '../../reporting/reporter.js';
 
 /** Statements between two data blocks are held until the next one shows whether they are data or post-data. */

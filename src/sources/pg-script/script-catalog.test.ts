@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScriptCatalog } from './script-catalog.js';
-import { statementTarget } from './statement-target.js';
+import { statementTarget } from '../../engines/postgres/statement-target.js';
 
 describe('ScriptCatalog', () => {
   it('reads columns and resolves types, domains and enums as the live catalog does', () => {

@@ -1,6 +1,6 @@
 import type { ColumnInfo } from '../../transformers/transformer.js';
-import { closingBracket, identifierName, isKeyword, isName, isPunctuation, readDottedName, splitTopLevel, tokenize, type Token } from './sql-lexer.js';
-import { tableOf, type TableName } from './table-name.js';
+import { closingBracket, identifierName, isKeyword, isName, isPunctuation, readDottedName, splitTopLevel, tokenize, type Token } from '../../engines/postgres/sql-lexer.js';
+import { tableOf, type TableName } from '../../engines/postgres/table-name.js';
 
 export interface ScriptTable extends TableName {
   columns: Array<ColumnInfo & { generated: boolean }>;

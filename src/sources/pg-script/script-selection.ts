@@ -1,7 +1,7 @@
 import type { Config } from '../../config/load.js';
 import type { TableRef } from '../../config/schema.js';
 import { matcher, selectTables } from '../../selection/table-selection.js';
-import type { TableName } from './table-name.js';
+import type { TableName } from '../../engines/postgres/table-name.js';
 
 /**
  * `skip`, `skip_data` and `only_tables` for a script, decided table by table while the script

@@ -1,7 +1,7 @@
 import { ReplibyteError } from '../../errors.js';
 import type { ScriptSelection } from './script-selection.js';
-import { statementTarget } from './statement-target.js';
-import { tableLabel, type TableName } from './table-name.js';
+import { statementTarget } from '../../engines/postgres/statement-target.js';
+import { tableLabel, type TableName } from '../../engines/postgres/table-name.js';
 
 /**
  * Drops the DDL of skipped tables from the script: the statements `statementTarget` recognises as

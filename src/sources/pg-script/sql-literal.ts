@@ -1,4 +1,4 @@
-import type { Token } from './sql-lexer.js';
+import type { Token } from '../../engines/postgres/sql-lexer.js';
 
 /**
  * The value of one expression of an INSERT's VALUES list, when it is a literal: NULL, a quoted
