@@ -2,7 +2,13 @@ import type pg from 'pg';
 import type { Connection as MysqlConnection } from 'mysql2/promise';
 import type { MysqlCatalog } from '../engines/mysql/catalog.js';
 import { analyzeConfig, formatKeyPath, readConfigText, type Config, type ConfigProblem } from '../config/load.js';
-import { ReplibyteError } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import { openDatastore } from '../datastores/open.js';
+import type { Datastore } from '../datastores/datastore.js';
+import { quoteMysqlIdentifier } from '../engines/mysql/identifiers.js';
+import { redactSecrets } from '../engines/uri-schemes.js';
+import { errorMessage, ReplibyteError } from '../errors.js';
 import { selectTables, type NamedTable, type TableSelection } from '../selection/table-selection.js';
 import type { ProposalSources, StrictCheck } from './strict.js';
 import { readCatalog, qualifiedName, quoteIdentifier, type Catalog } from '../engines/postgres/catalog.js';
@@ -61,6 +67,8 @@ export async function checkConfig(path: string, options: CheckOptions): Promise<
     const engine = engineForUri(uri, 'source.connection_uri');
     await engine.check?.(report, config, uri, { ...options, strict });
   }
+  // What `dump create` and `dump restore` would refuse later: the store, and the destination if set.
+  if (config) problems.push(...(await checkDatastore(config)), ...(await checkDestination(config)));
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   return report;
 }
@@ -147,7 +155,7 @@ export async function checkMysql(report: CheckReport, config: Config, uri: strin
     const { salt } = resolveSalt(config);
     const columnsOf = (table: TableColumns) => dumpedColumns(table);
     const { plan, problems } = checkTransforms(config, catalog.tables, registry, salt, columnsOf, catalog.foreignKeys);
-    report.problems.push(...problems);
+    report.problems.push(...problems, ...(await checkMysqlSubset(connection, config, catalog)));
     if (problems.length === 0) {
       const { checkValuesInMysql } = await import('../engines/mysql/value-check.js');
       report.problems.push(...(await checkFixedValues(config, catalog.tables, plan.transformed, (values) => checkValuesInMysql(() => connectMysql(uri, 'source'), values))));
@@ -182,7 +190,98 @@ async function checkSubset(client: pg.Client, config: Config, catalog: Catalog):
     `SELECT 1 FROM pg_index WHERE indrelid = $1::regclass AND indisprimary`,
     [qualifiedName(schema, name)],
   );
-  return rowCount ? [] : [{ ...at, message: `${schema}.${name} has no primary key: a subset cannot start from it` }];
+  if (!rowCount) return [{ ...at, message: `${schema}.${name} has no primary key: a subset cannot start from it` }];
+  // In a savepoint: a condition that fails must not abort the snapshot the other checks read.
+  await client.query('SAVEPOINT subset_where');
+  return checkWhereCondition(config, async (condition) => {
+    try {
+      // As the subset runs it: on the start table as `t`, one statement (a bound parameter), no row read.
+      await client.query(`SELECT 1 FROM ${qualifiedName(schema, name)} t WHERE (${condition}) LIMIT $1`, [0]);
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT subset_where');
+      throw error;
+    }
+  });
+}
+
+/**
+ * A `where` strategy's condition, run against the source with LIMIT 0 by `run`: one that the server
+ * refuses (a misspelt column, a syntax error) is a problem here, not a failed `dump create` later.
+ */
+async function checkWhereCondition(config: Config, run: (condition: string) => Promise<unknown>): Promise<ConfigProblem[]> {
+  const subset = config.source?.database_subset;
+  const condition = subset?.strategy_options?.condition;
+  if (subset?.strategy_name !== 'where' || typeof condition !== 'string' || condition.trim() === '') return [];
+  try {
+    await run(condition);
+    return [];
+  } catch (error) {
+    const path = ['source', 'database_subset', 'strategy_options', 'condition'];
+    return [{ keyPath: formatKeyPath(path), message: `the source refuses the condition: ${redactSecrets(errorMessage(error))}`, ...config.locate(path) }];
+  }
+}
+
+/** MySQL: the subset's start table must exist, and a `where` condition must run on it. */
+async function checkMysqlSubset(connection: Connection, config: Config, catalog: { tables: NamedTable[] }): Promise<ConfigProblem[]> {
+  const subset = config.source?.database_subset;
+  if (!subset?.table || !subset.database) return []; // targets are checked by dump create's plan
+  const path = ['source', 'database_subset', 'table'];
+  const name = unquote(subset.table);
+  const database = unquote(subset.database);
+  const table = catalog.tables.find((t) => t.schema === database && t.name === name);
+  if (!table) return [{ keyPath: formatKeyPath(path), message: `no table ${database}.${name} in the source (the subset's start table)`, ...config.locate(path) }];
+  return checkWhereCondition(config, (condition) => connection.query(`SELECT 1 FROM ${quoteMysqlIdentifier(name)} t WHERE (${condition}) LIMIT 0`));
+}
+
+/**
+ * The datastore `dump create` writes to: reachable, its credentials accepted, writable. A probe object
+ * is written at the top of the store and deleted (no dump name starts with a dot, so nothing lists it).
+ */
+export async function checkDatastore(config: Config): Promise<ConfigProblem[]> {
+  const kind = config.datastore.local_disk ? 'local_disk' : config.datastore.aws ? 'aws' : 'gcp';
+  const path = ['datastore', kind];
+  let datastore: Datastore | undefined;
+  let step = 'open it';
+  try {
+    datastore = await openDatastore(config);
+    step = 'list it';
+    await datastore.listTopLevel();
+    const probe = `.replibyte-config-check-${randomBytes(6).toString('hex')}`;
+    step = 'write to it';
+    await datastore.putAtomic(probe, Buffer.from('written by replibyte config check, which deletes it\n'));
+    step = 'delete from it';
+    await datastore.delete(probe);
+    return [];
+  } catch (error) {
+    const store = datastore ? `${datastore.description}: ` : '';
+    return [{ keyPath: formatKeyPath(path), message: `${store}cannot ${step}: ${redactSecrets(errorMessage(error))}`, ...config.locate(path) }];
+  } finally {
+    await datastore?.close().catch(() => undefined);
+  }
+}
+
+/** `destination.connection_uri`, when set: the server answers and accepts the credentials. */
+export async function checkDestination(config: Config): Promise<ConfigProblem[]> {
+  const uri = config.destination?.connection_uri;
+  if (!uri) return [];
+  const path = ['destination', 'connection_uri'];
+  try {
+    const { engineForUri } = await import('../engines/index.js');
+    const engine = engineForUri(uri, 'destination.connection_uri');
+    if (engine.name === 'postgresql') {
+      const client = await connectPostgres(uri, 'destination');
+      await client.end().catch(() => undefined);
+    } else if (engine.name === 'mysql') {
+      const { connectMysql } = await import('../engines/mysql/connection.js');
+      (await connectMysql(uri, 'destination')).destroy();
+    } else {
+      const { connectMongo } = await import('../engines/mongodb/connection.js');
+      await (await connectMongo(uri, 'destination')).close();
+    }
+    return [];
+  } catch (error) {
+    return [{ keyPath: formatKeyPath(path), message: redactSecrets(errorMessage(error)), ...config.locate(path) }];
+  }
 }
 
 /** `--preview` on MySQL/MariaDB: the first rows of each transformed table, read as the dump reads them. */
