@@ -14,7 +14,7 @@ import pg from 'pg';
 import { ensureBenchDatabase, withDatabase } from './generate.js';
 import { measure, median, type Measurement } from './measure.js';
 import { cloneResult, measureLocalClones, type CloneResult } from './local-clone.js';
-import { SCAN_BASE, SCAN_RUN, SUBSET_RUN, writeCloneReport, writeReport, type BenchResult } from './report.js';
+import { SCAN_BASE, SCAN_RUN, SUBSET_RUN, TRANSFORMED_RUN, WHEN_RUN, writeCloneReport, writeReport, type BenchResult } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -23,8 +23,11 @@ interface Args {
   rounds: number;
   jobs: number;
   pg: string;
-  /** `--only clone`: the local clone against its restore, nothing else (one dump made first, unmeasured). */
-  only?: 'clone';
+  /**
+   * `--only clone`: the local clone against its restore, nothing else (one dump made first, unmeasured).
+   * `--only when`: the transformed customers with and without a `when:` on one column, nothing else (printed, not stored).
+   */
+  only?: 'clone' | 'when';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,12 +52,12 @@ function parseArgs(argv: string[]): Args {
         i += 1;
         break;
       case '--only':
-        if (value !== 'clone') throw new Error(`--only takes clone, not ${value}`);
+        if (value !== 'clone' && value !== 'when') throw new Error(`--only takes clone or when, not ${value}`);
         args.only = value;
         i += 1;
         break;
       default:
-        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone])`);
+        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone|when])`);
     }
   }
   if (args.scales.some((s) => !(s > 0)) || !(args.rounds >= 1) || !(args.jobs >= 1)) throw new Error('--scale, --rounds and --jobs take positive numbers');
@@ -99,7 +102,14 @@ const SUBSET = `
     strategy_options: { percent: 10, seed: 2024 }
     include_children: { enabled: true, limit_per_parent: 100 }`;
 
-function configYaml(source: string, destination: string, store: string, tables: 'all' | 'private' | 'subset' | 'customers-transformed' | 'customers-untouched', encryption: boolean): string {
+function configYaml(source: string, destination: string, store: string, tables: 'all' | 'private' | 'subset' | 'customers-transformed' | 'customers-when' | 'customers-untouched', encryption: boolean): string {
+  if (tables === 'customers-when') {
+    // The same three transformers, the email behind a condition that reads two other columns (true on most rows).
+    return configYaml(source, destination, store, 'customers-transformed', encryption).replace(
+      '        - { name: email, transformer_name: email }',
+      `        - { name: email, transformer_name: email, when: "created_at >= '2015-03-01' and last_name not like 'A%'" }`,
+    );
+  }
   if (tables === 'private') {
     // Every column the residual scan would flag is transformed, so `--scan` stores the dump.
     return configYaml(source, destination, store, 'all', encryption).replace(
@@ -147,7 +157,7 @@ async function runClones(args: Args, scale: number, config: string, scratch: str
   return cloneResult(scale, args.rounds, runs, templateMb, { cpu: m.cpu, cores: m.cores, loadAverage: m.loadAverage, node: m.node });
 }
 
-async function runScale(args: Args, scale: number): Promise<{ result?: BenchResult; clone: CloneResult }> {
+async function runScale(args: Args, scale: number): Promise<{ result?: BenchResult; clone?: CloneResult }> {
   const tag = String(scale).replace('.', '_');
   const sourceName = `replibyte_bench_s${tag}`;
   const targetName = `replibyte_bench_restore_s${tag}`;
@@ -162,12 +172,14 @@ async function runScale(args: Args, scale: number): Promise<{ result?: BenchResu
   const confAll = join(scratch, 'all.yaml');
   const confT = join(scratch, 'customers-t.yaml');
   const confU = join(scratch, 'customers-u.yaml');
+  const confW = join(scratch, 'customers-w.yaml');
   const confS = join(scratch, 'subset.yaml');
   const confP = join(scratch, 'private.yaml');
   const writeConfigs = async (encryption: boolean) => {
     await writeFile(confAll, configYaml(sourceUri, targetUri, store, 'all', encryption));
     await writeFile(confT, configYaml(sourceUri, targetUri, join(scratch, 'store-t'), 'customers-transformed', encryption));
     await writeFile(confU, configYaml(sourceUri, targetUri, join(scratch, 'store-u'), 'customers-untouched', encryption));
+    await writeFile(confW, configYaml(sourceUri, targetUri, join(scratch, 'store-w'), 'customers-when', encryption));
     await writeFile(confS, configYaml(sourceUri, targetUri, join(scratch, 'store-s'), 'subset', encryption));
     await writeFile(confP, configYaml(sourceUri, targetUri, join(scratch, 'store-p'), 'private', encryption));
   };
@@ -214,9 +226,13 @@ async function runScale(args: Args, scale: number): Promise<{ result?: BenchResu
       before: () => rm(dir, { recursive: true, force: true }),
       command: `pg_dump -Fd -j ${args.jobs} -d ${q(sourceUri)} -f ${q(dir)}`,
     },
-    'customers, 3 columns transformed': {
+    [TRANSFORMED_RUN]: {
       before: () => rm(join(scratch, 'store-t'), { recursive: true, force: true }).then(() => mkdir(join(scratch, 'store-t'))),
       command: `${replibyte} -c ${q(confT)} dump create -n t --jobs ${args.jobs}`,
+    },
+    [WHEN_RUN]: {
+      before: () => rm(join(scratch, 'store-w'), { recursive: true, force: true }).then(() => mkdir(join(scratch, 'store-w'))),
+      command: `${replibyte} -c ${q(confW)} dump create -n w --jobs ${args.jobs}`,
     },
     'customers, untouched': {
       before: () => rm(join(scratch, 'store-u'), { recursive: true, force: true }).then(() => mkdir(join(scratch, 'store-u'))),
@@ -235,6 +251,23 @@ async function runScale(args: Args, scale: number): Promise<{ result?: BenchResu
     const clone = await runClones(args, scale, confAll, scratch);
     await rm(scratch, { recursive: true, force: true });
     return { clone };
+  }
+
+  if (args.only === 'when') {
+    const pair = [TRANSFORMED_RUN, WHEN_RUN];
+    const seconds: Record<string, number[]> = {};
+    for (let round = 1; round <= args.rounds; round += 1) {
+      for (const name of pair) {
+        await dumpCommands[name]!.before?.();
+        const m = await measure(dumpCommands[name]!.command, scratch);
+        (seconds[name] ??= []).push(m.seconds);
+        log(`  round ${round}, ${name}: ${m.seconds.toFixed(2)} s`);
+      }
+    }
+    await rm(scratch, { recursive: true, force: true });
+    const ratio = median(seconds[WHEN_RUN]!) / median(seconds[TRANSFORMED_RUN]!);
+    log(`scale ${scale}: ${WHEN_RUN} / without = ${ratio.toFixed(2)} (target ≤ 1.2: ${ratio <= 1.2 ? 'holds' : 'misses'}); medians ${median(seconds[WHEN_RUN]!).toFixed(2)} s / ${median(seconds[TRANSFORMED_RUN]!).toFixed(2)} s over ${args.rounds} rounds`);
+    return {};
   }
 
   const runs: Record<string, Measurement[]> = {};
@@ -329,7 +362,7 @@ async function main(): Promise<void> {
   for (const scale of args.scales) {
     const { result, clone } = await runScale(args, scale);
     if (result) await writeFile(join(resultsDir, `postgres-scale-${scale}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    await writeFile(join(resultsDir, `local-clone-scale-${scale}.json`), `${JSON.stringify(clone, null, 2)}\n`);
+    if (clone) await writeFile(join(resultsDir, `local-clone-scale-${scale}.json`), `${JSON.stringify(clone, null, 2)}\n`);
   }
   const lines = [...(args.only ? [] : await writeReport(ROOT, resultsDir)), ...(await writeCloneReport(ROOT, resultsDir))];
   process.stdout.write(`${lines.join('\n')}\n`);

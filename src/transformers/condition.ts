@@ -1,6 +1,5 @@
 import jsep from 'jsep';
 import { ReplibyteError } from '../errors.js';
-import { parseIsoDate } from './date-text.js';
 import type { RowView } from './row-transform.js';
 
 /*
@@ -201,6 +200,14 @@ class Compiler {
       throw new ReplibyteError(`invalid regular expression '${pattern}': ${(error as Error).message}`);
     }
     const read = this.operand(node.left).as('text');
+    // `'abc%'`, the usual LIKE: a prefix test, without the regular expression.
+    const prefix = op.includes('like') && !insensitive && /^[^%_\\]*%$/.test(pattern) ? pattern.slice(0, -1) : undefined;
+    if (prefix !== undefined) {
+      return (v, r) => {
+        const x = read(v, r);
+        return x !== null && (x as string).startsWith(prefix);
+      };
+    }
     return (v, r) => {
       const x = read(v, r);
       return x !== null && regex.test(x as string);
@@ -326,13 +333,33 @@ const CONVERT: Record<Exclude<ValueKind, 'any'>, (text: string) => Typed | null>
   date: (text) => instantOf(text),
 };
 
-/** Milliseconds since the epoch; a value without an offset is read as UTC. */
+const INSTANT = /^(\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(?:Z|([+-])(\d{2})(?::?(\d{2}))?(?::?\d{2})?)?( BC)?$/;
+
+/**
+ * Milliseconds since the epoch; a value without an offset is read as UTC. Plain arithmetic (no Date
+ * object): a condition on a date column reads one per row.
+ */
 function instantOf(text: string): number | null {
-  const parsed = parseIsoDate(text.replace(/ BC$/, '')) ?? parseIsoDate(text.replace(/\.\d+Z$/, 'Z'));
-  if (!parsed) return null;
-  const offset = /^([+-])(\d{2}):?(\d{2})?/.exec(parsed.offset);
-  const minutes = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3] ?? 0)) : 0;
-  return parsed.ms + Number(`0${parsed.fraction}`) * 1000 - minutes * 60_000;
+  const m = INSTANT.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, fraction, sign, oh, om, bc] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  // PostgreSQL writes year 1 BC as `0001 BC`: astronomical year 0.
+  const year = bc ? 1 - Number(y) : Number(y);
+  const seconds = Number(h ?? 0) * 3600 + Number(mi ?? 0) * 60 + Number(sec ?? 0) + (fraction ? Number(fraction) : 0);
+  const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60) : 0;
+  return (daysFromCivil(year, month, day) * 86_400 + seconds - offset) * 1000;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
 }
 
 const COMPARISONS: Record<string, (a: Typed, b: Typed) => boolean> = {
