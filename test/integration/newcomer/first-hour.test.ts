@@ -58,9 +58,10 @@ describe('the first hour', () => {
     expect(between.stdout).toMatch(/^one +\|/m);
     const before = await runCli(['--json', '-c', config, 'dump', 'list']);
     expect(JSON.parse(before.stdout)).toHaveLength(1);
-    const without = await runCli(['transformer', 'list', '--json']);
+    // A command without JSON output says so (before it runs: nothing is stopped here).
+    const without = await runCli(['local', 'stop', 'no-such-server', '--json']);
     expect(without.code).toBe(1);
-    expect(without.stderr).toMatch(/^error: `replibyte transformer list` has no JSON output/m);
+    expect(without.stderr).toMatch(/^error: `replibyte local stop` has no JSON output/m);
   });
 
   it('says it reads the script on stdin without the doubled "script the script"', async () => {
