@@ -520,6 +520,7 @@ function checkReadCycles(planned: Map<string, PlannedColumn>, report: (path: Pro
 function uniqueFamilies(config: Config, tables: TableColumns[], registry: TransformerRegistry): (column: ColumnInfo, definition: TransformerDefinition<unknown>, options: unknown) => ColumnInfo {
   const families = new Set<string>();
   for (const entry of config.source?.transformers ?? []) {
+    if (!entry) continue; // a script source plans one table with a sparse list (holes keep the config's indexes)
     const table = tables.find((t) => t.schema === unquote(entry.database) && t.name === unquote(entry.table));
     for (const columnEntry of entry.columns) {
       const column = table?.columns.find((c) => c.name === unquote(columnEntry.name));

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
@@ -81,7 +81,8 @@ describe('MySQL/MariaDB: every command', () => {
     const init = await runCli(['init', '--uri', db.uri, '-o', path]);
     expect(init.code).toBe(0);
     expect(await readFile(path, 'utf8')).not.toContain(db.uri);
-    const check = await runCli(['-c', path, 'config', 'check'], { env: { SOURCE_DATABASE_URL: db.uri, TRANSFORMER_SALT: 'test-salt' } });
+    await mkdir(join(ws.dir, 'dumps'), { recursive: true }); // the starter config's datastore, which must exist
+    const check = await runCli(['-c', path, 'config', 'check'], { cwd: ws.dir, env: { SOURCE_DATABASE_URL: db.uri, TRANSFORMER_SALT: 'test-salt' } });
     expect(check.stderr).toMatch(/is ready \(checked against/);
     expect(check.code).toBe(0);
   }, 300_000);

@@ -65,7 +65,8 @@ datastore:
       timeoutMs: 280_000,
     });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`  ${source.name}.big: ${ROWS / 2} of ${ROWS} rows kept (start)`);
+    // The count of a table over 32 MB is the server's estimate (~N): the subset report does not count it.
+    expect(result.stderr).toMatch(new RegExp(`  ${source.name}\\.big: ${ROWS / 2} of ~?\\d+ rows kept \\(start\\)`));
     const datastore = await openDatastore(workspace.config(`datastore:\n  local_disk:\n    dir: ${workspace.storeDir}\n`));
     const manifest = await readManifest(datastore, 'big-half');
     await datastore.close();

@@ -1,6 +1,6 @@
 import { base, en, Faker } from '@faker-js/faker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -141,7 +141,11 @@ describe('source scan', () => {
       const text = await readFile(path, 'utf8');
       expect(text).toMatch(/connection_uri: \$SOURCE_DATABASE_URL/);
       expect(text).not.toContain(db.uri);
-      const check = await runCli(['-c', path, 'config', 'check'], { env: { SOURCE_DATABASE_URL: db.uri, TRANSFORMER_SALT: 'test-salt' } });
+      // The starter config stores dumps in ./dumps, which must exist: config check now checks the datastore.
+      const refused = await runCli(['-c', path, 'config', 'check'], { cwd: dir, env: { SOURCE_DATABASE_URL: db.uri, TRANSFORMER_SALT: 'test-salt' } });
+      expect(refused.stderr).toMatch(/datastore\.local_disk\.dir: directory \.\/dumps does not exist/);
+      await mkdir(join(dir, 'dumps'));
+      const check = await runCli(['-c', path, 'config', 'check'], { cwd: dir, env: { SOURCE_DATABASE_URL: db.uri, TRANSFORMER_SALT: 'test-salt' } });
       expect(check.stderr).toMatch(/is ready \(checked against/);
       expect(check.code).toBe(0);
       const again = await runCli(['init', '--uri', db.uri, '-o', path]);
