@@ -199,6 +199,8 @@ interface RowRecorder {
 /** COPY text: a row per line, fields split on tabs (a tab or newline inside a value is escaped). */
 class CopyTextScanner implements PartScanner {
   private carry: Buffer | undefined;
+  /** Per column position: its tally, null when it is not scanned, undefined until first seen. */
+  private readonly tallies: Array<ColumnTally | null | undefined> = [];
 
   constructor(
     private readonly columns: readonly string[],
@@ -224,7 +226,9 @@ class CopyTextScanner implements PartScanner {
     const fields = line.split('\t');
     this.record.row();
     for (let i = 0; i < fields.length; i += 1) {
-      const tally = this.record.column(this.columns[i] ?? `#${i + 1}`);
+      // A part's columns are fixed: each position's tally is looked up once, on its first row.
+      let tally = this.tallies[i];
+      if (tally === undefined) tally = this.tallies[i] = this.record.column(this.columns[i] ?? `#${i + 1}`);
       if (tally) tallyValue(tally, decodeCopyField(fields[i] as string));
     }
   }
