@@ -11,8 +11,9 @@ import type { ColumnInfo } from './transformer.js';
  */
 export function guardOutput(apply: ValueTransform, transformer: string, column: ColumnInfo, keyColumns: readonly string[] = []): ValueTransform {
   const limit = column.maxLength;
+  const bytes = column.maxBytes;
   const notNull = column.notNull === true;
-  if (limit === undefined && !notNull) return apply;
+  if (limit === undefined && bytes === undefined && !notNull) return apply;
   const label = `${column.schema}.${column.table}.${column.name}`;
   const fail = (row: RowView, what: string): never => {
     throw new ReplibyteError(`${label}: ${transformer} wrote ${what}, for the row ${rowKey(row, keyColumns)}: the restore would refuse it`, 'choose a transformer (or options) whose values fit the column');
@@ -27,6 +28,11 @@ export function guardOutput(apply: ValueTransform, transformer: string, column: 
     if (limit !== undefined && out.length > limit) {
       const characters = [...out].length;
       if (characters > limit) fail(row, `${characters} characters, more than ${column.type} holds`);
+    }
+    // UTF-8 bytes ≤ 3 × UTF-16 units: count bytes only when it might be too long.
+    if (bytes !== undefined && out.length * 3 > bytes) {
+      const written = Buffer.byteLength(out);
+      if (written > bytes) fail(row, `${written} bytes, more than a CHECK on its length allows (${bytes})`);
     }
     return out;
   };

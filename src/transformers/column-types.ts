@@ -28,12 +28,31 @@ export function refuseUnlessText(column: ColumnInfo): string | undefined {
   return isTextColumn(column) ? undefined : 'it writes text';
 }
 
-/** Cuts a value to the column's declared length (in characters), so that it still fits. */
+/** Cuts a value to the column's declared length (in characters), and to a CHECK's bytes, so that it still fits. */
 export function fitLength(value: string, column: ColumnInfo): string {
+  const cut = fitCharacters(value, column.maxLength);
+  return column.maxBytes === undefined ? cut : fitBytes(cut, column.maxBytes);
+}
+
+function fitCharacters(value: string, limit: number | undefined): string {
   // UTF-16 length ≥ characters: most values are short enough without counting characters one by one.
-  if (column.maxLength === undefined || value.length <= column.maxLength) return value;
+  if (limit === undefined || value.length <= limit) return value;
   const characters = [...value];
-  return characters.length <= column.maxLength ? value : characters.slice(0, column.maxLength).join('');
+  return characters.length <= limit ? value : characters.slice(0, limit).join('');
+}
+
+/** The longest run of whole characters from the start whose UTF-8 form holds in `limit` bytes. */
+export function fitBytes(value: string, limit: number): string {
+  // UTF-8 bytes ≤ 3 × UTF-16 units: a short value needs no counting.
+  if (value.length * 3 <= limit || Buffer.byteLength(value) <= limit) return value;
+  let bytes = 0;
+  let out = '';
+  for (const character of value) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > limit) break;
+    out += character;
+  }
+  return out;
 }
 
 /**

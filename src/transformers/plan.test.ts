@@ -221,3 +221,31 @@ describe('conditions and options read from the row', () => {
     expect(() => peoplePlan(`        - { name: age, transformer_name: number-noise, transformer_options: { ratio: { column: role } } }\n`)).toThrow(/transformer_options\.ratio: .* with a value read from the row \(column role: text\)/);
   });
 });
+
+describe('planTransforms on a column unique within a prefix (MySQL `UNIQUE (name(16))`)', () => {
+  const tables: TableColumns[] = [
+    { schema: 'db', name: 'users', columns: [col('users', 'login', { schema: 'db', type: 'varchar(60)', baseType: 'varchar', maxLength: 60, unique: true, uniquePrefix: 16 }), col('users', 'code', { schema: 'db', type: 'varchar(60)', baseType: 'varchar', maxLength: 60, unique: true, uniquePrefix: 8 })] },
+    { schema: 'db', name: 'audit', columns: [col('audit', 'login', { schema: 'db', type: 'varchar(60)', baseType: 'varchar', maxLength: 60 })] },
+  ];
+  const config = (entries: string) =>
+    parseConfig(`salt: s\nsource:\n  connection_uri: mysql://x@localhost/db\n  transformers:\n${entries}\ndatastore:\n  local_disk:\n    dir: /tmp\n`, 'conf.yaml', {});
+  const entry = (table: string, column: string, transformer: string) => `    - database: db\n      table: ${table}\n      columns:\n        - { name: ${column}, transformer_name: ${transformer} }\n`;
+
+  it('writes fakes that fit in the prefix, in the unique column and in its family, so they stay distinct there and joins hold', () => {
+    const result = planTransforms(config(entry('users', 'login', 'company') + entry('audit', 'login', 'company')), tables, builtinTransformers(), Buffer.from('salt'), (t) => t.columns.map((c) => c.name));
+    const users = result.tables.get(tableKey('db', 'users'))!.transforms[0]!;
+    const audit = result.tables.get(tableKey('db', 'audit'))!.transforms[0]!;
+    for (const value of ['Acme Corporation International', 'a', 'Wintheiser, Marks and Kreiger']) {
+      const fake = users.apply(value, row)!;
+      expect([...fake].length).toBeLessThanOrEqual(16);
+      expect(fake).toMatch(/-[0-9a-z]+$/);
+      expect(audit.apply(value, row)).toBe(fake);
+    }
+  });
+
+  it('refuses a prefix too short to hold the unique suffix, saying it is a prefix', () => {
+    expect(() => planTransforms(config(entry('users', 'code', 'first-name')), tables, builtinTransformers(), Buffer.from('salt'), (t) => t.columns.map((c) => c.name))).toThrow(
+      /first-name cannot transform db\.users\.code \(varchar\(60\)\): the column is unique within its first 8 characters \(a prefix index\)/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import { guardOutput } from './column-guard.js';
 import { buildColumnTransform, checkRowOptions, kindOfRecipe, optionReferences } from './column-transform.js';
 import { compileCondition, conditionColumns, kindOfType, type ValueKind } from './condition.js';
 import { checkKeepEntries } from './keep.js';
+import { withinUniquePrefix } from './unique-suffix.js';
 import type { TransformerRegistry } from './registry.js';
 import type { ColumnInfo, TransformerDefinition } from './transformer.js';
 import type { ForeignKey } from '../selection/foreign-key.js';
@@ -195,7 +196,7 @@ export function checkTransforms(
           return;
         }
       }
-      const refusal = refusalOf(definition, column);
+      const refusal = refusalOf(definition, withinUniquePrefix(column));
       if (refusal) {
         report([...path, 'transformer_name'], `${definition.name} cannot transform ${schema}.${name}.${columnName} (${column.type}): ${refusal}`);
         return;
@@ -333,7 +334,7 @@ function inheritedEntry(
     context.report([...path, 'name'], `${label} is a generated column, ${reach}: transform its inputs instead`);
     return undefined;
   }
-  const refusal = refusalOf(from.definition, column);
+  const refusal = refusalOf(from.definition, withinUniquePrefix(column));
   if (refusal) {
     context.report([...path, 'transformer_name'], `${from.definition.name} cannot transform ${label} (${column.type}), ${reach}: ${refusal}; name a transformer for it on ${table.schema}.${table.name}`);
     return undefined;
@@ -514,11 +515,13 @@ function checkReadCycles(planned: Map<string, PlannedColumn>, report: (path: Pro
 /**
  * The same value gets the same fake in a unique and in a plain column, so joins between them hold: a
  * transformer that keeps a unique column unique with a keyed suffix writes it in every column it is
- * named on with the same options, once one of them is unique (decision 0030). Returns the column as the
- * transformer is built for it.
+ * named on with the same options, once one of them is unique (decision 0030). A column unique within a
+ * prefix (MySQL's `UNIQUE (name(10))`) cuts the fakes of the whole family to that prefix, for the same
+ * reason (decision 0038). Returns the column as the transformer is built for it.
  */
 function uniqueFamilies(config: Config, tables: TableColumns[], registry: TransformerRegistry): (column: ColumnInfo, definition: TransformerDefinition<unknown>, options: unknown) => ColumnInfo {
-  const families = new Set<string>();
+  // Each family, with the shortest prefix one of its columns is unique within (Infinity: none).
+  const families = new Map<string, number>();
   for (const entry of config.source?.transformers ?? []) {
     if (!entry) continue; // a script source plans one table with a sparse list (holes keep the config's indexes)
     const table = tables.find((t) => t.schema === unquote(entry.database) && t.name === unquote(entry.table));
@@ -526,11 +529,18 @@ function uniqueFamilies(config: Config, tables: TableColumns[], registry: Transf
       const column = table?.columns.find((c) => c.name === unquote(columnEntry.name));
       const definition = registry.get(columnEntry.transformer_name);
       const options = definition?.options.safeParse(columnEntry.transformer_options ?? {});
-      if (column?.unique && definition?.unique === 'keeps' && options?.success) families.add(`${definition.name}\0${stableJson(options.data)}`);
+      if (!column?.unique || definition?.unique !== 'keeps' || !options?.success) continue;
+      const family = `${definition.name}\0${stableJson(options.data)}`;
+      const prefix = column.uniquePrefix !== undefined && column.uniquePrefix < (column.maxLength ?? Infinity) ? column.uniquePrefix : Infinity;
+      families.set(family, Math.min(families.get(family) ?? Infinity, prefix));
     }
   }
-  return (column, definition, options) =>
-    !column.unique && families.has(`${definition.name}\0${stableJson(options)}`) ? { ...column, unique: true } : column;
+  return (column, definition, options) => {
+    const prefix = families.get(`${definition.name}\0${stableJson(options)}`);
+    if (prefix === undefined) return withinUniquePrefix(column);
+    const shaped = withinUniquePrefix({ ...column, unique: true });
+    return prefix < (shaped.maxLength ?? Infinity) ? { ...shaped, maxLength: prefix } : shaped;
+  };
 }
 
 function refusalOf(definition: TransformerDefinition<unknown>, column: ColumnInfo): string | undefined {

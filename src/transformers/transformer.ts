@@ -16,6 +16,13 @@ export interface ColumnInfo {
   enumValues?: string[];
   /** The column alone carries a unique constraint or index. */
   unique?: boolean;
+  /**
+   * MySQL's `UNIQUE (name(10))`: only the first characters are unique. A transformer that keeps the
+   * column unique is built with `maxLength` cut to this, so two fakes never share their prefix.
+   */
+  uniquePrefix?: number;
+  /** The most bytes (UTF-8) the column takes, from a CHECK on `octet_length` (MySQL's `length`). */
+  maxBytes?: number;
   /** The column is NOT NULL. */
   notNull?: boolean;
   /**
@@ -25,8 +32,8 @@ export interface ColumnInfo {
   timeRange?: [string, string];
   /**
    * The table's CHECK constraints on this column alone, as the engine prints their expressions (PostgreSQL:
-   * `(length(code) < 20)`). A length they impose is in `maxLength` already; the others are evaluated on
-   * values known before the dump (fixed-values.ts).
+   * `(length(code) < 20)`, MySQL: `char_length(`code`) <= 10`). A length they impose is in `maxLength`
+   * (and `maxBytes`) already; the others are evaluated on values known before the dump (fixed-values.ts).
    */
   checks?: string[];
 }

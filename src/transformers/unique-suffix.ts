@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fitBytes } from './column-types.js';
 import type { ColumnInfo } from './transformer.js';
 import { keyedDigest } from './salt.js';
 
@@ -30,19 +31,36 @@ export function suffixOf(digest: Buffer, options: { digits?: boolean; length?: n
   return out;
 }
 
-/** `fake` + `separator` + `suffix`, the fake part cut so that the whole fits the column's declared length. */
+/**
+ * `fake` + `separator` + `suffix`, the fake part cut so that the whole fits the column's declared length
+ * (and the bytes a CHECK allows: the suffix is ASCII, one byte a character).
+ */
 export function appendSuffix(fake: string, suffix: string, column: ColumnInfo, separator = '-'): string {
   const tail = `${separator}${suffix}`;
-  if (column.maxLength === undefined) return fake + tail;
-  const room = column.maxLength - tail.length;
-  if (room <= 0) return suffix.slice(0, column.maxLength);
-  return [...fake].slice(0, room).join('') + tail;
+  const limit = Math.min(column.maxLength ?? Infinity, column.maxBytes ?? Infinity);
+  if (limit === Infinity) return fake + tail;
+  const room = limit - tail.length;
+  if (room <= 0) return suffix.slice(0, limit);
+  const cut = column.maxLength === undefined ? fake : [...fake].slice(0, column.maxLength - tail.length).join('');
+  return (column.maxBytes === undefined ? cut : fitBytes(cut, column.maxBytes - tail.length)) + tail;
 }
 
 /** The shortest declared length that still holds a suffix: shorter unique columns are refused. */
 export function refuseTooShortForUnique(column: ColumnInfo, minimum = SUFFIX_LENGTH): string | undefined {
   if (column.unique && column.maxLength !== undefined && column.maxLength < minimum) {
-    return `the column is unique and ${column.maxLength} characters are too few to keep ${minimum} distinguishing characters`;
+    const within = column.uniquePrefix === column.maxLength ? ` within its first ${column.maxLength} characters (a prefix index)` : '';
+    return `the column is unique${within} and ${column.maxLength} characters are too few to keep ${minimum} distinguishing characters`;
   }
   return undefined;
+}
+
+/**
+ * A column unique within its first characters only (MySQL's `UNIQUE (name(10))`) as a transformer that
+ * keeps it unique must see it: no longer than the prefix, so that two distinct fakes differ within it
+ * (a suffix past the prefix would not count). The declared length is still what the output is checked against.
+ */
+export function withinUniquePrefix<C extends ColumnInfo>(column: C): C {
+  const prefix = column.uniquePrefix;
+  if (!column.unique || prefix === undefined || prefix >= (column.maxLength ?? Infinity)) return column;
+  return { ...column, maxLength: prefix };
 }

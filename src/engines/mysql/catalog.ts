@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { ColumnInfo } from '../../transformers/transformer.js';
 import { mysqlColumnInfo } from './column-types.js';
+import { columnChecks, uniqueColumns, type CheckRow, type UniqueKeyPart } from './constraints.js';
 import type { ForeignKey } from '../../selection/foreign-key.js';
 
 /** One table or view of the source database, read from information_schema. */
@@ -49,6 +50,34 @@ export async function serverIdentity(connection: Connection): Promise<{ engine: 
   };
 }
 
+/** The key parts of the database's unique indexes; MySQL 8.0.13+ also names a functional part's expression. */
+async function readUniqueKeyParts(connection: Connection, db: string, engine: 'mysql' | 'mariadb'): Promise<UniqueKeyPart[]> {
+  const select = (expression: string) => `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, SUB_PART AS subPart, ${expression} AS expression
+     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0`;
+  if (engine === 'mysql') {
+    // Before 8.0.13 there is no EXPRESSION column (and no functional key part to read).
+    const parts = await rows<UniqueKeyPart>(connection, select('EXPRESSION'), [db]).catch(() => undefined);
+    if (parts) return parts;
+  }
+  return rows<UniqueKeyPart>(connection, select('NULL'), [db]);
+}
+
+/**
+ * The database's CHECK constraints with their tables. MariaDB's CHECK_CONSTRAINTS names the table (and
+ * lists column-level CHECKs, named after their column); MySQL 8.0.16+ names it in TABLE_CONSTRAINTS,
+ * where a CHECK may also be NOT ENFORCED (then it constrains nothing). MySQL 5.7 has no CHECKs.
+ */
+async function readChecks(connection: Connection, db: string, engine: 'mysql' | 'mariadb'): Promise<CheckRow[]> {
+  const sql =
+    engine === 'mariadb'
+      ? `SELECT TABLE_NAME AS \`table\`, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`
+      : `SELECT tc.TABLE_NAME AS \`table\`, cc.CHECK_CLAUSE AS clause
+         FROM information_schema.TABLE_CONSTRAINTS tc
+         JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+         WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK' AND tc.ENFORCED = 'YES'`;
+  return rows<CheckRow>(connection, sql, [db]).catch(() => []);
+}
+
 /** Reads the catalog of the connection's database (inside the dump's transaction). */
 export async function readMysqlCatalog(connection: Connection): Promise<MysqlCatalog> {
   const identity = await serverIdentity(connection);
@@ -66,28 +95,20 @@ export async function readMysqlCatalog(connection: Connection): Promise<MysqlCat
     [db],
   );
   // Every column of a unique index, multi-column ones too: a transformer that maps two values to one
-  // could make two rows equal in all the index's columns. (Functional key parts have no COLUMN_NAME.)
-  const uniqueRows = await rows<{ table: string; name: string }>(
-    connection,
-    `SELECT DISTINCT TABLE_NAME AS \`table\`, COLUMN_NAME AS name FROM information_schema.STATISTICS
-     WHERE TABLE_SCHEMA = ? AND NON_UNIQUE = 0 AND COLUMN_NAME IS NOT NULL`,
-    [db],
-  );
-  // MariaDB's JSON is LONGTEXT with a json_valid() check; MySQL 5.7 has no CHECK_CONSTRAINTS table.
-  const jsonRows = await rows<{ table: string; clause: string }>(
-    connection,
-    `SELECT TABLE_NAME AS \`table\`, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
-     WHERE CONSTRAINT_SCHEMA = ? AND CHECK_CLAUSE LIKE 'json_valid(%'`,
-    [db],
-  ).catch(() => []);
+  // could make two rows equal in all the index's columns. Prefix key parts (SUB_PART), MySQL 8's
+  // functional key parts (EXPRESSION) and generated key columns name the columns they read (constraints.ts).
+  const uniqueParts = await readUniqueKeyParts(connection, db, identity.engine);
+  const checks = await readChecks(connection, db, identity.engine);
   const keyRows = await rows<{ table: string; name: string }>(
     connection,
     `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name FROM information_schema.STATISTICS
      WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX`,
     [db],
   );
-  const unique = new Set(uniqueRows.map((r) => `${r.table}\0${r.name}`));
-  const json = new Set(jsonRows.map((r) => `${r.table}\0${/^json_valid\(`((?:[^`]|``)*)`\)$/.exec(r.clause)?.[1]?.replaceAll('``', '`')}`));
+  const unique = uniqueColumns(uniqueParts, columnRows);
+  const checksOf = columnChecks(checks, columnRows);
+  // MariaDB's JSON is LONGTEXT with a json_valid() check.
+  const json = new Set(checks.map((r) => `${r.table}\0${/^\(?json_valid\(`((?:[^`]|``)*)`\)\)?$/.exec(r.clause)?.[1]?.replaceAll('``', '`')}`));
   const tables: MysqlTableInfo[] = tableRows.map((t) => ({
     schema: db,
     name: t.name,
@@ -95,10 +116,20 @@ export async function readMysqlCatalog(connection: Connection): Promise<MysqlCat
     ...(keyRows.some((k) => k.table === t.name) && { primaryKey: keyRows.filter((k) => k.table === t.name).map((k) => k.name) }),
     columns: columnRows
       .filter((c) => c.table === t.name)
-      .map((c) => ({
-        ...mysqlColumnInfo(db, t.name, c.name, c.type, { unique: unique.has(`${t.name}\0${c.name}`), json: json.has(`${t.name}\0${c.name}`), notNull: c.nullable === 'NO' }),
-        generated: (c.generated ?? '') !== '',
-      })),
+      .map((c) => {
+        const key = `${t.name}\0${c.name}`;
+        const constraint = unique.get(key);
+        return {
+          ...mysqlColumnInfo(db, t.name, c.name, c.type, {
+            unique: constraint !== undefined,
+            ...(constraint?.prefix !== undefined && { uniquePrefix: constraint.prefix }),
+            json: json.has(key),
+            notNull: c.nullable === 'NO',
+            checks: checksOf.get(key) ?? [],
+          }),
+          generated: (c.generated ?? '') !== '',
+        };
+      }),
   }));
 
   const fkRows = await rows<{ name: string; table: string; column: string; refSchema: string; refTable: string; refColumn: string }>(

@@ -1,4 +1,5 @@
 import type { ColumnInfo } from '../../transformers/transformer.js';
+import { lengthBounds } from './constraints.js';
 
 /**
  * MySQL column types in the vocabulary the transformers understand (PostgreSQL's base type names,
@@ -24,7 +25,7 @@ export function mysqlColumnInfo(
   table: string,
   name: string,
   columnType: string,
-  extra: { unique?: boolean; json?: boolean; notNull?: boolean } = {},
+  extra: { unique?: boolean; uniquePrefix?: number; json?: boolean; notNull?: boolean; checks?: string[] } = {},
 ): ColumnInfo {
   const type = columnType.trim();
   const lower = type.toLowerCase();
@@ -33,10 +34,19 @@ export function mysqlColumnInfo(
   const size = /^[a-z]+\s*\((\d+)/.exec(lower)?.[1];
   const info: ColumnInfo = { schema, table, name, type, baseType: baseTypeOf(dataType, unsigned, size, extra.json ?? false) };
   if ((dataType === 'char' || dataType === 'varchar') && size) info.maxLength = Number(size);
+  if (extra.checks && extra.checks.length > 0) {
+    info.checks = extra.checks;
+    // A CHECK on the length narrows what the fakes may write, as varchar(n) does (bytes bound characters too).
+    const { characters, bytes } = lengthBounds(extra.checks, name);
+    const limit = Math.min(info.maxLength ?? Infinity, characters ?? Infinity, bytes ?? Infinity);
+    if (limit !== Infinity) info.maxLength = Math.max(0, limit);
+    if (bytes !== undefined) info.maxBytes = Math.max(0, bytes);
+  }
   if (dataType === 'enum' || dataType === 'set') info.enumValues = enumMembers(type);
   // The session runs in UTC (connection.ts): a TIMESTAMP reads and writes as a DATETIME without offset, in its range.
   if (dataType === 'timestamp') info.timeRange = ['1970-01-01 00:00:01', '2038-01-19 03:14:07'];
   if (extra.unique) info.unique = true;
+  if (extra.unique && extra.uniquePrefix !== undefined) info.uniquePrefix = extra.uniquePrefix;
   if (extra.notNull) info.notNull = true;
   return info;
 }
