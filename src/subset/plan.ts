@@ -68,6 +68,16 @@ const randomOptions = z.strictObject({
 });
 const whereOptions = z.strictObject({ condition: z.string().min(1) });
 
+/**
+ * The random strategy's rule (docs/decisions/0040): a row is kept when a 64-bit hash of the seed and its
+ * key, read as an unsigned number, is below this bound: the percent's share of the 2^64 values. Returns
+ * undefined when every row is kept. Exact for percents with up to 6 decimals.
+ */
+export function sampleBound(percent: number): bigint | undefined {
+  if (percent >= 100) return undefined;
+  return ((1n << 64n) * BigInt(Math.round(percent * 1e6))) / 100_000_000n;
+}
+
 /** A table as a string, for sets and maps of tables (the walk's, the report's). */
 export function subsetTableKey(table: NamedTable): string {
   return JSON.stringify([table.schema, table.name]);

@@ -5,8 +5,8 @@ import type { ManifestMetadata } from '../../dump/dump-writer.js';
 import { rowRewriteStream } from '../../encode/parallel-row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables, type TableSelection } from '../../selection/table-selection.js';
-import { createKeepTables } from '../../subset/postgres/postgres-subset.js';
-import { computePostgresSubset, type PostgresSubset } from '../../subset/postgres/postgres-subset-run.js';
+import { KEEP_TABLE_BUFFERS } from '../../subset/postgres/postgres-subset.js';
+import { preparePostgresSubset, type PostgresSubset } from '../../subset/postgres/postgres-subset-run.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
 import { refuseFixedValues } from '../../transformers/fixed-values.js';
 import { checkValuesInPostgres } from '../../engines/postgres/value-check.js';
@@ -48,8 +48,9 @@ interface TableRead {
  * A live PostgreSQL database, dumped in one consistent snapshot: a REPEATABLE READ transaction exports
  * its snapshot; pg_dump writes the schema sections from it (`--snapshot`), and the rows are read by
  * `COPY … TO STDOUT` inside that same transaction. The source is only ever read (READ ONLY).
- * With `database_subset`, temporary tables of kept keys are created before the transaction begins
- * (a read-only transaction may write temporary tables but not create them): see src/subset/.
+ * With `database_subset`, the transaction begins read-write only long enough to create the subset's
+ * temporary keep tables (a read-only transaction may write temporary tables but not create them), and is
+ * made READ ONLY before any statement of the user's runs (dumpEverything; docs/decisions/0040).
  *
  * With `jobs` > 1, table data is read over several connections at once, all importing the exported
  * snapshot (src/sources/postgres/snapshot-workers.ts), largest tables first; the schema sections run
@@ -74,8 +75,10 @@ export class PostgresSource implements DumpSource {
   static async open(uri: string, options: PostgresSourceOptions = {}): Promise<PostgresSource> {
     const client = await connectPostgres(uri, 'source');
     try {
-      if (options.subset) await createKeepTables(client);
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      // Temporary tables live in the session's own buffers, 8 MB by default: set before the session first
+      // touches a temporary table (memory is taken only as it is used; decision 0026).
+      if (options.subset) await client.query(`SET temp_buffers = '${KEEP_TABLE_BUFFERS}'`);
+      await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ${options.subset ? '' : ', READ ONLY'}`);
       await client.query(READ_SETTINGS);
       const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
       const catalog = await readCatalog(client);
@@ -102,6 +105,10 @@ export class PostgresSource implements DumpSource {
       () => selectTables(context.config, catalog.tables, `the source database ${catalog.database}`),
       () => planTransforms(context.config, catalog.tables, context.registry, context.salt, dumpedColumns, catalog.foreignKeys),
     );
+    // The subset's keep tables are created first, then the transaction turns read-only for good: no
+    // statement of the user's (a subset `where`, an `order_by`) runs in a transaction that could write.
+    const preparedSubset = await preparePostgresSubset(this.client, context.config, catalog.foreignKeys, selection, context.reporter);
+    await this.client.query('SET TRANSACTION READ ONLY');
     await this.checkDependencies(selection);
     await refuseFixedValues(context.config, catalog.tables, plan.transformed, (values) => checkValuesInPostgres(this.client, values));
     if (context.config.source?.strict) {
@@ -117,7 +124,7 @@ export class PostgresSource implements DumpSource {
     const binary = await findPgDump(catalog.serverMajor);
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);
-    const subset = await computePostgresSubset(this.client, context.config, catalog.foreignKeys, selection, context.reporter);
+    const subset = await preparedSubset?.walk();
     const dataTables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
     context.reporter.progress?.({
       type: 'start',

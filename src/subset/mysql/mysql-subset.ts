@@ -10,7 +10,7 @@ import { literalKindOf, type LiteralKind } from '../../engines/mysql/column-type
 import { streamingConnection } from '../../engines/mysql/connection.js';
 import { quoteMysqlIdentifier as q } from '../../engines/mysql/identifiers.js';
 import { queryRows } from '../../engines/mysql/row-stream.js';
-import { tableLabel, type Relation, type RelationColumn, type SubsetStrategy } from '../plan.js';
+import { sampleBound, tableLabel, type Relation, type RelationColumn, type SubsetStrategy } from '../plan.js';
 import type { RowCount } from '../report.js';
 import type { SubsetEngine } from '../walk.js';
 import { StatementSpool } from './statement-spool.js';
@@ -248,20 +248,15 @@ export class MysqlSubsetEngine implements SubsetEngine {
       await this.stage(table, `SELECT ${keys.join(', ')} FROM ${this.from(table, 't')} ORDER BY ${strategy.orderBy ? `${strategy.orderBy}, ` : ''}${keys.join(', ')} LIMIT ${rows}`, what);
       return this.keepStaged(table, 0, true, what);
     }
-    // A real random sample, repeatable: rows ordered by a hash of the seed and their key, the first
-    // round(count × percent / 100) kept (as on PostgreSQL). Exact size, independent of the rows' order on disk.
+    // A repeatable random sample (docs/decisions/0040): a row is kept when the first 64 bits of the MD5 of
+    // the seed and its key, as an unsigned number, fall under the percent's share of 2^64. One pass, no
+    // count and no sort; a row's fate depends on its key and the seed only. With a max_rows, the smallest
+    // hashes first.
     const what = `strategy random on ${tableLabel(table)}`;
-    let limit: number;
-    try {
-      const [rows] = await this.connection.query<RowDataPacket[]>(
-        mysql.format(`SELECT CAST(ROUND(COUNT(*) * ? / 100) AS UNSIGNED) AS n FROM ${this.from(table, 't')}`, [strategy.percent]),
-      );
-      limit = Math.min(Number(rows[0]!.n), room ?? Infinity);
-    } catch (error) {
-      throw withContext(`subset: ${what}`, error);
-    }
-    const hash = mysql.format(`MD5(CONCAT_WS(':', CAST(? AS BINARY), ${keys.map((k) => `CAST(${k} AS BINARY)`).join(', ')}))`, [strategy.seed]);
-    await this.stage(table, `SELECT ${keys.join(', ')} FROM ${this.from(table, 't')} ORDER BY ${hash}, ${keys.join(', ')} LIMIT ${limit}`, what);
+    const hash = mysql.format(`CAST(CONV(LEFT(MD5(CONCAT_WS(':', CAST(? AS BINARY), ${keys.map((k) => `CAST(${k} AS BINARY)`).join(', ')})), 16), 16, 10) AS UNSIGNED)`, [strategy.seed]);
+    const bound = sampleBound(strategy.percent);
+    const condition = bound === undefined ? '' : ` WHERE ${hash} < ${bound.toString()}`;
+    await this.stage(table, `SELECT ${keys.join(', ')} FROM ${this.from(table, 't')}${condition}${cap ? ` ORDER BY ${hash}, ${keys.join(', ')}${cap}` : ''}`, what);
     return this.keepStaged(table, 0, true, what);
   }
 

@@ -6,7 +6,7 @@ import type { ForeignKeyInfo } from '../../engines/postgres/catalog.js';
 import { planSubset, sameTable, subsetTableKey } from '../plan.js';
 import { reportSubset } from '../report.js';
 import { walkSubset } from '../walk.js';
-import { PostgresSubsetEngine, readSubsetRelations, WALK_WORK_MEM } from './postgres-subset.js';
+import { PostgresSubsetEngine, reachableTables, readSubsetRelations, WALK_WORK_MEM } from './postgres-subset.js';
 
 /** How the rows of one table go into a subset dump. */
 export type SubsetRows = { kind: 'all' } | { kind: 'kept'; copy: string } | { kind: 'none' };
@@ -15,18 +15,22 @@ export interface PostgresSubset {
   rowsOf(table: NamedTable, columns: string[]): SubsetRows;
 }
 
+/** A planned subset whose keep tables exist: `walk` runs it (in a transaction that is read-only by then). */
+export interface PreparedPostgresSubset {
+  walk(): Promise<PostgresSubset>;
+}
+
 /**
- * Runs `source.database_subset` in the dump's transaction: plans, walks to the fixed point, reports
- * per table the rows kept out of the rows there are, and says how each table's rows are then read.
- * Returns undefined when the config asks for no subset.
+ * Plans `source.database_subset` and creates its keep tables, in the dump's transaction before it is made
+ * read-only (docs/decisions/0040). Returns undefined when the config asks for no subset.
  */
-export async function computePostgresSubset(
+export async function preparePostgresSubset(
   client: ClientBase,
   config: Config,
   foreignKeys: ForeignKeyInfo[],
   selection: TableSelection,
   reporter: Reporter,
-): Promise<PostgresSubset | undefined> {
+): Promise<PreparedPostgresSubset | undefined> {
   if (!config.source?.database_subset) return undefined;
   const all = await readSubsetRelations(client);
   const roots = all.filter((relation) => !relation.root);
@@ -41,21 +45,23 @@ export async function computePostgresSubset(
   const plan = planSubset(config, roots, keys, selection, (message) => reporter.warn(message));
   if (!plan) return undefined;
   const engine = new PostgresSubsetEngine(client, roots);
-  // For the rest of the dump's transaction: the random sample's sort and the walk's hash joins stay in
-  // memory, and so do the kept-row reads' hash joins (docs/decisions/0026).
-  await client.query(`SET LOCAL work_mem = '${WALK_WORK_MEM}'`);
-  const started = Date.now();
-  const { rounds } = await walkSubset(plan, engine);
-
-  const kept = await reportSubset(plan, rounds, started, engine, reporter);
-  const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
-
+  await engine.createKeepTables(reachableTables(plan));
   return {
-    rowsOf(table, columns) {
-      const root = all.find((r) => r.schema === table.schema && r.name === table.name)?.root ?? table;
-      if (isPassthrough(root)) return { kind: 'all' };
-      if (!kept.has(subsetTableKey(root))) return { kind: 'none' };
-      return { kind: 'kept', copy: engine.keptRowsCopy(table, columns, root) };
+    async walk() {
+      // For the rest of the dump's transaction: the walk's sorts and hash joins stay in memory (decision 0026).
+      await client.query(`SET LOCAL work_mem = '${WALK_WORK_MEM}'`);
+      const started = Date.now();
+      const { rounds } = await walkSubset(plan, engine);
+      const kept = await reportSubset(plan, rounds, started, engine, reporter);
+      const isPassthrough = (table: NamedTable) => plan.passthrough.some((t) => sameTable(t, table));
+      return {
+        rowsOf(table, columns) {
+          const root = all.find((r) => r.schema === table.schema && r.name === table.name)?.root ?? table;
+          if (isPassthrough(root)) return { kind: 'all' };
+          if (!kept.has(subsetTableKey(root))) return { kind: 'none' };
+          return { kind: 'kept', copy: engine.keptRowsCopy(table, columns, root) };
+        },
+      };
     },
   };
 }

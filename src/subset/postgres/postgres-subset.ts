@@ -3,22 +3,22 @@ import type { ClientBase } from 'pg';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { NamedTable } from '../../selection/table-selection.js';
 import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
-import { tableLabel, type Relation, type RelationColumn, type SubsetStrategy } from '../plan.js';
+import { sameTable, sampleBound, subsetTableKey, tableLabel, type Relation, type RelationColumn, type SubsetPlan, type SubsetStrategy } from '../plan.js';
 import type { RowCount } from '../report.js';
 import type { SubsetEngine } from '../walk.js';
 
 /**
- * The PostgreSQL SQL of the subset walk. Kept keys live in temporary tables, created before the dump's
- * `REPEATABLE READ, READ ONLY` transaction begins: PostgreSQL refuses CREATE TABLE in a read-only
- * transaction but lets it write temporary tables, so the source stays read-only (enforced by the
- * server, even for a user's `where` condition) and every query sees the dump's snapshot.
- * See docs/decisions/0003-subset-keys-in-a-temporary-table.md.
+ * The PostgreSQL SQL of the subset walk (docs/decisions/0040). Every table the walk can reach gets a
+ * temporary *keep table*: a copy of its columns (`LIKE`), plus the walk's bookkeeping. A step of the walk
+ * reads the source table once and copies the rows it keeps into the keep table, whole; every later
+ * question about those rows (the parents they reference, the children of them, the rows to dump) reads
+ * the keep table, never the source table again. The source's large tables are read once each, where the
+ * old key tables read them up to three times (to find the rows, to follow their references, to dump them).
  *
- * One temporary table per *key signature* (the types of a primary key's columns: `bigint`,
- * `bigint, integer`, `tid`, …), shared by the tables whose keys have it and told apart by a table id:
- * keys are stored in their own types, so inserting and matching them costs what an index on the source's
- * key costs, with no text conversion. The signatures are read just before the snapshot; a key whose type
- * changed in between finds no table and the dump stops with an error saying so.
+ * The keep tables are created inside the dump's transaction, after its snapshot is taken and before the
+ * transaction is made READ ONLY (PostgreSQL refuses CREATE in a read-only transaction, but lets it write
+ * temporary tables, and lets a transaction turn read-only at any point): no statement of the user's (a
+ * `where`, an `order_by`) runs before it is read-only, so the source stays read-only, enforced by the server.
  */
 
 /** How the rows of a table are named: its primary key, or its physical address when it has none. */
@@ -27,49 +27,23 @@ interface KeyPart {
   expression: string;
   /** The column's SQL type, with its collation when it has one (`text COLLATE "C"`). */
   type: string;
+  /** The key's column in the keep table: the source column itself, or an added one for ctid/tableoid. */
+  keepColumn: string;
 }
 
-/** The temporary table that holds the kept keys of tables whose keys have these types. */
-function keepTableOf(key: readonly KeyPart[]): string {
-  const signature = key.map((part) => part.type).join(', ');
-  return `pg_temp.replibyte_keep_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
-}
+/** The walk's own columns in a keep table (a dot in a column name: no source column of a sane schema clashes). */
+const ROUND = '"replibyte.round"';
+const DOWNWARD = '"replibyte.downward"';
+/** For a partitioned table: the partition a row lies in (its `tableoid`), so each partition dumps its own rows. */
+const PARTITION = '"replibyte.partition"';
 
 /** The session's temporary-table buffers (docs/decisions/0026). */
-const KEEP_TABLE_BUFFERS = '256MB';
-/** The walk's sorts (the random sample) and hash joins, for the dump's transaction only (docs/decisions/0026). */
+export const KEEP_TABLE_BUFFERS = '256MB';
+/** The walk's sorts and hash joins, for the dump's transaction only (docs/decisions/0026). */
 export const WALK_WORK_MEM = '64MB';
 
 /** Tables smaller than this are counted for the report; larger ones (when analysed) are estimated. */
 const EXACT_COUNT_BYTES = 32 * 1024 * 1024;
-
-/** Key column names in a keep table: k1, k2, … */
-const keyColumns = (key: readonly KeyPart[]) => key.map((_, index) => `k${index + 1}`);
-
-/**
- * Creates the keep tables for every key signature of the source, before the dump's read-only
- * transaction begins (it could not create them). Tables the walk never reaches cost an empty table.
- */
-export async function createKeepTables(client: ClientBase): Promise<void> {
-  // Temporary tables live in the session's own buffers, 8 MB by default: a walk keeping a few hundred
-  // thousand keys would write and re-read them through temporary files. The setting only takes effect
-  // before the session first touches a temporary table (now), and memory is taken only as it is used.
-  await client.query(`SET temp_buffers = '${KEEP_TABLE_BUFFERS}'`);
-  const signatures = new Map<string, KeyPart[]>();
-  for (const relation of await readSubsetRelations(client)) signatures.set(keepTableOf(relation.key), relation.key);
-  for (const [table, key] of signatures) {
-    const columns = keyColumns(key);
-    await client.query(`
-      CREATE TEMPORARY TABLE ${table.slice('pg_temp.'.length)} (
-        tbl integer NOT NULL,
-        ${key.map((part, index) => `${columns[index]} ${part.type} NOT NULL`).join(',\n        ')},
-        round integer NOT NULL,
-        downward boolean NOT NULL,
-        PRIMARY KEY (tbl, ${columns.join(', ')})
-      );
-      CREATE INDEX ON ${table.slice('pg_temp.'.length)} (tbl, round);`);
-  }
-}
 
 export interface SubsetRelationInfo extends NamedTable {
   kind: 'r' | 'p';
@@ -112,11 +86,14 @@ export async function readSubsetRelations(client: ClientBase): Promise<SubsetRel
   return result.rows.map((row) => {
     // Without a primary key a row is named by where it lies: valid for the snapshot, which is all we need.
     // Across partitions ctid repeats, so the partition (tableoid) is part of the name.
-    const key = row.primary_key
-      ? row.primary_key.map((column) => ({ expression: quoteIdentifier(column.name), type: column.type }))
+    const key: KeyPart[] = row.primary_key
+      ? row.primary_key.map((column) => ({ expression: quoteIdentifier(column.name), type: column.type, keepColumn: quoteIdentifier(column.name) }))
       : row.kind === 'p' || row.root_name !== null
-        ? [{ expression: 'tableoid', type: 'oid' }, { expression: 'ctid', type: 'tid' }]
-        : [{ expression: 'ctid', type: 'tid' }];
+        ? [
+            { expression: 'tableoid', type: 'oid', keepColumn: '"replibyte.tableoid"' },
+            { expression: 'ctid', type: 'tid', keepColumn: '"replibyte.ctid"' },
+          ]
+        : [{ expression: 'ctid', type: 'tid', keepColumn: '"replibyte.ctid"' }];
     return {
       schema: row.schema,
       name: row.name,
@@ -128,15 +105,62 @@ export async function readSubsetRelations(client: ClientBase): Promise<SubsetRel
   });
 }
 
+/** The tables the walk may keep rows of: its starts and both ends of its relations (passthrough tables are read whole). */
+export function reachableTables(plan: SubsetPlan): NamedTable[] {
+  const tables: NamedTable[] = [];
+  const add = (table: NamedTable) => {
+    if (!plan.passthrough.some((t) => sameTable(t, table)) && !tables.some((t) => sameTable(t, table))) tables.push(table);
+  };
+  for (const target of plan.targets) add(target.table);
+  for (const relation of plan.relations) {
+    add(relation.child);
+    add(relation.parent);
+  }
+  return tables;
+}
+
+/** A 64-bit seed for the sample's hash, from the config's seed (any string). */
+export function sampleSeed(seed: string): string {
+  return createHash('sha256').update(seed).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * The sample's bound as PostgreSQL's signed bigint (its hash functions return signed values): the
+ * unsigned rule of sampleBound, shifted by 2^63. Undefined when every row is kept.
+ */
+export function sampleThreshold(percent: number): string | undefined {
+  const bound = sampleBound(percent);
+  return bound === undefined ? undefined : (bound - (1n << 63n)).toString();
+}
+
 export class PostgresSubsetEngine implements SubsetEngine {
-  private readonly ids = new Map<string, number>();
+  private readonly keepTables = new Map<string, string>();
 
   constructor(
     private readonly client: ClientBase,
     /** The tables of the walk (roots only: a partition is read through its partitioned table). */
     private readonly relations: SubsetRelationInfo[],
-  ) {
-    relations.forEach((relation, index) => this.ids.set(JSON.stringify([relation.schema, relation.name]), index + 1));
+  ) {}
+
+  /**
+   * Creates a keep table for each table the walk may reach. Must run before the transaction is made read-only.
+   * The session's temp_buffers must have been set before its first temporary table (see openPostgresSource).
+   */
+  async createKeepTables(tables: readonly NamedTable[]): Promise<void> {
+    for (const [index, table] of tables.entries()) {
+      const info = this.info(table);
+      const name = `replibyte_keep_${index + 1}`;
+      const systemKey = info.key.filter((part) => part.keepColumn.startsWith('"replibyte.'));
+      const extra = [
+        ...systemKey.map((part) => `${part.keepColumn} ${part.type} NOT NULL`),
+        ...(info.kind === 'p' ? [`${PARTITION} oid NOT NULL`] : []),
+        `${ROUND} integer NOT NULL`,
+        `${DOWNWARD} boolean NOT NULL`,
+        `PRIMARY KEY (${info.key.map((part) => part.keepColumn).join(', ')})`,
+      ];
+      await this.client.query(`CREATE TEMPORARY TABLE ${name} (LIKE ${qualifiedName(table.schema, table.name)}, ${extra.join(', ')})`);
+      this.keepTables.set(subsetTableKey(table), `pg_temp.${name}`);
+    }
   }
 
   private info(table: NamedTable): SubsetRelationInfo {
@@ -145,8 +169,10 @@ export class PostgresSubsetEngine implements SubsetEngine {
     return found;
   }
 
-  private id(table: NamedTable): number {
-    return this.ids.get(JSON.stringify([table.schema, table.name]))!;
+  private keepTableOf(table: NamedTable): string {
+    const name = this.keepTables.get(subsetTableKey(table));
+    if (!name) throw new ReplibyteError(`subset: ${tableLabel(table)} has no keep table (internal error: it is not a table the plan reaches)`);
+    return name;
   }
 
   /** `ONLY t` for a plain table (its inheritance children are tables of their own); the whole tree for a partitioned one. */
@@ -155,53 +181,66 @@ export class PostgresSubsetEngine implements SubsetEngine {
     return `${info.kind === 'p' ? '' : 'ONLY '}${qualifiedName(table.schema, table.name)} ${alias}`;
   }
 
-  /** The key columns of a table's rows, as `alias.col AS k1, …` (as) or `alias.col, …`. */
-  private keyList(table: NamedTable, alias: string, as = false): string {
-    const key = this.info(table).key;
-    const names = keyColumns(key);
-    return key.map((part, index) => `${alias}.${part.expression}${as ? ` AS ${names[index]}` : ''}`).join(', ');
+  /**
+   * What a step copies into the keep table, column by column (the round and downward are the caller's):
+   * the row's columns, its system key (ctid, tableoid) when it has no primary key, its partition.
+   */
+  private keptValues(table: NamedTable, alias: string): Array<{ column: string; value: string }> {
+    const info = this.info(table);
+    const systemKey = info.key.filter((part) => part.keepColumn.startsWith('"replibyte.'));
+    return [
+      ...info.columns.map((c) => ({ column: quoteIdentifier(c.name), value: `${alias}.${quoteIdentifier(c.name)}` })),
+      ...systemKey.map((part) => ({ column: part.keepColumn, value: `${alias}.${part.expression}` })),
+      ...(info.kind === 'p' ? [{ column: PARTITION, value: `${alias}.tableoid` }] : []),
+    ];
   }
 
-  /** `keep (tbl, k1, …, round, downward)`: the insert target for `table`'s keys. */
-  private keepTarget(table: NamedTable): string {
-    const key = this.info(table).key;
-    return `${keepTableOf(key)} (tbl, ${keyColumns(key).join(', ')}, round, downward)`;
+  /** `INSERT INTO keep (c…, round, downward)`. */
+  private insertInto(table: NamedTable, as = ''): string {
+    const columns = [...this.keptValues(table, 't').map((v) => v.column), ROUND, DOWNWARD];
+    return `INSERT INTO ${this.keepTableOf(table)}${as} (${columns.join(', ')})`;
   }
 
-  /** `(a.k1, a.k2) IN (SELECT kept keys of table …)`: the rows of `table` that are kept (filtered further by `where`). */
-  private isKept(table: NamedTable, alias: string, keysOf: NamedTable, where = ''): string {
-    const key = this.info(keysOf).key;
-    const tuple = key.map((part) => `${alias}.${part.expression}`).join(', ');
-    return `(${tuple}) IN (SELECT ${keyColumns(key).map((c) => `k.${c}`).join(', ')} FROM ${keepTableOf(key)} k WHERE k.tbl = ${this.id(keysOf)}${where})`;
+  /** The source row's values for insertInto, without the round and downward. */
+  private rowValues(table: NamedTable, alias: string): string {
+    return this.keptValues(table, alias)
+      .map((v) => v.value)
+      .join(', ');
+  }
+
+  private keyOf(table: NamedTable): string {
+    return this.info(table).key.map((part) => part.keepColumn).join(', ');
   }
 
   /**
-   * Runs one step of the walk, which adds keys to `keepTable`. A temporary table is never analysed by
-   * autovacuum: without statistics the planner takes a keep table for a handful of rows and probes the
-   * source's indexes once per kept key (200,000 probes where one hash join would do), so the table is
-   * analysed after every step that grew it (a sample of its rows: milliseconds).
+   * Runs one step of the walk, which adds rows to a keep table. A temporary table is never analysed by
+   * autovacuum: without statistics the planner takes a keep table for a handful of rows, so it is
+   * analysed after every step that grew it (a sample of its rows: milliseconds). decision 0026.
    */
-  private async run(text: string, what: string, keepTable: string, values?: unknown[]): Promise<number> {
+  private async run(text: string, what: string, table: NamedTable, values?: unknown[]): Promise<number> {
     try {
       const added = (await this.client.query(values ? { text, values } : text)).rowCount ?? 0;
-      if (added > 0) await this.client.query(`ANALYZE ${keepTable}`);
+      if (added > 0) await this.client.query(`ANALYZE ${this.keepTableOf(table)}`);
       return added;
     } catch (error) {
-      // 42P01 on one of our tables: a key's type changed between reading the signatures and the snapshot.
-      if ((error as { code?: string }).code === '42P01' && String((error as Error).message).includes('replibyte_keep_')) {
-        throw new ReplibyteError(`subset: ${what}: the source's schema changed while the dump was starting (a primary key's type); run it again`);
+      const code = (error as { code?: string }).code;
+      // The kept rows are copied into temporary tables on the source server: say so when its room runs out.
+      if (code === '53400' || code === '53100') {
+        throw new ReplibyteError(
+          `subset: ${what}: the source server ran out of room for the kept rows (${(error as Error).message}); the subset copies its kept rows into temporary tables there (docs/decisions/0040): raise temp_file_limit or free its disk, or keep fewer rows`,
+        );
       }
       throw withContext(`subset: ${what}`, error);
     }
   }
 
   async keepStart(table: NamedTable, strategy: SubsetStrategy, room?: number): Promise<number> {
-    const id = this.id(table);
-    const target = this.keepTarget(table);
     const key = this.info(table).key;
-    const names = keyColumns(key).map((c) => `s.${c}`).join(', ');
     const byKey = key.map((part) => `t.${part.expression}`).join(', ');
-    const capped = (limit: string) => (room === undefined ? limit : `least(${limit}, ${Math.floor(room)})`);
+    const insert = this.insertInto(table);
+    // The round is a bound parameter ($1) so that every start runs on the extended protocol (see below).
+    const select = `SELECT ${this.rowValues(table, 't')}, $1::integer, true FROM ${this.from(table, 't')}`;
+    const limit = (rows: number | undefined) => (rows === undefined ? '' : `LIMIT ${Math.floor(rows)}`);
     // Bound parameters force the extended protocol, which runs exactly one statement: a condition or an
     // order cannot smuggle a second one. (It could not write anyway: the transaction is read-only.)
     if (strategy.kind === 'where' || strategy.kind === 'keys') {
@@ -211,43 +250,31 @@ export class PostgresSubsetEngine implements SubsetEngine {
           ? `strategy where on ${tableLabel(table)} (condition: ${strategy.condition})`
           : `include ${tableLabel(table)}:${strategy.column}=${strategy.values.join(',')}`;
       return this.run(
-        `INSERT INTO ${target}
-         SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')} WHERE ${condition}
-         ${room === undefined ? '' : `ORDER BY ${byKey} LIMIT ${Math.floor(room)}`}
-         ON CONFLICT DO NOTHING`,
+        `${insert} ${select} WHERE ${condition} ${room === undefined ? '' : `ORDER BY ${byKey} ${limit(room)}`} ON CONFLICT DO NOTHING`,
         what,
-        keepTableOf(key),
-        strategy.kind === 'where' ? [id] : [id, strategy.values],
+        table,
+        strategy.kind === 'where' ? [0] : [0, strategy.values],
       );
     }
     if (strategy.kind === 'limit') {
       return this.run(
-        `INSERT INTO ${target}
-         SELECT $1::integer, ${this.keyList(table, 't')}, 0, true FROM ${this.from(table, 't')}
-         ORDER BY ${strategy.orderBy ? `${strategy.orderBy}, ` : ''}${byKey} LIMIT ${capped(String(strategy.rows))}
-         ON CONFLICT DO NOTHING`,
+        `${insert} ${select} ORDER BY ${strategy.orderBy ? `${strategy.orderBy}, ` : ''}${byKey} ${limit(room === undefined ? strategy.rows : Math.min(strategy.rows, room))} ON CONFLICT DO NOTHING`,
         `target limit on ${tableLabel(table)}${strategy.orderBy ? ` (order_by: ${strategy.orderBy})` : ''}`,
-        keepTableOf(key),
-        [id],
+        table,
+        [0],
       );
     }
-    // A real random sample, repeatable: rows ordered by a hash of the seed and their key (its columns'
-    // text forms as a text[]), the first round(count × percent / 100) kept. Exact size, independent of
-    // the physical order of the rows, and the same rows as when keys were stored as text. The md5 is
-    // sorted as a uuid (its 16 bytes: the same order as its hex text, compared without a collation),
-    // ties (two keys with one md5) broken by the key: the sort's rows stay narrow enough for a
-    // top-N heap sort in memory instead of sorting every row of the table on disk (decision 0026).
-    const asText = `ARRAY[${key.map((part) => `t.${part.expression}::text`).join(', ')}]::text`;
+    // A repeatable random sample (decision 0040): a row is kept when the seeded 64-bit hash of its key's
+    // text falls under the percent's share of the hash range. One pass over the table, no sort and no
+    // count; a row's fate depends on its key and the seed only. With a max_rows, the smallest hashes first.
+    const hash = `hashtextextended(concat_ws(E'\\x1f', ${key.map((part) => `t.${part.expression}::text`).join(', ')}), $2::bigint)`;
+    const threshold = sampleThreshold(strategy.percent);
+    const conditions = threshold === undefined ? '' : `WHERE ${hash} < $3::bigint`;
     return this.run(
-      `INSERT INTO ${target}
-       SELECT $1::integer, ${names}, 0, true
-       FROM (SELECT ${this.keyList(table, 't', true)}, md5($2::text || ':' || ${asText})::uuid AS replibyte_hash FROM ${this.from(table, 't')}) s
-       ORDER BY s.replibyte_hash, ${names}
-       LIMIT ${capped(`(SELECT round(count(*) * $3::numeric / 100)::bigint FROM ${this.from(table, 't')})`)}
-       ON CONFLICT DO NOTHING`,
+      `${insert} ${select} ${conditions} ${room === undefined ? '' : `ORDER BY ${hash}, ${byKey} ${limit(room)}`} ON CONFLICT DO NOTHING`,
       `strategy random on ${tableLabel(table)}`,
-      keepTableOf(key),
-      [id, strategy.seed, strategy.percent],
+      table,
+      threshold === undefined ? [0, sampleSeed(strategy.seed)] : [0, sampleSeed(strategy.seed), threshold],
     );
   }
 
@@ -262,15 +289,19 @@ export class PostgresSubsetEngine implements SubsetEngine {
     const { child, parent } = relation;
     const parentTuple = relation.parentColumns.map((column) => `p.${quoteIdentifier(column)}`).join(', ');
     const childTuple = relation.childColumns.map((column) => childColumnSql(column, 'c')).join(', ');
-    const keptChild = wholeChild ? 'true' : this.isKept(child, 'c', child, ` AND k.round = ${round - 1}`);
+    // The referencing values come from the child's kept rows (its keep table), or from the whole child
+    // table when it is passed through.
+    const referenced = wholeChild
+      ? `SELECT ${childTuple} FROM ${this.from(child, 'c')}`
+      : `SELECT ${childTuple} FROM ${this.keepTableOf(child)} c WHERE c.${ROUND} = ${round - 1}`;
     return this.run(
-      `INSERT INTO ${this.keepTarget(parent)}
-       SELECT ${this.id(parent)}, ${this.keyList(parent, 'p')}, ${round}, false
+      `${this.insertInto(parent)}
+       SELECT ${this.rowValues(parent, 'p')}, ${round}, false
        FROM ${this.from(parent, 'p')}
-       WHERE (${parentTuple}) IN (SELECT ${childTuple} FROM ${this.from(child, 'c')} WHERE ${keptChild})
+       WHERE (${parentTuple}) IN (${referenced})
        ON CONFLICT DO NOTHING`,
       `following ${relation.name} from ${tableLabel(child)} to ${tableLabel(parent)}`,
-      keepTableOf(this.info(parent).key),
+      parent,
     );
   }
 
@@ -279,28 +310,24 @@ export class PostgresSubsetEngine implements SubsetEngine {
     const childTuple = relation.childColumns.map((column) => childColumnSql(column, 'c')).join(', ');
     const key = this.info(child).key;
     const order = key.map((part) => `c.${part.expression}`).join(', ');
-    const names = keyColumns(key);
-    const fromParent = ` AND k.downward AND k.round = ${round - 1}`;
-    // When the relation references the parent's key (as a rule), the kept keys are the referenced
-    // values: no need to read the parent table to learn them.
-    const parentKey = this.info(parent).key;
-    const referencesKey =
-      parentKey.length === relation.parentColumns.length && relation.parentColumns.every((column, i) => quoteIdentifier(column) === parentKey[i]!.expression);
-    const parents = referencesKey
-      ? `SELECT ${keyColumns(parentKey).map((c) => `k.${c}`).join(', ')} FROM ${keepTableOf(parentKey)} k WHERE k.tbl = ${this.id(parent)}${fromParent}`
-      : `SELECT ${relation.parentColumns.map((column) => `p.${quoteIdentifier(column)}`).join(', ')} FROM ${this.from(parent, 'p')}
-                                       WHERE ${this.isKept(parent, 'p', parent, fromParent)}`;
+    // The source row's values under positional names (s.v0, s.v1, …): a column's own name could clash
+    // with the window's.
+    const kept = this.keptValues(child, 'c');
+    const named = kept.map((v, index) => `${v.value} AS v${index}`).join(', ');
+    const values = kept.map((_, index) => `s.v${index}`).join(', ');
+    const keyValues = key.map((part) => `s.v${kept.findIndex((v) => v.column === part.keepColumn)}`).join(', ');
+    const parents = `SELECT ${relation.parentColumns.map((column) => `k.${quoteIdentifier(column)}`).join(', ')} FROM ${this.keepTableOf(parent)} k WHERE k.${DOWNWARD} AND k.${ROUND} = ${round - 1}`;
     return this.run(
-      `INSERT INTO ${keepTableOf(key)} AS kept (tbl, ${names.join(', ')}, round, downward)
-       SELECT ${this.id(child)}, ${names.map((c) => `s.${c}`).join(', ')}, ${round}, true
-       FROM (SELECT ${this.keyList(child, 'c', true)}, row_number() OVER (PARTITION BY ${childTuple} ORDER BY ${order}) AS n
+      `${this.insertInto(child, ' AS kept')}
+       SELECT ${values}, ${round}, true
+       FROM (SELECT ${named}, row_number() OVER (PARTITION BY ${childTuple} ORDER BY ${order}) AS replibyte_n
              FROM ${this.from(child, 'c')}
              WHERE (${childTuple}) IN (${parents})) s
-       WHERE s.n <= ${limitPerParent}${room === undefined ? '' : `
-       ORDER BY s.n, ${names.map((c) => `s.${c}`).join(', ')} LIMIT ${Math.floor(room)}`}
-       ON CONFLICT (tbl, ${names.join(', ')}) DO UPDATE SET downward = true, round = ${round} WHERE NOT kept.downward`,
+       WHERE s.replibyte_n <= ${limitPerParent}${room === undefined ? '' : `
+       ORDER BY s.replibyte_n, ${keyValues} LIMIT ${Math.floor(room)}`}
+       ON CONFLICT (${this.keyOf(child)}) DO UPDATE SET ${DOWNWARD} = true, ${ROUND} = ${round} WHERE NOT kept.${DOWNWARD}`,
       `adding children through ${relation.name} from ${tableLabel(parent)} to ${tableLabel(child)}`,
-      keepTableOf(key),
+      child,
     );
   }
 
@@ -321,23 +348,24 @@ export class PostgresSubsetEngine implements SubsetEngine {
   }
 
   async countKept(table: NamedTable): Promise<number> {
-    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${keepTableOf(this.info(table).key)} WHERE tbl = ${this.id(table)}`);
+    if (!this.keepTables.has(subsetTableKey(table))) return 0;
+    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.keepTableOf(table)}`);
     return Number(rows[0]!.n);
   }
 
   /**
    * The `COPY (…) TO STDOUT` of the kept rows of `table`: a table of the walk, or a partition whose
-   * partitioned table is one (its rows are named by the partitioned table's key).
+   * partitioned table (`keysOf`) is one. They are read from the keep table, not the source.
    */
   keptRowsCopy(table: NamedTable, columns: string[], keysOf: NamedTable): string {
-    const list = columns.map((column) => `t.${quoteIdentifier(column)}`).join(', ');
-    return `COPY (SELECT ${list} FROM ONLY ${qualifiedName(table.schema, table.name)} t WHERE ${this.isKept(table, 't', keysOf)}) TO STDOUT`;
+    const list = columns.map((column) => `k.${quoteIdentifier(column)}`).join(', ');
+    const partition = sameTable(table, keysOf) ? '' : ` WHERE k.${PARTITION} = '${qualifiedName(table.schema, table.name).replaceAll("'", "''")}'::regclass`;
+    return `COPY (SELECT ${list} FROM ${this.keepTableOf(keysOf)} k${partition}) TO STDOUT`;
   }
 }
 
 function childColumnSql(column: RelationColumn, alias: string): string {
-  // An expression is written against the row without an alias (`payload->>'id'`): the child table is
-  // the only one in scope where it is evaluated.
+  // An expression is written against the row without an alias (`payload->>'id'`): the child table (or
+  // its keep table, which has the same columns) is the only one in scope where it is evaluated.
   return 'column' in column ? `${alias}.${quoteIdentifier(column.column)}` : `(${column.expression})`;
 }
-

@@ -210,7 +210,7 @@ destination:
     database: public
     table: documents
     strategy_name: random
-    strategy_options: { percent: 50, seed: 7 }`;
+    strategy_options: { percent: 50, seed: 12 }`;
     const config = await configFor(db, subset, 'subset.yaml');
     const created = await runCli(['-c', config, 'dump', 'create', '-n', 'lo-subset'], { timeoutMs: CLI_TIMEOUT });
     expect(created.stderr).not.toContain('error');

@@ -6,6 +6,11 @@ import { loadFixture } from '../../support/fixtures.js';
 import { checkForeignKeys } from '../../support/foreign-keys.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { createWorkspace, type Workspace } from '../../support/workspace.js';
+import { sampleSeed, sampleThreshold } from '../../../src/subset/postgres/postgres-subset.js';
+
+/** The sampling rule of decision 0040, written out: an order is kept when its key's seeded hash is under the percent's share. */
+const sampledOrders = (seed: string, percent: number) =>
+  `SELECT id FROM orders WHERE hashtextextended(id::text, ${sampleSeed(seed)}) < ${sampleThreshold(percent)} ORDER BY id`;
 
 /** The shop's subset settings shared by most cases: the coupon relation lives only in orders.meta. */
 const VIRTUAL_COUPON = `
@@ -85,10 +90,16 @@ destination:
 
   let alpha: Restored;
 
-  it('random 10% of orders: exactly 200 orders, every row they reference (transitively), every foreign key valid', async () => {
+  let alphaCount: number;
+
+  it('random 10% of orders: about 200 orders, every row they reference (transitively), every foreign key valid', async () => {
     alpha = await subsetAndRestore(shop, randomOrders('alpha'));
     const { db, counts, lines } = alpha;
-    expect(counts['public.orders']).toBe(200);
+    alphaCount = (await ids(shop, sampledOrders('alpha', 10))).length;
+    expect(counts['public.orders']).toBe(alphaCount);
+    // 10% of 2000 rows, give or take the sample's spread (its standard deviation is about 13 rows).
+    expect(alphaCount).toBeGreaterThan(150);
+    expect(alphaCount).toBeLessThan(250);
     await expectEveryForeignKeyHolds(db);
 
     // Exactly the customers the kept orders reference: parents are pulled in, nothing more.
@@ -109,23 +120,21 @@ destination:
     for (const table of ['order_items', 'shipments', 'order_tags', 'tags', 'order_notes', 'products']) {
       expect(counts[`public.${table}`], table).toBe(0);
     }
-    expect(lines).toContain('  public.orders: 200 of 2000 rows kept (start)');
+    expect(lines).toContain(`  public.orders: ${alphaCount} of 2000 rows kept (start)`);
     expect(lines).toContain('  public.currencies: 4 of 4 rows kept (passthrough)');
     expect(lines).toContain('  public.order_items: 0 of 5000 rows kept (not reached)');
     expect(lines).toContain(`  public.customers: ${counts['public.customers']} of 500 rows kept`);
   });
 
-  it('the same seed keeps the same orders; another seed keeps another 200', async () => {
+  it('the same seed keeps the same orders; another seed keeps about another 200', async () => {
     const again = await subsetAndRestore(shop, randomOrders('alpha'));
     const other = await subsetAndRestore(shop, randomOrders('beta'));
     const alphaIds = await ids(alpha.db, 'SELECT id FROM orders ORDER BY id');
     expect(await ids(again.db, 'SELECT id FROM orders ORDER BY id')).toEqual(alphaIds);
-    // The sampling rule of decision 0003, whatever the keys are stored as: ordered by md5 of the seed and
-    // the key's text form, the first round(10%) kept.
-    const rule = await ids(shop, "SELECT id FROM (SELECT id FROM orders ORDER BY md5('alpha:' || ARRAY[id::text]::text), ARRAY[id::text] LIMIT 200) s ORDER BY id");
-    expect(alphaIds).toEqual(rule);
+    // The sampling rule of decision 0040: the seeded hash of the key's text form under 10% of its range.
+    expect(alphaIds).toEqual(await ids(shop, sampledOrders('alpha', 10)));
     const betaIds = await ids(other.db, 'SELECT id FROM orders ORDER BY id');
-    expect(betaIds).toHaveLength(200);
+    expect(betaIds).toEqual(await ids(shop, sampledOrders('beta', 10)));
     const shared = betaIds.filter((id) => alphaIds.includes(id)).length;
     // Two independent 10% samples share about 10% of their rows: far from all of them.
     expect(shared).toBeLessThan(60);
@@ -191,11 +200,11 @@ destination:
       columns:
         - { name: customer_id, transformer_name: random }
 ${randomOrders('alpha')}`);
-    expect(counts['public.orders']).toBe(200);
+    expect(counts['public.orders']).toBe(alphaCount);
     // orders_customer_id_fkey was created after the rows: a transformed key that did not join would
     // have failed the restore; the independent orphan count says the same.
     await expectEveryForeignKeyHolds(db);
-    expect(await count(db, 'SELECT count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id')).toBe(200);
+    expect(await count(db, 'SELECT count(*) AS n FROM orders o JOIN customers c ON c.id = o.customer_id')).toBe(alphaCount);
     // And the keys really were transformed.
     const before = new Set(await ids(alpha.db, 'SELECT id FROM customers'));
     const after = await ids(db, 'SELECT id FROM customers');
@@ -269,7 +278,7 @@ datastore:
     const result = await runCli(['-c', configPath, 'dump', 'create', '-n', 'subset-cli']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^subset from public\.orders \(random 10% \(seed alpha\)\): \d+ round\(s\)/m);
-    expect(result.stderr).toContain('  public.orders: 200 of 2000 rows kept (start)\n');
+    expect(result.stderr).toContain(`  public.orders: ${alphaCount} of 2000 rows kept (start)\n`);
     expect(result.stderr).toContain(`  public.customers: ${alpha.counts['public.customers']} of 500 rows kept\n`);
     expect(result.stderr).toContain('  public.tags: 0 of 12 rows kept (not reached)\n');
     expect(result.stderr).toContain('  public.currencies: 4 of 4 rows kept (passthrough)\n');
@@ -347,7 +356,7 @@ datastore:
     passthrough_tables: [currencies]${VIRTUAL_COUPON}`);
     await expectEveryForeignKeyHolds(db);
     // Each target's rows are there.
-    const gamma = await ids(shop, "SELECT id FROM (SELECT id FROM orders ORDER BY md5('gamma:' || ARRAY[id::text]::text) LIMIT 100) s ORDER BY id");
+    const gamma = await ids(shop, sampledOrders('gamma', 5));
     const orders = new Set(await ids(db, 'SELECT id FROM orders'));
     for (const id of [...gamma, '1', '2', '3']) expect(orders.has(id), `order ${id}`).toBe(true);
     expect(await count(db, 'SELECT count(*) AS n FROM customers WHERE id <= 10')).toBe(10);
