@@ -42,6 +42,7 @@ interface JsonSchema {
   anyOf?: JsonSchema[];
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
   required?: string[];
 }
 
@@ -54,6 +55,8 @@ function describeType(schema: JsonSchema): string {
     const item = schema.items ? describeType(schema.items) : 'any';
     return item.includes(' ') ? `(${item})[]` : `${item}[]`;
   }
+  // A map (dict's `values`): its keys are the user's own.
+  if (schema.type === 'object' && !schema.properties && typeof schema.additionalProperties === 'object') return `{<key>: ${describeType(schema.additionalProperties)}}`;
   if (schema.type === 'object' && schema.properties) {
     const required = new Set(schema.required ?? []);
     return `{${Object.keys(schema.properties).map((key) => (required.has(key) ? key : `${key}?`)).join(', ')}}`;

@@ -35,6 +35,16 @@ import { generalize } from './generalize.js';
 import { macAddress } from './mac-address.js';
 import { randomNumber } from './random-number.js';
 import { regexReplace } from './regex-replace.js';
+import { latitude, longitude } from './coordinates.js';
+import { timezone } from './timezone.js';
+import { currency } from './currency.js';
+import { countryCode } from './country-code.js';
+import { state } from './state.js';
+import { bic, iban } from './bank.js';
+import { jobTitle } from './job-title.js';
+import { userAgent } from './user-agent.js';
+import { domainName } from './domain-name.js';
+import { dict } from './dict.js';
 
 /** The registry of every built-in transformer: the original's names first, then ours. */
 export function builtinTransformers(): TransformerRegistry {
@@ -72,7 +82,19 @@ export function builtinTransformers(): TransformerRegistry {
     .register(choice)
     .register(generalize)
     .register(randomNumber)
-    .register(macAddress);
+    .register(macAddress)
+    .register(latitude)
+    .register(longitude)
+    .register(timezone)
+    .register(currency)
+    .register(countryCode)
+    .register(state)
+    .register(iban)
+    .register(bic)
+    .register(jobTitle)
+    .register(userAgent)
+    .register(domainName)
+    .register(dict);
   registry.register(customTransformer(registry.customModules));
   registry.register(jsonTransformer(() => registry));
   return registry;

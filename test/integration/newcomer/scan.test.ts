@@ -130,6 +130,8 @@ describe('source scan', () => {
     expect(result.stdout).toMatch(/- name: card_number\n\s+transformer_name: \S+ {2}# card: column name "card_number" suggests card; \d+\/120 sampled values look like card numbers \(Luhn checksum\)/);
     // An inet column gets the transformer that writes IP addresses.
     expect(accounts.columns.find((c) => c.name === 'last_ip')?.transformer_name).toBe('ip-address');
+    // An IBAN column gets a valid fake IBAN, no longer a redaction.
+    expect(accounts.columns.find((c) => c.name === 'iban')?.transformer_name).toBe('iban');
   });
 
   it('replibyte init writes a starter config from the scan that config check accepts against the same source', async () => {
