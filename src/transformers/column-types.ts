@@ -28,6 +28,22 @@ export function refuseUnlessText(column: ColumnInfo): string | undefined {
   return isTextColumn(column) ? undefined : 'it writes text';
 }
 
+/**
+ * The most characters of ASCII text the column holds: its declared length, or a CHECK's bytes (an ASCII
+ * character is one byte), whichever is less; undefined when neither bounds it. For transformers whose
+ * outputs are ASCII (codes, numbers) and must be whole rather than cut.
+ */
+export function asciiRoom(column: ColumnInfo): number | undefined {
+  const room = Math.min(column.maxLength ?? Infinity, column.maxBytes ?? Infinity);
+  return room === Infinity ? undefined : room;
+}
+
+/** Whether a value fits the column's declared length (characters) and a CHECK's bytes, uncut. */
+export function fitsWhole(value: string, column: ColumnInfo): boolean {
+  if (column.maxLength !== undefined && [...value].length > column.maxLength) return false;
+  return column.maxBytes === undefined || Buffer.byteLength(value) <= column.maxBytes;
+}
+
 /** Cuts a value to the column's declared length (in characters), and to a CHECK's bytes, so that it still fits. */
 export function fitLength(value: string, column: ColumnInfo): string {
   const cut = fitCharacters(value, column.maxLength);

@@ -1,7 +1,7 @@
 import type { Faker } from '@faker-js/faker';
 import type { z } from 'zod';
 import { ReplibyteError } from '../errors.js';
-import { isEmptyText, refuseUnlessText } from './column-types.js';
+import { fitsWhole, isEmptyText, refuseUnlessText } from './column-types.js';
 import type { FakeTextOptions } from './fake-text.js';
 import { RandomSource } from './random-source.js';
 import { englishFaker } from './seeded-faker.js';
@@ -40,10 +40,11 @@ export function listPickTransformer<Options extends FakeTextOptions>(spec: ListP
     if (values.length === 0) throw new ReplibyteError(`${spec.name}: no ${spec.what} to pick from`);
     return values;
   };
-  const shortest = (values: readonly string[]) => Math.min(...values.map((value) => [...value].length));
   const tooShort = (column: ColumnInfo, values: readonly string[]) => {
-    const needed = shortest(values);
-    return column.maxLength !== undefined && column.maxLength < needed ? `${column.maxLength} characters cannot hold ${spec.what} (the shortest takes ${needed})` : undefined;
+    if (values.some((value) => fitsWhole(value, column))) return undefined;
+    const shortest = Math.min(...values.map((value) => [...value].length));
+    const limit = column.maxBytes !== undefined && (column.maxLength ?? Infinity) >= column.maxBytes ? `${column.maxBytes} bytes` : `${column.maxLength} characters`;
+    return `${limit} cannot hold ${spec.what} (the shortest takes ${shortest})`;
   };
   return {
     name: spec.name,
@@ -58,7 +59,7 @@ export function listPickTransformer<Options extends FakeTextOptions>(spec: ListP
       const values = entriesFor(options);
       const refusal = tooShort(column, values);
       if (refusal) throw new ReplibyteError(refusal);
-      const fits = (value: string) => column.maxLength === undefined || [...value].length <= column.maxLength;
+      const fits = (value: string) => fitsWhole(value, column);
       const fitting = values.filter(fits);
       const fresh = RandomSource.fresh();
       return (value) => {

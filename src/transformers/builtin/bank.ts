@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Faker } from '@faker-js/faker';
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
-import { isEmptyText, refuseUnlessText } from '../column-types.js';
+import { asciiRoom, isEmptyText, refuseUnlessText } from '../column-types.js';
 import { fakeTextOptions } from '../fake-text.js';
 import { RandomSource } from '../random-source.js';
 import { keyedDigest, keyedSeed } from '../salt.js';
@@ -30,17 +30,18 @@ export const iban = defineTransformer({
   accepts: `text, varchar(n ≥ ${SHORTEST_IBAN}; ≥ ${UNIQUE_IBAN_LENGTH} when unique), char(n), citext`,
   refuses: (column) => {
     const minimum = column.unique ? UNIQUE_IBAN_LENGTH : SHORTEST_IBAN;
-    return refuseUnlessText(column) ?? (column.maxLength !== undefined && column.maxLength < minimum ? `${column.maxLength} characters cannot hold an IBAN (${minimum})` : undefined);
+    const room = asciiRoom(column);
+    return refuseUnlessText(column) ?? (room !== undefined && room < minimum ? `${room} characters cannot hold an IBAN (${minimum})` : undefined);
   },
   examples: [{ input: 'FR76 3000 6000 0112 3456 7890 189' }, { input: 'GB33BUKB20201555555555' }, { input: '123456789', options: { country: 'NL' } }],
   create: (options, { column, salt }) => {
     const wanted = options.country?.toUpperCase();
     if (wanted !== undefined && !ibanCountries().has(wanted)) throw new ReplibyteError(`country ${wanted} has no IBAN format here (known: ${[...ibanCountries().keys()].join(', ')})`);
-    if (wanted !== undefined && column.maxLength !== undefined && ibanCountries().get(wanted)! > column.maxLength) {
+    if (wanted !== undefined && !fits(ibanCountries().get(wanted)!, column)) {
       throw new ReplibyteError(`${wanted} IBANs take ${ibanCountries().get(wanted)} characters, more than ${column.type} holds`);
     }
     const seeded = sharedSeededFaker(salt, 'iban');
-    const fitting = [...ibanCountries()].filter(([, length]) => column.maxLength === undefined || length <= column.maxLength).map(([country]) => country);
+    const fitting = [...ibanCountries()].filter(([, length]) => fits(length, column)).map(([country]) => country);
     return (value) => {
       if (value === null || isEmptyText(value, column)) return value;
       if (column.unique) return uniqueIban(salt, value, options.deterministic);
@@ -61,8 +62,10 @@ function countryFor(value: string, wanted: string | undefined, column: ColumnInf
   return faker.helpers.arrayElement(fitting);
 }
 
+/** IBANs and BICs are ASCII: a character is a byte. */
 function fits(length: number, column: ColumnInfo): boolean {
-  return column.maxLength === undefined || length <= column.maxLength;
+  const room = asciiRoom(column);
+  return room === undefined || length <= room;
 }
 
 /** `DE89 3704 0044 0532 0130 00`: a space after every four characters. */
@@ -118,7 +121,7 @@ export const bic = defineTransformer({
   options: fakeTextOptions,
   deterministic: true,
   accepts: 'text, varchar(n ≥ 8), char(n ≥ 8), citext',
-  refuses: (column) => refuseUnlessText(column) ?? (column.maxLength !== undefined && column.maxLength < 8 ? `${column.maxLength} characters cannot hold a BIC (8)` : undefined),
+  refuses: (column) => refuseUnlessText(column) ?? (fits(8, column) ? undefined : `${asciiRoom(column)} characters cannot hold a BIC (8)`),
   examples: [{ input: 'DEUTDEFF' }, { input: 'BNPAFRPPXXX' }],
   create: (options, { column, salt }) => {
     const countries = englishFaker().definitions.location.country_code.map((code) => code.alpha2);

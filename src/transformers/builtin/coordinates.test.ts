@@ -27,6 +27,8 @@ describe('latitude and longitude', () => {
     expect(fourDecimals('48.8583', row)).toMatch(/^-?\d{1,2}\.\d{4}$/);
     const varchar4 = latitude.create(latitude.options.parse({}), { column: column('character varying(4)', 'varchar', 4), salt: SALT });
     for (let i = 0; i < 200; i += 1) expect(varchar4(`v${i}`, row)).toMatch(/^-?\d{1,2}$/);
+    const fourBytes = latitude.create(latitude.options.parse({}), { column: { ...column('text', 'text'), maxBytes: 4 }, salt: SALT });
+    expect(fourBytes('48.858370', row)).toMatch(/^-?\d{1,2}$/);
     const positive = latitude.create(latitude.options.parse({ min: 0, max: 90 }), { column: column('character varying(5)', 'varchar', 5), salt: SALT });
     for (let i = 0; i < 200; i += 1) expect(positive(`v${i}`, row)).toMatch(/^\d{1,2}\.\d{2}$/);
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
-import { isEmptyText, isTextColumn } from '../column-types.js';
+import { asciiRoom, isEmptyText, isTextColumn } from '../column-types.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer, type ColumnInfo, type TransformerDefinition } from '../transformer.js';
 
@@ -35,7 +35,8 @@ function coordinateTransformer(axis: Axis): TransformerDefinition<CoordinateOpti
     refuses: (column) => {
       if (column.baseType === 'numeric' || FLOAT_TYPES.has(column.baseType)) return undefined;
       if (!isTextColumn(column)) return `it writes ${axis.name}s in degrees, and ${column.name} is ${column.type}`;
-      return column.maxLength !== undefined && column.maxLength < signedDigits(axis.limit) ? `${column.maxLength} characters cannot hold a ${axis.name} (-${axis.limit})` : undefined;
+      const room = asciiRoom(column);
+      return room !== undefined && room < signedDigits(axis.limit) ? `${room} characters cannot hold a ${axis.name} (-${axis.limit})` : undefined;
     },
     examples: [
       { input: axis.example, column: { type: 'numeric(9,6)', baseType: 'numeric' } },
@@ -84,9 +85,10 @@ function fittedDecimals(options: CoordinateOptions, column: ColumnInfo, axis: Ax
     }
     return Math.min(options.decimals, scale);
   }
-  if (column.maxLength === undefined || FLOAT_TYPES.has(column.baseType)) return options.decimals;
+  const limit = asciiRoom(column);
+  if (limit === undefined || FLOAT_TYPES.has(column.baseType)) return options.decimals;
   const sign = options.min < 0 ? 1 : 0;
-  const room = column.maxLength - sign - integerDigits;
+  const room = limit - sign - integerDigits;
   if (room < 0) throw new ReplibyteError(`${column.type} cannot hold ${axis.name}s from ${options.min} to ${options.max}`);
   // The point itself takes a character: one character left over holds no decimal.
   return Math.min(options.decimals, Math.max(0, room - 1));

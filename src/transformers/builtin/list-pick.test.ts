@@ -37,6 +37,13 @@ describe('transformers that pick from a list of codes or names', () => {
     expect(same).toBeGreaterThan(0);
   });
 
+  it('count a CHECK\'s bytes (MySQL length()) too: a symbol of three bytes is not written into two', () => {
+    const twoBytes = { ...varchar(5), maxBytes: 2 };
+    const symbol = currency.create(currency.options.parse({ format: 'symbol' }), { column: twoBytes, salt: SALT });
+    for (let i = 0; i < 200; i += 1) expect(Buffer.byteLength(symbol(`s${i}`, row)!)).toBeLessThanOrEqual(2);
+    expect(state.refuses!({ ...varchar(5), maxBytes: 1 })).toBe('1 bytes cannot hold a state (the shortest takes 2)');
+  });
+
   it('write codes of the requested form', () => {
     const code = currency.create(currency.options.parse({}), { column: varchar(3), salt: SALT });
     const symbol = currency.create(currency.options.parse({ format: 'symbol' }), { column: varchar(), salt: SALT });
