@@ -210,6 +210,40 @@ describe('walkSubset', () => {
     expect(asked).toEqual(['children items_order 1', 'parents items_product 2']);
   });
 
+  it('asks for the children of a table only in a round after it gained downward rows, never after it gained parents only', async () => {
+    // orders → customers ← audit: customers gain rows as parents of orders; they have no downward row, so
+    // asking for their audit children would read the audit table for nothing (and analyse a keep table).
+    const orders = table(0);
+    const customers = table(1);
+    const audit = table(2);
+    const relation = (name: string, child: NamedTable, parent: NamedTable): Relation => ({ name, virtual: false, child, childColumns: [{ column: 'ref' }], parent, parentColumns: ['id'] });
+    const toCustomer = relation('orders_customer', orders, customers);
+    const auditToCustomer = relation('audit_customer', audit, customers);
+    const asked: string[] = [];
+    const engine: SubsetEngine = {
+      keepStart: () => Promise.resolve(10),
+      keepParents: (r, round) => {
+        asked.push(`parents ${r.name} ${round}`);
+        return Promise.resolve(round === 1 && r === toCustomer ? 7 : 0);
+      },
+      keepChildren: (r, round) => {
+        asked.push(`children ${r.name} ${round}`);
+        return Promise.resolve(0);
+      },
+      countKept: () => Promise.resolve(0),
+    };
+    const plan: SubsetPlan = {
+      targets: [{ table: orders, strategy: { kind: 'where', condition: 'true' } }],
+      maxRows: new Map(),
+      passthrough: [],
+      tables: [orders, customers, audit],
+      relations: [toCustomer, auditToCustomer],
+      children: { limitPerParent: 100 },
+    };
+    await walkSubset(plan, engine);
+    expect(asked).toEqual(['parents orders_customer 1']);
+  });
+
   it('max_rows: a table no relation can force rows into keeps at most its cap; the closure still holds', async () => {
     await fc.assert(
       fc.asyncProperty(graphs, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 4 }), async (graph, limit, cap) => {

@@ -63,13 +63,20 @@ export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promis
     const cap = plan.maxRows.get(subsetTableKey(table));
     return cap === undefined ? undefined : Math.max(0, cap - (await engine.countKept(table)));
   };
+  // The tables that gained downward rows (start rows, children) in the last round: only their children are
+  // asked for. A table that only gained parents has no row whose children may follow.
+  let grewDownward = new Set<string>();
   for (const target of plan.targets) {
     const left = await room(target.table);
-    if (left !== 0 && (await engine.keepStart(target.table, target.strategy, left)) > 0) note(grew, target.table, 'other');
+    if (left !== 0 && (await engine.keepStart(target.table, target.strategy, left)) > 0) {
+      note(grew, target.table, 'other');
+      grewDownward.add(subsetTableKey(target.table));
+    }
   }
   let round = 1;
   for (;;) {
     const growing = new Map<string, Set<Relation | 'other'>>();
+    const growingDownward = new Set<string>();
     for (const relation of plan.relations) {
       if (isPassthrough(relation.parent)) continue; // all of its rows are there already
       if (isPassthrough(relation.child)) {
@@ -84,13 +91,17 @@ export async function walkSubset(plan: SubsetPlan, engine: SubsetEngine): Promis
     if (plan.children) {
       for (const relation of plan.relations) {
         if (isPassthrough(relation.parent) || isPassthrough(relation.child)) continue;
-        if (!grew.has(subsetTableKey(relation.parent))) continue;
+        if (!grewDownward.has(subsetTableKey(relation.parent))) continue;
         const left = await room(relation.child);
-        if (left !== 0 && (await engine.keepChildren(relation, round, plan.children.limitPerParent, left)) > 0) note(growing, relation.child, relation);
+        if (left !== 0 && (await engine.keepChildren(relation, round, plan.children.limitPerParent, left)) > 0) {
+          note(growing, relation.child, relation);
+          growingDownward.add(subsetTableKey(relation.child));
+        }
       }
     }
     if (growing.size === 0) return { rounds: round };
     grew = growing;
+    grewDownward = growingDownward;
     round += 1;
   }
 }

@@ -124,7 +124,21 @@ export class PostgresSource implements DumpSource {
     const binary = await findPgDump(catalog.serverMajor);
     const excludeTables = selection.excluded;
     context.reporter.info(`dumping ${catalog.database} (PostgreSQL ${catalog.serverVersion}) with pg_dump ${binary.version}`);
-    const subset = await preparedSubset?.walk();
+    // pg_dump writes the schema from the exported snapshot while the subset (if any) walks: neither waits.
+    const preData = sink.writePart(
+      { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
+      pgDumpSection({ binary, uri: this.uri, section: 'pre-data', snapshot: this.snapshot, excludeTables, signal: this.closed.signal }),
+    );
+    preData.catch(() => undefined);
+    let subset: PostgresSubset | undefined;
+    try {
+      subset = await preparedSubset?.walk();
+    } catch (error) {
+      // Nothing may still be writing when the caller aborts the dump and removes its chunks.
+      this.closed.abort();
+      await preData.catch(() => undefined);
+      throw error;
+    }
     const dataTables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
     context.reporter.progress?.({
       type: 'start',
@@ -133,11 +147,6 @@ export class PostgresSource implements DumpSource {
       estimatedRows: dataTables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0),
     });
 
-    const preData = sink.writePart(
-      { kind: 'sql', section: 'pre-data', label: 'schema (pre-data)', encoding: 'sql' },
-      pgDumpSection({ binary, uri: this.uri, section: 'pre-data', snapshot: this.snapshot, excludeTables, signal: this.closed.signal }),
-    );
-    preData.catch(() => undefined);
     const tables = catalog.tables.filter((table) => table.kind === 'r' && selection.hasData(table));
     const sizes = this.jobs > 1 ? await this.tableSizes() : new Map<string, number>();
     const tasks: Array<{ item: TableRead | typeof LARGE_OBJECTS; mainOnly: boolean; size: number }> = [];

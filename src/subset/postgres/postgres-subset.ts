@@ -135,6 +135,8 @@ export function sampleThreshold(percent: number): string | undefined {
 
 export class PostgresSubsetEngine implements SubsetEngine {
   private readonly keepTables = new Map<string, string>();
+  /** Keep tables grown since they were last analysed: analysed when a step next reads them, not before. */
+  private readonly unanalysed = new Set<string>();
 
   constructor(
     private readonly client: ClientBase,
@@ -213,14 +215,20 @@ export class PostgresSubsetEngine implements SubsetEngine {
   }
 
   /**
-   * Runs one step of the walk, which adds rows to a keep table. A temporary table is never analysed by
-   * autovacuum: without statistics the planner takes a keep table for a handful of rows, so it is
-   * analysed after every step that grew it (a sample of its rows: milliseconds). decision 0026.
+   * Runs one step of the walk, which adds rows to the keep table of `table` and reads those of `reads`. A
+   * temporary table is never analysed by autovacuum: without statistics the planner takes a keep table
+   * for a handful of rows (decision 0026), so a keep table that grew is analysed before a step reads it
+   * (a sample of its rows). One that no step reads again (a leaf's parents) is never analysed: the dump's
+   * COPY of it needs no plan.
    */
-  private async run(text: string, what: string, table: NamedTable, values?: unknown[]): Promise<number> {
+  private async run(text: string, what: string, table: NamedTable, values: unknown[] | undefined, reads: NamedTable[]): Promise<number> {
     try {
+      for (const read of reads) {
+        const keep = this.keepTables.get(subsetTableKey(read));
+        if (keep && this.unanalysed.delete(keep)) await this.client.query(`ANALYZE ${keep}`);
+      }
       const added = (await this.client.query(values ? { text, values } : text)).rowCount ?? 0;
-      if (added > 0) await this.client.query(`ANALYZE ${this.keepTableOf(table)}`);
+      if (added > 0) this.unanalysed.add(this.keepTableOf(table));
       return added;
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -254,6 +262,7 @@ export class PostgresSubsetEngine implements SubsetEngine {
         what,
         table,
         strategy.kind === 'where' ? [0] : [0, strategy.values],
+        [],
       );
     }
     if (strategy.kind === 'limit') {
@@ -262,6 +271,7 @@ export class PostgresSubsetEngine implements SubsetEngine {
         `target limit on ${tableLabel(table)}${strategy.orderBy ? ` (order_by: ${strategy.orderBy})` : ''}`,
         table,
         [0],
+        [],
       );
     }
     // A repeatable random sample (decision 0040): a row is kept when the seeded 64-bit hash of its key's
@@ -275,6 +285,7 @@ export class PostgresSubsetEngine implements SubsetEngine {
       `strategy random on ${tableLabel(table)}`,
       table,
       threshold === undefined ? [0, sampleSeed(strategy.seed)] : [0, sampleSeed(strategy.seed), threshold],
+      [],
     );
   }
 
@@ -302,6 +313,8 @@ export class PostgresSubsetEngine implements SubsetEngine {
        ON CONFLICT DO NOTHING`,
       `following ${relation.name} from ${tableLabel(child)} to ${tableLabel(parent)}`,
       parent,
+      undefined,
+      wholeChild ? [] : [child],
     );
   }
 
@@ -328,6 +341,8 @@ export class PostgresSubsetEngine implements SubsetEngine {
        ON CONFLICT (${this.keyOf(child)}) DO UPDATE SET ${DOWNWARD} = true, ${ROUND} = ${round} WHERE NOT kept.${DOWNWARD}`,
       `adding children through ${relation.name} from ${tableLabel(parent)} to ${tableLabel(child)}`,
       child,
+      undefined,
+      [parent, child],
     );
   }
 
