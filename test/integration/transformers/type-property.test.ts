@@ -38,6 +38,9 @@ const TEXT_FAKES = [
   { name: 'first-name' }, { name: 'email' }, { name: 'redacted' }, { name: 'mask' }, { name: 'keep-first-char' }, { name: 'random' },
   { name: 'hash' }, { name: 'lorem' }, { name: 'uuid' }, { name: 'ip-address' }, { name: 'phone-number' }, { name: 'random-date' },
   { name: 'constant', options: { value: 'hidden' } }, { name: 'null' }, { name: 'city' }, { name: 'url' },
+  // From the Greenmask / PostgreSQL Anonymizer comparison: codes picked whole, IBANs, numbers as text.
+  { name: 'timezone' }, { name: 'currency' }, { name: 'iban' }, { name: 'domain-name' }, { name: 'latitude' },
+  { name: 'dict', options: { values: { a: 'b' }, default: 'z' } },
 ];
 const INTEGER_TRANSFORMERS = [{ name: 'random' }, { name: 'number-noise', options: { ratio: 2 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: 7 } }, { name: 'null' }];
 const DATE_TRANSFORMERS = [{ name: 'date-shift', options: { max_days: 20000 } }, { name: 'random-date', options: { from: '1900-01-01', to: '2100-01-01' } }, { name: 'constant', options: { value: '2000-01-01' } }];
@@ -55,7 +58,7 @@ const POSTGRES_KINDS: ColumnKind[] = [
   { type: 'text', values: text.map((s) => [...s].slice(0, 7).join('')), transformers: TEXT_FAKES, check: 'CHECK (length(%s) < 8)' },
   { type: 'smallint', values: integer(-32768, 32767), transformers: INTEGER_TRANSFORMERS },
   { type: 'bigint', values: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), transformers: INTEGER_TRANSFORMERS },
-  { type: 'numeric(6,2)', values: decimal(6, 2), transformers: [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: '9999.99' } }] },
+  { type: 'numeric(6,2)', values: decimal(6, 2), transformers: [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: '9999.99' } }, { name: 'longitude' }] },
   { type: 'date', values: day('0001-01-01', '9999-12-31').map((d) => d.toISOString().slice(0, 10)), transformers: DATE_TRANSFORMERS },
   { type: 'timestamptz', values: day('1900-01-01', '2200-01-01').map((d) => d.toISOString()), transformers: DATE_TRANSFORMERS },
   { type: 'uuid', values: fc.uuid(), transformers: [{ name: 'uuid' }, { name: 'constant', options: { value: '00000000-0000-4000-8000-000000000000' } }] },
@@ -70,7 +73,7 @@ const MYSQL_KINDS: ColumnKind[] = [
   { type: 'tinyint', values: integer(-128, 127), transformers: INTEGER_TRANSFORMERS },
   { type: 'tinyint unsigned', values: integer(0, 255), transformers: INTEGER_TRANSFORMERS },
   { type: 'bigint unsigned', values: fc.bigInt({ min: 0n, max: 18446744073709551615n }).map(String), transformers: INTEGER_TRANSFORMERS },
-  { type: 'decimal(6,2)', values: decimal(6, 2), transformers: [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: '-9999.99' } }] },
+  { type: 'decimal(6,2)', values: decimal(6, 2), transformers: [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: '-9999.99' } }, { name: 'latitude' }] },
   { type: 'date', values: day('1000-01-01', '9999-12-31').map((d) => d.toISOString().slice(0, 10)), transformers: DATE_TRANSFORMERS },
   { type: 'timestamp', values: day('1970-01-02', '2038-01-18').map((d) => d.toISOString().slice(0, 19).replace('T', ' ')), transformers: DATE_TRANSFORMERS },
   { type: 'tinyint(1)', values: fc.constantFrom('0', '1'), transformers: [{ name: 'constant', options: { value: true } }, { name: 'null' }] },
