@@ -82,6 +82,7 @@ const CASES: Record<string, Case[]> = {
   'ip-address': [
     { column: { type: 'inet', baseType: 'inet' }, values: fc.ipV4(), check: (out) => expect(out).toMatch(/^(\d{1,3}\.){3}\d{1,3}$/) },
     { column: { type: 'inet', baseType: 'inet' }, values: fc.ipV6(), check: (out) => expect(out).toMatch(/^[0-9a-f:]+$/) },
+    { column: text(15), values: fc.oneof(fc.ipV4(), fc.ipV6()), options: { subnet: '172.16.0.0/12' }, check: (out) => expect(out).toMatch(/^172\.(1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}$/) },
   ],
   uuid: [{ column: { type: 'uuid', baseType: 'uuid' }, values: fc.uuid(), check: (out) => expect(out).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) }],
   url: [{ column: text(60), values: nastyText, check: (out, input) => (input === '' ? expect(out).toBe('') : expect(out).toMatch(/^https?:\/\/\S+$/)) }],

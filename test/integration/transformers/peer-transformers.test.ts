@@ -42,6 +42,7 @@ const COLUMNS: Column[] = [
   { name: 'site', transformer: 'domain-name' },
   { name: 'tier', transformer: 'dict', options: { values: { gold: 'standard', silver: 'standard' }, default: 'other' } },
   { name: 'phone', transformer: 'phone-number', options: { format: 'international' } },
+  { name: 'ip', transformer: 'ip-address', options: { subnet: '10.20.0.0/16' } },
 ];
 
 function yaml(source: string, database: string, table: string, columns: Column[], store: string, destination?: string): string {
@@ -74,6 +75,7 @@ function rows(): Array<Record<string, string | number>> {
     site: `shop-${id}.acme.fr`,
     tier: TIERS[id % 3]!,
     phone: `+33 6 12 34 56 ${String(id).padStart(2, '0')}`,
+    ip: id % 2 ? `192.0.2.${id}` : `2001:db8::${id}`,
   }));
 }
 
@@ -100,6 +102,7 @@ function expectTransformed(restored: Array<Record<string, string | null>>, sourc
     expect(row.site).toMatch(/^[a-z0-9-]+-[0-9a-z]{12}\.[a-z]+$/);
     expect(row.tier, `${original.tier} in row ${i}`).toBe(original.tier === 'bronze' ? 'other' : 'standard');
     expect(row.phone).toMatch(/^\+1\d{10}$/);
+    expect(row.ip).toMatch(/^10\.20\.\d{1,3}\.\d{1,3}(\/32)?$/); // inet::text writes the /32
   }
   expect(new Set(restored.map((row) => row.iban_u)).size).toBe(ROWS);
   expect(restored.filter((row, i) => source[i]!.role !== 'staff' && Number(row.lat) === Number(source[i]!.lat))).toEqual([]);
@@ -115,13 +118,13 @@ interface Engine {
   placeholders(count: number): string;
 }
 
-const TYPES = 'country char(2) NOT NULL, role text, lat %NUMERIC%(8,6), lon %DOUBLE%, tz varchar(40), cur char(3), cc char(2), st text, iban varchar(34), iban_u varchar(22) UNIQUE, bic varchar(11), job text, ua text, site varchar(60) UNIQUE, tier text, phone varchar(20)';
+const TYPES = 'country char(2) NOT NULL, role text, lat %NUMERIC%(8,6), lon %DOUBLE%, tz varchar(40), cur char(3), cc char(2), st text, iban varchar(34), iban_u varchar(22) UNIQUE, bic varchar(11), job text, ua text, site varchar(60) UNIQUE, tier text, phone varchar(20), ip %INET%';
 
 const ENGINES: Engine[] = [
   {
     name: 'PostgreSQL',
-    ddl: `CREATE TABLE places (id int PRIMARY KEY, ${TYPES.replace('%NUMERIC%', 'numeric').replace('%DOUBLE%', 'double precision')})`,
-    narrowDdl: 'CREATE TABLE narrow (id int PRIMARY KEY, code varchar(2), lon numeric(5,3), u_tz text UNIQUE, u_iban varchar(20) UNIQUE, n int)',
+    ddl: `CREATE TABLE places (id int PRIMARY KEY, ${TYPES.replace('%NUMERIC%', 'numeric').replace('%DOUBLE%', 'double precision').replace('%INET%', 'inet')})`,
+    narrowDdl: 'CREATE TABLE narrow (id int PRIMARY KEY, code varchar(2), lon numeric(5,3), u_tz text UNIQUE, u_iban varchar(20) UNIQUE, n int, ip15 varchar(15))',
     create: async (label) => {
       const db = await createTestDatabase(label);
       return { uri: db.uri, database: 'public', sql: (text, values) => db.sql(text, values), drop: () => db.drop() };
@@ -131,8 +134,8 @@ const ENGINES: Engine[] = [
   },
   {
     name: 'MariaDB',
-    ddl: `CREATE TABLE places (id int PRIMARY KEY, ${TYPES.replace('%NUMERIC%', 'decimal').replace('%DOUBLE%', 'double')})`,
-    narrowDdl: 'CREATE TABLE narrow (id int PRIMARY KEY, code varchar(2), lon decimal(5,3), u_tz varchar(40) UNIQUE, u_iban varchar(20) UNIQUE, n int)',
+    ddl: `CREATE TABLE places (id int PRIMARY KEY, ${TYPES.replace('%NUMERIC%', 'decimal').replace('%DOUBLE%', 'double').replace('%INET%', 'varchar(39)')})`,
+    narrowDdl: 'CREATE TABLE narrow (id int PRIMARY KEY, code varchar(2), lon decimal(5,3), u_tz varchar(40) UNIQUE, u_iban varchar(20) UNIQUE, n int, ip15 varchar(15))',
     create: async (label) => {
       const db = await createMysqlDatabase(label);
       return { uri: db.uri, database: db.name, sql: (text, values) => db.sql(text, values), drop: () => db.drop() };
@@ -178,6 +181,8 @@ describe.each(ENGINES)('the peers\' transformers on $name', (engine) => {
       [{ name: 'u_iban', transformer: 'iban' }, /20 characters cannot hold an IBAN \(22\)/],
       [{ name: 'n', transformer: 'latitude' }, /it writes latitudes in degrees, and n is int/],
       [{ name: 'code', transformer: 'dict', options: { values: { a: 'too long' }, keep_others: true } }, /value "too long" is longer than/],
+      [{ name: 'ip15', transformer: 'ip-address', options: { subnet: '2001:db8::/32' } }, /an IPv6 subnet writes up to 39 characters, more than (character varying|varchar)\(15\) holds/],
+      [{ name: 'ip15', transformer: 'ip-address', options: { subnet: '10.0.0.0' } }, /subnet "10\.0\.0\.0" is not a network/],
     ];
     for (const [column, reason] of refusals) {
       const report = await checkConfig(await ws.writeConfig(yaml(source.uri, source.database, 'narrow', [column], ws.storeDir)), { registry });
