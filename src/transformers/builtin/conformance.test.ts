@@ -54,6 +54,7 @@ const CASES: Record<string, Case[]> = {
     { column: { type: 'integer', baseType: 'int4' }, values: int4, check: (out) => expect(Number(out)).toSatisfy((n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) },
     { column: { type: 'smallint', baseType: 'int2' }, values: fc.integer({ min: -32768, max: 32767 }).map(String), check: (out) => expect(Math.abs(Number(out))).toBeLessThanOrEqual(32768) },
     { column: { type: 'mood', baseType: 'mood', enumValues: ['happy', 'sad'] }, values: fc.constantFrom('happy', 'sad'), smallRange: true, check: (out) => expect(['happy', 'sad']).toContain(out) },
+    { column: text(16), values: nastyText, options: { symbols: 'ACGT', min_length: 4, max_length: 20 }, check: (out, input) => (input === '' ? expect(out).toBe('') : expect(out).toMatch(/^[ACGT]{4,16}$/)) },
   ],
   'first-name': [fakeText(12)],
   'last-name': [fakeText(12)],

@@ -62,4 +62,22 @@ describe('random', () => {
     expect(random.refuses!({ ...column, type: 'boolean', baseType: 'bool' })).toMatch(/cannot produce a boolean/);
     expect(random.refuses!({ ...column, type: 'text[]', baseType: '_text' })).toMatch(/cannot produce/);
   });
+
+  it('draws text from `symbols`, of a length in min_length..max_length when asked (Greenmask\'s RandomString)', () => {
+    const column: ColumnInfo = { schema: 'public', table: 't', name: 'c', type: 'character varying(10)', baseType: 'varchar', maxLength: 10 };
+    const hex = random.create(random.options.parse({ symbols: '0123456789abcdef' }), { column, salt: Buffer.from('salt') });
+    expect(hex('ab cd', row)).toMatch(/^[0-9a-f]{2} [0-9a-f]{2}$/);
+    const ranged = random.create(random.options.parse({ symbols: 'XY', min_length: 3, max_length: 12 }), { column, salt: Buffer.from('salt') });
+    const lengths = new Set<number>();
+    for (let i = 0; i < 300; i += 1) {
+      const out = ranged(`value ${i}`, row)!;
+      expect(out).toMatch(/^[XY]{3,10}$/);
+      lengths.add(out.length);
+    }
+    // Lengths drawn in 3..12, cut to the column's 10.
+    expect([...lengths].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(random.options.safeParse({ min_length: 3 }).success).toBe(false);
+    expect(random.options.safeParse({ min_length: 5, max_length: 4 }).success).toBe(false);
+    expect(() => random.create(random.options.parse({ symbols: 'ab' }), { column: { ...column, type: 'integer', baseType: 'int4' }, salt: Buffer.from('salt') })).toThrow(/shape text, and c is integer/);
+  });
 });

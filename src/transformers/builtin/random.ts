@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { integerRange, isEmptyText, isTextColumn } from '../column-types.js';
+import { ReplibyteError } from '../../errors.js';
+import { fitLength, integerRange, isEmptyText, isTextColumn } from '../column-types.js';
 import { KeyedPermutation } from '../keyed-permutation.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
@@ -15,8 +16,18 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  */
 export const random = defineTransformer({
   name: 'random',
-  description: 'Random value of the same shape: alphanumeric text of the same length, an integer within the column range (distinct stays distinct), a float in [0,1), a member of an enum.',
-  options: z.strictObject({ deterministic: z.boolean().default(true) }),
+  description:
+    'Random value of the same shape: alphanumeric text of the same length (spaces kept; `symbols` to draw from other characters, `min_length`/`max_length` for a length drawn in that range instead), an integer within the column range (distinct stays distinct), a float in [0,1), a member of an enum.',
+  options: z
+    .strictObject({
+      deterministic: z.boolean().default(true),
+      // Greenmask's RandomString: text from these characters, of a length in min_length..max_length.
+      symbols: z.string().min(1).optional(),
+      min_length: z.number().int().min(1).optional(),
+      max_length: z.number().int().min(1).max(10_000).optional(),
+    })
+    .refine((o) => o.min_length === undefined || o.max_length !== undefined, { message: '`min_length` needs `max_length`', path: ['min_length'] })
+    .refine((o) => o.min_length === undefined || o.max_length === undefined || o.min_length <= o.max_length, { message: '`min_length` is above `max_length`', path: ['min_length'] }),
   deterministic: true,
   unique: 'keeps',
   accepts: 'text, varchar(n), char(n), smallint, integer, bigint, numeric, real, double precision, enums',
@@ -28,8 +39,11 @@ export const random = defineTransformer({
     if (column.enumValues) return column.unique ? 'an enum cannot hold more distinct values than it has members' : undefined;
     return `it cannot produce a ${column.type}`;
   },
-  examples: [{ input: 'hello world' }, { input: '42', column: { type: 'integer', baseType: 'int4' } }],
+  examples: [{ input: 'hello world' }, { input: '42', column: { type: 'integer', baseType: 'int4' } }, { input: 'AB-1234', options: { symbols: '0123456789ABCDEF', min_length: 8, max_length: 12 } }],
   create: (options, { column, salt }) => {
+    const shapesText = options.symbols !== undefined || options.max_length !== undefined;
+    if (shapesText && !isTextColumn(column)) throw new ReplibyteError(`symbols, min_length and max_length shape text, and ${column.name} is ${column.type}`);
+    const symbols = [...(options.symbols ?? ALPHANUMERIC)];
     const range = integerRange(column);
     const permutation = range ? new KeyedPermutation(salt, 'random', range) : undefined;
     const isFloat = ['float4', 'float8', 'numeric'].includes(column.baseType);
@@ -45,9 +59,15 @@ export const random = defineTransformer({
       // Empty stays empty, on a unique column too: no other value's output is empty, so it stays unique.
       if (isEmptyText(value, column)) return value;
       let out = '';
-      for (const character of value) out += character === ' ' ? ' ' : ALPHANUMERIC[source.intBelow(ALPHANUMERIC.length)];
+      if (options.max_length !== undefined) {
+        const low = options.min_length ?? 1;
+        const length = low + source.intBelow(options.max_length - low + 1);
+        for (let i = 0; i < length; i += 1) out += symbols[source.intBelow(symbols.length)];
+      } else {
+        for (const character of value) out += character === ' ' ? ' ' : symbols[source.intBelow(symbols.length)];
+      }
       if (column.unique) return appendSuffix(out, uniqueSuffix(salt, value, { deterministic: options.deterministic }), column);
-      return column.maxLength !== undefined ? [...out].slice(0, column.maxLength).join('') : out;
+      return fitLength(out, column);
     };
   },
 });
