@@ -56,7 +56,7 @@ const CASES: Record<string, Case[]> = {
     { column: { type: 'mood', baseType: 'mood', enumValues: ['happy', 'sad'] }, values: fc.constantFrom('happy', 'sad'), smallRange: true, check: (out) => expect(['happy', 'sad']).toContain(out) },
     { column: text(16), values: nastyText, options: { symbols: 'ACGT', min_length: 4, max_length: 20 }, check: (out, input) => (input === '' ? expect(out).toBe('') : expect(out).toMatch(/^[ACGT]{4,16}$/)) },
   ],
-  'first-name': [fakeText(12)],
+  'first-name': [fakeText(12), { column: text(12), values: nastyText, options: { gender: 'female' }, check: fits(12) }],
   'last-name': [fakeText(12)],
   'full-name': [fakeText(20)],
   username: [fakeText(16)],
