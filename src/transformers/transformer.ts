@@ -12,6 +12,11 @@ export interface ColumnInfo {
   baseType: string;
   /** Maximum characters for varchar(n)/char(n); undefined when unbounded. */
   maxLength?: number;
+  /**
+   * numeric(p,s) / decimal(p,s), through domains: at most `precision` digits, `scale` of them after the
+   * point; `unsigned` for MySQL's DECIMAL UNSIGNED (number-range.ts).
+   */
+  decimal?: { precision: number; scale: number; unsigned?: boolean };
   /** Members of an enum type. */
   enumValues?: string[];
   /** The column alone carries a unique constraint or index. */

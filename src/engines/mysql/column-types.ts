@@ -11,7 +11,7 @@ import { lengthBounds } from './constraints.js';
  * | tinytext, text, mediumtext, longtext   | text                              |
  * | tinyint(1) (BOOLEAN)                   | bool                              |
  * | tinyint, smallint, mediumint, int, bigint | int1, int2, int3, int4, int8 (`uint…` when UNSIGNED) |
- * | decimal / float / double               | numeric / float4 / float8         |
+ * | decimal(p,s) / float / double          | numeric (decimal: p, s, unsigned) / float4 / float8 |
  * | date, time, year                       | date, time, year                  |
  * | datetime / timestamp                   | timestamp (TIMESTAMP: timeRange 1970–2038) |
  * | json (and MariaDB's json_valid longtext) | json                            |
@@ -34,6 +34,11 @@ export function mysqlColumnInfo(
   const size = /^[a-z]+\s*\((\d+)/.exec(lower)?.[1];
   const info: ColumnInfo = { schema, table, name, type, baseType: baseTypeOf(dataType, unsigned, size, extra.json ?? false) };
   if ((dataType === 'char' || dataType === 'varchar') && size) info.maxLength = Number(size);
+  if (info.baseType === 'numeric') {
+    // DECIMAL alone is DECIMAL(10,0); DECIMAL(p) is DECIMAL(p,0).
+    const scale = /^[a-z]+\s*\(\s*\d+\s*,\s*(\d+)/.exec(lower)?.[1];
+    info.decimal = { precision: Number(size ?? 10), scale: Number(scale ?? 0), ...(unsigned && { unsigned: true }) };
+  }
   if (extra.checks && extra.checks.length > 0) {
     info.checks = extra.checks;
     // A CHECK on the length narrows what the fakes may write, as varchar(n) does (bytes bound characters too).

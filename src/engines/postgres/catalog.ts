@@ -95,7 +95,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
     partition_key: string[] | null;
     primary_key: string[] | null;
     columns: Array<{
-      name: string; type: string; base_type: string; max_length: number | null; generated: boolean; enum_values: string[] | null;
+      name: string; type: string; base_type: string; max_length: number | null; numeric_typmod: number | null; generated: boolean; enum_values: string[] | null;
       is_unique: boolean; not_null: boolean; checks: string[] | null; domain_checks: string[] | null;
     }>;
   }>(`
@@ -119,6 +119,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
         'base_type', bt.typname,
         'max_length', CASE WHEN bt.typname IN ('varchar', 'bpchar') AND coalesce(nullif(dom.typmod, -1), a.atttypmod) > 4
                            THEN coalesce(nullif(dom.typmod, -1), a.atttypmod) - 4 END,
+        'numeric_typmod', CASE WHEN bt.typname = 'numeric' THEN nullif(coalesce(nullif(dom.typmod, -1), a.atttypmod), -1) END,
         'generated', a.attgenerated <> '',
         'not_null', a.attnotnull,
         'enum_values', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid),
@@ -173,6 +174,7 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
         baseType: column.base_type,
         generated: column.generated,
         ...(maxLength !== undefined && { maxLength }),
+        ...(column.numeric_typmod !== null && { decimal: numericTypmod(column.numeric_typmod) }),
         ...(column.checks && { checks: column.checks }),
         ...(column.enum_values && { enumValues: column.enum_values }),
         ...(column.is_unique && { unique: true }),
@@ -180,6 +182,12 @@ async function readTables(client: ClientBase): Promise<TableInfo[]> {
       };
     }),
   }));
+}
+
+/** numeric(p,s)'s type modifier: (p << 16 | s) + 4, the scale in 11 signed bits (PostgreSQL 15 allows it negative). */
+function numericTypmod(typmod: number): { precision: number; scale: number } {
+  const packed = typmod - 4;
+  return { precision: (packed >> 16) & 0xffff, scale: ((packed & 0x7ff) ^ 1024) - 1024 };
 }
 
 /** `(length(code) < 20)`, `(char_length((VALUE)::text) <= 19)`: the operand and the bound of a length CHECK. */

@@ -31,7 +31,19 @@ describe('ScriptCatalog', () => {
     expect(byName.status).toMatchObject({ baseType: 'status', enumValues: ['active', "it's"] });
     expect(byName.tags).toMatchObject({ baseType: '_text' });
     expect(byName.at).toMatchObject({ baseType: 'timestamptz' });
+    expect(byName.amount).toMatchObject({ baseType: 'numeric', decimal: { precision: 14, scale: 4 } });
     expect(byName.label).toMatchObject({ generated: true });
+  });
+
+  it('reads numeric(p,s) through domains, a negative scale included', () => {
+    const catalog = new ScriptCatalog();
+    catalog.read('CREATE DOMAIN public.price AS numeric(6,2);');
+    catalog.read('CREATE TABLE public.p (a public.price, b numeric(2, -3), c numeric(5), d numeric);');
+    const byName = Object.fromEntries(catalog.find({ schema: 'public', name: 'p' })!.columns.map((c) => [c.name, c]));
+    expect(byName.a!.decimal).toEqual({ precision: 6, scale: 2 });
+    expect(byName.b!.decimal).toEqual({ precision: 2, scale: -3 });
+    expect(byName.c!.decimal).toEqual({ precision: 5, scale: 0 });
+    expect(byName.d!.decimal).toBeUndefined();
   });
 });
 

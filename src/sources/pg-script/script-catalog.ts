@@ -18,6 +18,7 @@ export interface ScriptTable extends TableName {
 interface TypeInfo {
   baseType: string;
   maxLength?: number;
+  decimal?: { precision: number; scale: number };
   enumValues?: string[];
 }
 
@@ -205,10 +206,17 @@ export class ScriptCatalog {
     const isArray = typeTokens.some((t) => isPunctuation(t, '[') || isKeyword(t, 'ARRAY'));
     const nameTokens: Token[] = [];
     let modifier: number | undefined;
+    let scale: number | undefined;
     for (let i = 0; i < typeTokens.length; i += 1) {
       const t = typeTokens[i]!;
       if (isPunctuation(t, '(')) {
-        if (modifier === undefined && typeTokens[i + 1]?.type === 'number') modifier = Number(typeTokens[i + 1]!.text);
+        if (modifier === undefined && typeTokens[i + 1]?.type === 'number') {
+          modifier = Number(typeTokens[i + 1]!.text);
+          // numeric(6, 2), numeric(2, -3): the scale after the comma.
+          const negative = typeTokens[i + 3]?.type === 'operator' && typeTokens[i + 3]!.text === '-';
+          const scaleToken = typeTokens[i + (negative ? 4 : 3)];
+          if (isPunctuation(typeTokens[i + 2], ',') && scaleToken?.type === 'number') scale = Number(scaleToken.text) * (negative ? -1 : 1);
+        }
         i = closingBracket(typeTokens, i);
       } else if (isPunctuation(t, '[')) i = closingBracket(typeTokens, i);
       else if (isName(t) && !isKeyword(t, 'ARRAY')) nameTokens.push(t);
@@ -227,6 +235,7 @@ export class ScriptCatalog {
         if (modifier !== undefined) info.maxLength = modifier;
         else if (baseType === 'bpchar' && spelled !== 'bpchar') info.maxLength = 1;
       }
+      if (baseType === 'numeric' && modifier !== undefined) info.decimal = { precision: modifier, scale: scale ?? 0 };
     }
     if (isArray) return { baseType: `_${info.baseType}` };
     return info;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
 import { integerRange } from '../column-types.js';
+import { numberProblem, numberRangeOf } from '../number-range.js';
 import { defineTransformer, type ColumnInfo } from '../transformer.js';
 
-/** One value for every row. Checked against the column when the dump starts (length, enum, integer range). */
+/** One value for every row. Checked against the column when the dump starts (length, enum, integer range, numeric precision). */
 export const constant = defineTransformer({
   name: 'constant',
   description: 'Replaces every non-NULL value with `value` (checked against the column type when the dump starts). `keep_null: false` replaces NULL too.',
@@ -29,6 +30,10 @@ export const constant = defineTransformer({
     if (['numeric', 'float4', 'float8'].includes(column.baseType) && !Number.isFinite(Number(value))) {
       throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
     }
+    // numeric(p,s): a script source has no server to ask (fixed-values.ts), so the precision is checked here too.
+    const bounds = range ? undefined : numberRangeOf(column);
+    const problem = bounds && numberProblem(value, bounds, column.type);
+    if (problem) throw new ReplibyteError(`value ${problem}`);
     const written = column.baseType === 'bool' ? booleanValue(value, column) : value;
     if (written === undefined) throw new ReplibyteError(`value "${value}" is not a valid ${column.type}`);
     return (input) => (input === null && options.keep_null ? null : written);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { integerRange, isEmptyText, isTextColumn } from '../column-types.js';
 import { DATE_TYPES, formatIsoDate, parseIsoDate } from '../date-text.js';
+import { fitNumber, numberRangeOf } from '../number-range.js';
 import { defineTransformer, type ColumnInfo } from '../transformer.js';
 
 const NUMBER_TYPES = new Set(['int1', 'int2', 'int3', 'int4', 'int8', 'uint1', 'uint2', 'uint3', 'uint4', 'uint8', 'numeric', 'float4', 'float8']);
@@ -31,7 +32,12 @@ export const generalize = defineTransformer({
   ],
   create: (options, { column }) => {
     const range = options.output === 'range' && isTextColumn(column);
-    const number = (value: string): string | undefined => generalizeNumber(value, options.step ?? 10, column, range);
+    // A bucket's lower bound may lie past the type's least value (-99.99 in numeric(4,2), step 10: -100): the bound is kept.
+    const bounds = range ? undefined : numberRangeOf(column);
+    const number = (value: string): string | undefined => {
+      const out = generalizeNumber(value, options.step ?? 10, column, range);
+      return out !== undefined && bounds ? fitNumber(out, bounds) : out;
+    };
     const date = (value: string): string | undefined => generalizeDate(value, options.unit, range);
     return (value) => {
       if (value === null || isEmptyText(value, column)) return value;

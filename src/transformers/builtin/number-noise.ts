@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { integerRange } from '../column-types.js';
+import { decimalOf, fitNumber, numberRangeOf } from '../number-range.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -11,7 +12,7 @@ const NON_INTEGER_TYPES = ['numeric', 'float4', 'float8'];
  */
 export const numberNoise = defineTransformer({
   name: 'number-noise',
-  description: 'Multiplies a number by a stable random factor in [1 - ratio, 1 + ratio] (default ratio 0.1); integers stay in range, numeric(p,s) keeps its precision and scale.',
+  description: 'Multiplies a number by a stable random factor in [1 - ratio, 1 + ratio] (default ratio 0.1); integers stay in range, numeric(p,s) keeps its scale and is clamped into its precision (MySQL UNSIGNED: no negatives), floats stay finite.',
   options: z.strictObject({ ratio: z.number().positive().max(10).default(0.1), deterministic: z.boolean().default(true) }),
   deterministic: true,
   accepts: 'smallint, integer, bigint (MySQL: tinyint, mediumint, unsigned too), numeric(p,s), real, double precision',
@@ -22,9 +23,9 @@ export const numberNoise = defineTransformer({
   ],
   create: (options, { column, salt }) => {
     const range = integerRange(column);
-    const typmod = /(?:numeric|decimal)\((\d+)(?:,\s*(\d+))?\)/i.exec(column.type); // MySQL writes decimal(p,s)
-    const precision = typmod ? Number(typmod[1]) : undefined;
-    const scale = typmod ? Number(typmod[2] ?? 0) : undefined;
+    // numeric(p,s) / decimal(p,s) [unsigned], through domains: outputs are clamped into it (number-range.ts).
+    const decimal = decimalOf(column);
+    const bounds = numberRangeOf(column);
     return (value) => {
       if (value === null || !/^-?\d/.test(value)) return value; // NULL, NaN, Infinity
       const source = options.deterministic ? RandomSource.seeded(salt, 'number-noise', value) : RandomSource.fresh();
@@ -33,14 +34,20 @@ export const numberNoise = defineTransformer({
         const noisy = BigInt(Math.round(Number(value) * factor));
         return (noisy < range[0] ? range[0] : noisy > range[1] ? range[1] : noisy).toString();
       }
-      let noisy = Number(value) * factor;
-      if (column.baseType !== 'numeric') return String(column.baseType === 'float4' ? Math.fround(noisy) : noisy);
-      const decimals = scale ?? (value.split('.')[1]?.length ?? 0);
-      if (precision !== undefined) {
-        const limit = 10 ** (precision - decimals) - 10 ** -decimals;
-        noisy = Math.max(-limit, Math.min(limit, noisy));
-      }
-      return noisy.toFixed(decimals);
+      const noisy = Number(value) * factor;
+      if (column.baseType !== 'numeric') return floatText(noisy, column.baseType === 'float4');
+      const decimals = decimal ? Math.max(0, decimal.scale) : (value.split('.')[1]?.length ?? 0);
+      const text = noisy.toFixed(decimals);
+      return bounds ? fitNumber(text, bounds) : text;
     };
   },
 });
+
+/** A float's noisy value, kept finite: past the type's largest value it is that value (MySQL refuses Infinity). */
+function floatText(noisy: number, single: boolean): string {
+  const max = single ? FLOAT4_MAX : Number.MAX_VALUE;
+  const value = single ? Math.fround(noisy) : noisy;
+  return String(Number.isFinite(value) ? value : Math.sign(noisy) * max);
+}
+
+const FLOAT4_MAX = 3.4028234663852886e38;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
 import { integerRange, isEmptyText, isTextColumn } from '../column-types.js';
+import { formatUnits, numberRangeOf, unitsOf } from '../number-range.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 
@@ -13,7 +14,7 @@ const NUMBER_TYPES = new Set(['int1', 'int2', 'int3', 'int4', 'int8', 'uint1', '
 export const randomNumber = defineTransformer({
   name: 'random-number',
   description:
-    'A number between `min` and `max` (inclusive), with `decimals` digits after the point (default 0), drawn from the input: the same input gives the same number (`deterministic: false`: a fresh one per row). Empty text stays empty. An integer column refuses bounds outside its type.',
+    'A number between `min` and `max` (inclusive), with `decimals` digits after the point (default 0), drawn from the input: the same input gives the same number (`deterministic: false`: a fresh one per row). Empty text stays empty. An integer or numeric(p,s) column refuses bounds outside its type.',
   options: z
     .strictObject({ min: z.number(), max: z.number(), decimals: z.number().int().min(0).max(12).default(0), deterministic: z.boolean().default(true), keep_null: z.boolean().default(true) })
     .refine((o) => o.min <= o.max, '`min` is above `max`'),
@@ -29,6 +30,15 @@ export const randomNumber = defineTransformer({
     if (range && options.decimals > 0) throw new ReplibyteError(`${column.type} holds no decimals: use decimals: 0`);
     if (range && (BigInt(Math.ceil(options.min)) < range[0] || BigInt(Math.floor(options.max)) > range[1])) {
       throw new ReplibyteError(`min..max (${options.min}..${options.max}) goes beyond ${column.type} (${range[0]}..${range[1]})`);
+    }
+    // The bounds as the column rounds them (99.95 is 100.0 in numeric(3,1)): draws between them round within.
+    const bounds = range ? undefined : numberRangeOf(column);
+    if (bounds) {
+      const outside = [options.min, options.max].some((n) => {
+        const units = unitsOf(String(n), bounds.scale);
+        return units === undefined || units < bounds.min || units > bounds.max;
+      });
+      if (outside) throw new ReplibyteError(`min..max (${options.min}..${options.max}) goes beyond ${column.type} (${formatUnits(bounds.min, bounds.scale)}..${formatUnits(bounds.max, bounds.scale)})`);
     }
     const scale = 10 ** options.decimals;
     const low = Math.ceil(options.min * scale);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReplibyteError } from '../../errors.js';
 import { fitLength, integerRange, isEmptyText, isTextColumn } from '../column-types.js';
 import { KeyedPermutation } from '../keyed-permutation.js';
+import { fitNumber, numberRangeOf } from '../number-range.js';
 import { RandomSource } from '../random-source.js';
 import { defineTransformer } from '../transformer.js';
 import { appendSuffix, refuseTooShortForUnique, uniqueSuffix } from '../unique-suffix.js';
@@ -47,13 +48,15 @@ export const random = defineTransformer({
     const range = integerRange(column);
     const permutation = range ? new KeyedPermutation(salt, 'random', range) : undefined;
     const isFloat = ['float4', 'float8', 'numeric'].includes(column.baseType);
+    const bounds = numberRangeOf(column);
     return (value) => {
       if (value === null) return null;
       if (permutation && range) {
         return options.deterministic ? permutation.apply(BigInt(value)).toString() : RandomSource.fresh().bigintBetween(range[0], range[1]).toString();
       }
       const source = options.deterministic ? RandomSource.seeded(salt, 'random', value) : RandomSource.fresh();
-      if (isFloat) return source.next().toFixed(6);
+      // numeric(2,2) rounds 0.996 to 1.00, which it cannot hold: clamped to 0.99.
+      if (isFloat) return bounds ? fitNumber(source.next().toFixed(6), bounds) : source.next().toFixed(6);
       if (column.enumValues && column.baseType === 'set') return randomSet(value, column.enumValues, source);
       if (column.enumValues) return column.enumValues[source.intBelow(column.enumValues.length)] ?? value;
       // Empty stays empty, on a unique column too: no other value's output is empty, so it stays unique.
