@@ -11,6 +11,8 @@ import { splitMysqlScript, type ScriptStatement } from '../../encode/mysql/state
 import { ReplibyteError } from '../../errors.js';
 import { unquote } from '../../selection/table-selection.js';
 import { planTransforms, type TransformedColumn } from '../../transformers/plan.js';
+import { refuseFixedValues, type FixedValueCheck } from '../../transformers/fixed-values.js';
+import { scriptValueCheck } from '../script-value-check.js';
 import { literalKindOf, type LiteralKind } from '../../engines/mysql/column-types.js';
 import { truncatedScript, type ScriptOptions } from '../script-sources.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
@@ -46,6 +48,7 @@ export class MysqlScriptSource implements DumpSource {
   private readonly tables = new Map<string, ScriptTable>();
   private readonly plans = new Map<string, TablePlan>();
   private readonly transformed: TransformedColumn[] = [];
+  private valueCheck: FixedValueCheck | undefined;
   private readonly origin: ScriptOrigin = { engine: 'mysql' };
   /** The database the script's USE / CREATE DATABASE selects. */
   private selected: string | undefined;
@@ -188,7 +191,7 @@ export class MysqlScriptSource implements DumpSource {
 
   private async writeTableData(header: InsertHeader, sink: PartSink, context: DumpContext): Promise<void> {
     if (context.config.source?.strict) await this.enforceStrict(header.table, context);
-    const plan = this.planFor(header, context);
+    const plan = await this.planFor(header, context);
     const label = `${this.origin.database ? `${this.origin.database}.` : ''}${header.table}`;
     const part = await sink.writePart(
       {
@@ -284,7 +287,7 @@ export class MysqlScriptSource implements DumpSource {
    * the config entries that name it (kept at their positions, so messages point at the right YAML line).
    * MySQL entries match on the table name (the original ignored `database` for MySQL).
    */
-  private planFor(header: InsertHeader, context: DumpContext): TablePlan {
+  private async planFor(header: InsertHeader, context: DumpContext): Promise<TablePlan> {
     const known = this.plans.get(header.table);
     if (known && (header.columns ?? known.columns).join('\0') === known.columns.join('\0') && (header.columns !== undefined) === known.listed) return known;
     const table = this.tables.get(header.table);
@@ -308,6 +311,9 @@ export class MysqlScriptSource implements DumpSource {
       const config: Config = { ...context.config, source: { ...context.config.source, transformers: sparse, keep: [] } };
       const tables = [...schemas].map((schema) => ({ schema, name: table.name, columns: table.columns.map((c) => ({ ...c, schema })) }));
       const plan = planTransforms(config, tables, context.registry, context.salt, () => columns);
+      // `constant` values parsed by a MySQL server of the config, when one answers (script-value-check.ts).
+      this.valueCheck ??= scriptValueCheck(context.config, 'mysql', context.reporter);
+      await refuseFixedValues(config, tables, plan.transformed, this.valueCheck);
       transforms = [...plan.tables.values()].flatMap((p) => p.transforms);
       for (const t of plan.transformed) {
         if (!this.transformed.some((x) => x.table === t.table && x.column === t.column)) this.transformed.push({ ...t, schema: this.origin.database ?? t.schema });

@@ -6,6 +6,8 @@ import type { ColumnTransform } from '../../transformers/row-transform.js';
 import type { ScriptEvent } from '../../encode/sql-script-reader.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
+import { refuseFixedValues } from '../../transformers/fixed-values.js';
+import { scriptValueCheck } from '../script-value-check.js';
 import { truncatedScript, type ScriptOptions } from '../script-sources.js';
 import type { DumpContext, DumpSource, PartSink } from '../source.js';
 import { checkCopyFields, parseCopyStatement } from './copy-statement.js';
@@ -312,6 +314,8 @@ export class PgScriptSource implements DumpSource {
     if (this.prepared) return this.prepared;
     selection.check(this.catalog.tables);
     const plan = planTransforms(context.config, this.catalog.tables, context.registry, context.salt, (table) => table.columns.map((c) => c.name));
+    // `constant` values parsed by a PostgreSQL server of the config, when one answers (script-value-check.ts).
+    await refuseFixedValues(context.config, this.catalog.tables, plan.transformed, scriptValueCheck(context.config, 'postgresql', context.reporter));
     if (context.config.source?.strict) {
       // Loaded on use: the scan's proposals need faker's name lists. A script has no rows to sample
       // before its data, so the proposal goes by column names and types.
