@@ -102,9 +102,9 @@ const mysql: Engine = {
   madeDump: (kind) => MYSQL_ENGINES.has(kind),
   openSource: async (uri, options) => (await import('../sources/mysql/mysql-source.js')).MysqlSource.open(uri, { subset: options.subset }),
   openScriptSource: async (input, options) => new (await import('../sources/mysql-script/mysql-script-source.js')).MysqlScriptSource(input, options),
-  openDestination: async ({ uri, wipe, confirmNotSource, hooks, dataOnly }) => {
+  openDestination: async ({ uri, wipe, jobs, confirmNotSource, hooks, dataOnly }) => {
     const { MysqlDestination } = await import('../destinations/mysql/mysql-destination.js');
-    return new MysqlDestination({ uri, wipe, confirmNotSource, hooks, ...(dataOnly && { dataOnly }) });
+    return new MysqlDestination({ uri, wipe, confirmNotSource, hooks, ...(jobs && { jobs }), ...(dataOnly && { dataOnly }) });
   },
   writeScript: async (manifest, readPart, output, hooks) => (await import('../destinations/stdout/mysql-script-writer.js')).writeMysqlScript(manifest, readPart, output, hooks),
   scan: async (uri, options) => (await import('../scan/source-scan.js')).scanMysql(uri, options),

@@ -51,6 +51,9 @@ export async function connectMysql(
     // Without session tracking, because the driver would follow the script's SET NAMES and go back to utf8.
     charset: options.binaryQueries ? 'BINARY' : 'utf8mb4',
     ...(options.binaryQueries && { flags: ['-SESSION_TRACK'] }),
+    // A statement without values is sent as it is: the driver would otherwise scan every byte of each
+    // INSERT of a restore (up to 1 MB) for `?` placeholders, to replace none (≈ 15 % of a restore's CPU).
+    queryFormat: (sql: string, values: unknown) => (values === undefined || (Array.isArray(values) && values.length === 0) ? sql : mysql.format(sql, values as Parameters<typeof mysql.format>[1], false, 'Z')),
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: true,
