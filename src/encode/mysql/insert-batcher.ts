@@ -19,6 +19,10 @@ export class InsertBatcher {
   private readonly out = new ByteBuilder(FLUSH_BYTES * 2);
   private readonly header: Buffer;
   private statementBytes = 0;
+  /** Where the open statement starts, counted from the first byte of the part (flushed bytes included). */
+  private statementStart = 0;
+  /** Bytes of the part already handed out (taken from `out`). */
+  private flushed = 0;
   private open = false;
   rows = 0;
 
@@ -35,31 +39,48 @@ export class InsertBatcher {
 
   /** Adds one row; returns a piece of the part to pass on when enough bytes have gathered. */
   add(tuple: Buffer): Buffer | undefined {
-    if (this.open && this.statementBytes + tuple.length + 2 > this.maxStatementBytes) this.closeStatement();
+    this.beginRow(tuple.length).bytes(tuple);
+    return this.endRow();
+  }
+
+  /**
+   * Starts a row of at most `maxBytes` (a bound: the statement is closed first if the row may not fit)
+   * and returns the builder to write its tuple into; endRow() follows.
+   */
+  beginRow(maxBytes: number): ByteBuilder {
+    if (this.open && this.statementBytes + maxBytes + 2 > this.maxStatementBytes) this.closeStatement();
     if (this.open) {
       this.out.byte(0x2c);
       this.out.byte(0x0a);
-      this.statementBytes += 2;
     } else {
+      this.statementStart = this.flushed + this.out.length;
       this.out.bytes(this.header);
-      this.statementBytes = this.header.length;
       this.open = true;
     }
-    this.out.bytes(tuple);
-    this.statementBytes += tuple.length;
+    return this.out;
+  }
+
+  /** Ends the row beginRow() started; returns a piece of the part to pass on when enough bytes have gathered. */
+  endRow(): Buffer | undefined {
+    this.statementBytes = this.flushed + this.out.length - this.statementStart;
     this.rows += 1;
-    return this.out.length >= FLUSH_BYTES ? this.out.take() : undefined;
+    if (this.out.length < FLUSH_BYTES) return undefined;
+    this.flushed += this.out.length;
+    return this.out.take();
   }
 
   private closeStatement(): void {
     this.out.byte(0x3b);
     this.out.byte(0x0a);
     this.open = false;
+    this.statementBytes = 0;
   }
 
   /** The rest of the part, its last statement closed. */
   finish(): Buffer | undefined {
     if (this.open) this.closeStatement();
-    return this.out.length > 0 ? this.out.take() : undefined;
+    if (this.out.length === 0) return undefined;
+    this.flushed += this.out.length;
+    return this.out.take();
   }
 }

@@ -7,32 +7,21 @@ import { ByteBuilder } from './byte-builder.js';
  * works on the UTF-8 bytes: a multibyte sequence never contains an ASCII byte, so it is never split.
  */
 
-const ESCAPES = new Map<number, number>([
-  [0x00, 0x30], // \0
-  [0x0a, 0x6e], // \n
-  [0x0d, 0x72], // \r
-  [0x5c, 0x5c], // \\
-  [0x27, 0x27], // \'
-  [0x22, 0x22], // \"
-  [0x1a, 0x5a], // \Z
-]);
-const NEEDS_ESCAPE = new Uint8Array(256);
-for (const byte of ESCAPES.keys()) NEEDS_ESCAPE[byte] = 1;
+/** What follows a backslash for each byte mysql_real_escape_string escapes (0: not escaped). */
+export const MYSQL_ESCAPES = new Uint8Array(256);
+MYSQL_ESCAPES[0x00] = 0x30; // \0
+MYSQL_ESCAPES[0x0a] = 0x6e; // \n
+MYSQL_ESCAPES[0x0d] = 0x72; // \r
+MYSQL_ESCAPES[0x5c] = 0x5c; // \\
+MYSQL_ESCAPES[0x27] = 0x27; // \'
+MYSQL_ESCAPES[0x22] = 0x22; // \"
+MYSQL_ESCAPES[0x1a] = 0x5a; // \Z
+
+/** The bytes MYSQL_ESCAPES escapes, for a native search. */
+export const MYSQL_ESCAPED_BYTES: readonly number[] = [...MYSQL_ESCAPES.keys()].filter((byte) => MYSQL_ESCAPES[byte] !== 0);
 
 export function writeQuoted(out: ByteBuilder, value: Buffer): void {
-  out.byte(0x27);
-  let start = 0;
-  for (let i = 0; i < value.length; i += 1) {
-    const byte = value[i]!;
-    if (NEEDS_ESCAPE[byte] === 1) {
-      if (i > start) out.bytes(value.subarray(start, i));
-      out.byte(0x5c);
-      out.byte(ESCAPES.get(byte)!);
-      start = i + 1;
-    }
-  }
-  if (start < value.length) out.bytes(start === 0 ? value : value.subarray(start));
-  out.byte(0x27);
+  out.escaped(value, 0, value.length, 0x27, MYSQL_ESCAPES, MYSQL_ESCAPED_BYTES);
 }
 
 /** A value as the server sent it in the text protocol (or NULL), written as the literal its type wants. */
@@ -61,7 +50,7 @@ export function writeText(out: ByteBuilder, kind: LiteralKind, text: string | nu
   if (text === null) out.ascii('NULL');
   else if (kind === 'number' && NUMBER.test(text)) out.ascii(text);
   else if (kind === 'hex' && /^\\x([0-9a-f]{2})*$/i.test(text)) writeLiteral(out, 'hex', Buffer.from(text.slice(2), 'hex'));
-  else writeQuoted(out, Buffer.from(text, 'utf8'));
+  else out.escapedText(text, 0x27, MYSQL_ESCAPES, MYSQL_ESCAPED_BYTES);
 }
 
 const UNESCAPES = new Map<number, number>([

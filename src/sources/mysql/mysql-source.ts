@@ -1,9 +1,7 @@
 import type { Connection } from 'mysql2/promise';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
-import { ByteBuilder } from '../../encode/mysql/byte-builder.js';
 import { InsertBatcher } from '../../encode/mysql/insert-batcher.js';
-import { textOf, writeLiteral, writeText } from '../../encode/mysql/sql-literal.js';
-import type { ColumnTransform, RowView } from '../../transformers/row-transform.js';
+import type { ColumnTransform } from '../../transformers/row-transform.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables, type TableSelection } from '../../selection/table-selection.js';
 import { planTransforms, tableKey, type TransformPlan } from '../../transformers/plan.js';
@@ -17,7 +15,8 @@ import { readMysqlCatalog, type MysqlCatalog, type MysqlTableInfo } from '../../
 import { literalKindOf, type LiteralKind } from '../../engines/mysql/column-types.js';
 import { connectMysql, explainLostMysql, streamingConnection } from '../../engines/mysql/connection.js';
 import { quoteMysqlIdentifier } from '../../engines/mysql/identifiers.js';
-import { queryRows } from '../../engines/mysql/row-stream.js';
+import { streamRowPackets } from '../../engines/mysql/row-stream.js';
+import { RowPacketEncoder } from '../../encode/mysql/row-packet-encoder.js';
 import { postDataScript, preDataScript } from '../../engines/mysql/schema-script.js';
 import { reportPartWritten } from '../../reporting/reporter.js';
 
@@ -136,37 +135,11 @@ export class MysqlSource implements DumpSource {
 
   private async *rows(sql: string, table: string, columns: string[], kinds: LiteralKind[], transforms: ColumnTransform[]): AsyncGenerator<Buffer> {
     const batcher = new InsertBatcher(table, columns);
-    const tuple = new ByteBuilder();
-    const transformed = new Map(transforms.map((t) => [t.index, t]));
-    // typeCast: false hands over each value as the raw bytes of the text protocol (null for NULL).
-    for await (const batch of queryRows(streamingConnection(this.connection), { sql, rowsAsArray: true, typeCast: false })) {
-      for (const values of batch) {
-        let results: Array<string | null> | undefined;
-        if (transforms.length > 0) {
-          const row: RowView = {
-            get: (column) => {
-              const index = columns.indexOf(column);
-              if (index === -1) throw new ReplibyteError(`table ${table}: no column ${column}`);
-              return textOf(kinds[index]!, values[index]!);
-            },
-          };
-          // Templates see the original row: compute every new value before writing any.
-          results = transforms.map((t) => t.apply(textOf(kinds[t.index]!, values[t.index]!), row));
-        }
-        tuple.byte(0x28);
-        for (let i = 0; i < values.length; i += 1) {
-          if (i > 0) tuple.byte(0x2c);
-          const transform = transformed.get(i);
-          if (transform && results) writeText(tuple, kinds[i]!, results[transforms.indexOf(transform)]!);
-          else writeLiteral(tuple, kinds[i]!, values[i]!);
-        }
-        tuple.byte(0x29);
-        const piece = batcher.add(tuple.take());
-        if (piece) yield piece;
-      }
-    }
-    const rest = batcher.finish();
-    if (rest) yield rest;
+    const encoder = new RowPacketEncoder(table, columns, kinds, transforms);
+    yield* streamRowPackets(streamingConnection(this.connection), sql, columns.length, {
+      row: (buffer, start, end) => encoder.encode(buffer, start, end, batcher),
+      finish: () => batcher.finish(),
+    });
   }
 
   /** A kept table whose foreign key points at a skipped table (or at one without rows) cannot be restored. */
