@@ -5,6 +5,8 @@
  * docs/performance.md and docs/performance-postgres.svg, and prints the ratios last.
  * Every figure it prints or writes is one it measured in this run (or, for the chart and table over
  * several scales, in an earlier run whose JSON is in bench/results/).
+ * `--engine mysql` runs the MySQL/MariaDB bench instead (bench/mysql.ts): bench/results/mysql-scale-<N>.json
+ * and the "MySQL / MariaDB dump and restore" section.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +16,8 @@ import pg from 'pg';
 import { ensureBenchDatabase, withDatabase } from './generate.js';
 import { measure, median, type Measurement } from './measure.js';
 import { cloneResult, measureLocalClones, type CloneResult } from './local-clone.js';
+import { runMysqlBench } from './mysql.js';
+import { writeMysqlReport } from './mysql-report.js';
 import { SCAN_BASE, SCAN_RUN, SUBSET_RUN, TRANSFORMED_RUN, WHEN_RUN, writeCloneReport, writeReport, type BenchResult } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -29,10 +33,23 @@ interface Args {
    * `--only scan`: the full dump of every flagged column transformed, with and without `--scan` (printed, not stored).
    */
   only?: 'clone' | 'when' | 'scan';
+  engine: 'postgres' | 'mysql';
+  /** The MySQL/MariaDB server's admin URI (`--mysql`, BENCH_MYSQL). */
+  mysql: string;
+  /** True when --jobs was given (the MySQL bench then passes it; otherwise each command keeps its default). */
+  jobsGiven: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scales: [1], rounds: 3, jobs: availableParallelism(), pg: process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const args: Args = {
+    scales: [1],
+    rounds: 3,
+    jobs: availableParallelism(),
+    pg: process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    engine: 'postgres',
+    mysql: process.env.BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/mysql',
+    jobsGiven: false,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -46,6 +63,16 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--jobs':
         args.jobs = Number(value);
+        args.jobsGiven = true;
+        i += 1;
+        break;
+      case '--engine':
+        if (value !== 'postgres' && value !== 'mysql') throw new Error(`--engine takes postgres or mysql, not ${value}`);
+        args.engine = value;
+        i += 1;
+        break;
+      case '--mysql':
+        args.mysql = value!;
         i += 1;
         break;
       case '--pg':
@@ -58,7 +85,7 @@ function parseArgs(argv: string[]): Args {
         i += 1;
         break;
       default:
-        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone|when|scan])`);
+        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone|when|scan] [--engine mysql --mysql URI])`);
     }
   }
   if (args.scales.some((s) => !(s > 0)) || !(args.rounds >= 1) || !(args.jobs >= 1)) throw new Error('--scale, --rounds and --jobs take positive numbers');
@@ -353,7 +380,11 @@ function machine(adminUri: string): BenchResult['machine'] {
 async function main(): Promise<void> {
   if (process.argv[2] === '--report-only') {
     // Rewrites docs/performance.md and the chart from the JSON results already in bench/results/.
-    const lines = [...(await writeReport(ROOT, join(ROOT, 'bench/results'))), ...(await writeCloneReport(ROOT, join(ROOT, 'bench/results')))];
+    const lines = [
+      ...(await writeReport(ROOT, join(ROOT, 'bench/results'))),
+      ...(await writeCloneReport(ROOT, join(ROOT, 'bench/results'))),
+      ...(await writeMysqlReport(ROOT, join(ROOT, 'bench/results'))),
+    ];
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
@@ -362,6 +393,15 @@ async function main(): Promise<void> {
   execFileSync('npx', ['tsup'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const resultsDir = join(ROOT, 'bench/results');
   await mkdir(resultsDir, { recursive: true });
+  if (args.engine === 'mysql') {
+    if (args.only) throw new Error('--only is for the PostgreSQL bench');
+    for (const scale of args.scales) {
+      const result = await runMysqlBench({ scale, rounds: args.rounds, jobs: args.jobsGiven ? args.jobs : undefined, adminUri: args.mysql, root: ROOT, log });
+      await writeFile(join(resultsDir, `mysql-scale-${scale}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    }
+    process.stdout.write(`${(await writeMysqlReport(ROOT, resultsDir)).join('\n')}\n`);
+    return;
+  }
   for (const scale of args.scales) {
     const { result, clone } = await runScale(args, scale);
     if (result) await writeFile(join(resultsDir, `postgres-scale-${scale}.json`), `${JSON.stringify(result, null, 2)}\n`);
