@@ -1,6 +1,7 @@
 /**
  * Type safety as a property (#21 item 0), against the real servers: random tables (column types, NULL or
- * NOT NULL, unique or not, length CHECKs), random rows (NULL, '', unicode, boundary numbers and dates) and
+ * NOT NULL, unique or not, length CHECKs in characters and bytes, MySQL prefix unique indexes, numeric(p,s)
+ * and unsigned decimals near their bounds), random rows (NULL, '', unicode, boundary numbers and dates) and
  * a random applicable transformer on some columns. Whatever config check accepts, dump create either
  * dumps or stops at a row it names, and the restore never fails; a column left untouched comes back
  * exactly as it was. Seeded and bounded (a few tables per engine, no shrinking: each run is two databases).
@@ -26,6 +27,8 @@ interface ColumnKind {
   transformers: Array<{ name: string; options?: Record<string, unknown> }>;
   /** A CHECK on the column, `%s` for its name. */
   check?: string;
+  /** Unique on its first characters only (MySQL's `UNIQUE (c(n))`), when the column is drawn unique. */
+  uniquePrefix?: number;
 }
 
 const text = fc.oneof(
@@ -43,6 +46,7 @@ const TEXT_FAKES = [
   { name: 'dict', options: { values: { a: 'b' }, default: 'z' } },
 ];
 const INTEGER_TRANSFORMERS = [{ name: 'random' }, { name: 'number-noise', options: { ratio: 2 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: 7 } }, { name: 'null' }];
+const NUMERIC_TRANSFORMERS = [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'generalize', options: { step: 10 } }, { name: 'random' }, { name: 'random-number', options: { min: 0, max: 99.99, decimals: 2 } }];
 const DATE_TRANSFORMERS = [{ name: 'date-shift', options: { max_days: 20000 } }, { name: 'random-date', options: { from: '1900-01-01', to: '2100-01-01' } }, { name: 'constant', options: { value: '2000-01-01' } }];
 const integer = (min: number, max: number) => fc.oneof(fc.constantFrom(min, max, 0), fc.integer({ min, max })).map(String);
 const decimal = (precision: number, scale: number) => {
@@ -59,6 +63,8 @@ const POSTGRES_KINDS: ColumnKind[] = [
   { type: 'smallint', values: integer(-32768, 32767), transformers: INTEGER_TRANSFORMERS },
   { type: 'bigint', values: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), transformers: INTEGER_TRANSFORMERS },
   { type: 'numeric(6,2)', values: decimal(6, 2), transformers: [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: '9999.99' } }, { name: 'longitude' }] },
+  { type: 'numeric(4,2)', values: decimal(4, 2), transformers: NUMERIC_TRANSFORMERS },
+  { type: 'smallint', values: integer(-32768, 32767), transformers: [{ name: 'random-number', options: { min: -32768, max: 32767 } }, { name: 'generalize', options: { step: 1000 } }] },
   { type: 'date', values: day('0001-01-01', '9999-12-31').map((d) => d.toISOString().slice(0, 10)), transformers: DATE_TRANSFORMERS },
   { type: 'timestamptz', values: day('1900-01-01', '2200-01-01').map((d) => d.toISOString()), transformers: DATE_TRANSFORMERS },
   { type: 'uuid', values: fc.uuid(), transformers: [{ name: 'uuid' }, { name: 'constant', options: { value: '00000000-0000-4000-8000-000000000000' } }] },
@@ -74,6 +80,11 @@ const MYSQL_KINDS: ColumnKind[] = [
   { type: 'tinyint unsigned', values: integer(0, 255), transformers: INTEGER_TRANSFORMERS },
   { type: 'bigint unsigned', values: fc.bigInt({ min: 0n, max: 18446744073709551615n }).map(String), transformers: INTEGER_TRANSFORMERS },
   { type: 'decimal(6,2)', values: decimal(6, 2), transformers: [{ name: 'number-noise', options: { ratio: 3 } }, { name: 'keep-first-char' }, { name: 'constant', options: { value: '-9999.99' } }, { name: 'latitude' }] },
+  { type: 'decimal(4,2) unsigned', values: decimal(4, 2).map((v) => v.replace('-', '')), transformers: NUMERIC_TRANSFORMERS },
+  { type: 'smallint', values: integer(-32768, 32767), transformers: [{ name: 'random-number', options: { min: -32768, max: 32767 } }, { name: 'generalize', options: { step: 1000 } }] },
+  { type: 'varchar(30)', values: text.map((s) => [...s].slice(0, 9).join('')), transformers: TEXT_FAKES, check: 'CHECK (char_length(%s) <= 9)' },
+  { type: 'text', values: text.map((s) => [...s].slice(0, 3).join('')), transformers: TEXT_FAKES, check: 'CHECK (length(%s) < 13)' },
+  { type: 'varchar(40)', values: text.map((s) => [...s].slice(0, 20).join('')), transformers: TEXT_FAKES, uniquePrefix: 14 },
   { type: 'date', values: day('1000-01-01', '9999-12-31').map((d) => d.toISOString().slice(0, 10)), transformers: DATE_TRANSFORMERS },
   { type: 'timestamp', values: day('1970-01-02', '2038-01-18').map((d) => d.toISOString().slice(0, 19).replace('T', ' ')), transformers: DATE_TRANSFORMERS },
   { type: 'tinyint(1)', values: fc.constantFrom('0', '1'), transformers: [{ name: 'constant', options: { value: true } }, { name: 'null' }] },
@@ -108,10 +119,11 @@ const tableOf = (kinds: ColumnKind[]) =>
 /** Rows whose unique columns repeat a value (or, on MySQL's CHAR, a value up to trailing blanks) are left out. */
 function distinctRows(columns: GeneratedColumn[], rows: Array<Array<string | null>>, fold: (value: string) => string): Array<Array<string | null>> {
   const seen = columns.map(() => new Set<string>());
+  const key = (column: GeneratedColumn, value: string) => fold(column.kind.uniquePrefix ? [...value].slice(0, column.kind.uniquePrefix).join('') : value);
   return rows.filter((row) => {
-    const clash = columns.some((column, i) => column.unique && row[i] !== null && seen[i]!.has(fold(row[i]!)));
+    const clash = columns.some((column, i) => column.unique && row[i] !== null && seen[i]!.has(key(column, row[i]!)));
     if (clash) return false;
-    columns.forEach((column, i) => column.unique && row[i] !== null && seen[i]!.add(fold(row[i]!)));
+    columns.forEach((column, i) => column.unique && row[i] !== null && seen[i]!.add(key(column, row[i]!)));
     return true;
   });
 }
@@ -196,8 +208,9 @@ function yamlFor(source: string, destination: string, database: string, columns:
 async function dumpAndRestore(engine: Engine, ws: Workspace, table: { columns: GeneratedColumn[]; rows: Array<Array<string | null>> }, run: number): Promise<'restored' | 'refused' | 'stopped at a row'> {
   let { columns } = table;
   const rows = distinctRows(columns, table.rows, engine.fold);
-  const definitions = columns.map((c, i) => `"c${i}" ${c.kind.type}${c.notNull ? ' NOT NULL' : ''}${c.unique ? ' UNIQUE' : ''}${c.kind.check ? ` ${c.kind.check.replace('%s', `"c${i}"`)}` : ''}`);
-  const ddl = `CREATE TABLE t (id int PRIMARY KEY, ${definitions.join(', ')})`;
+  const definitions = columns.map((c, i) => `"c${i}" ${c.kind.type}${c.notNull ? ' NOT NULL' : ''}${c.unique && !c.kind.uniquePrefix ? ' UNIQUE' : ''}${c.kind.check ? ` ${c.kind.check.replace('%s', `"c${i}"`)}` : ''}`);
+  const prefixes = columns.flatMap((c, i) => (c.unique && c.kind.uniquePrefix ? [`UNIQUE ("c${i}"(${c.kind.uniquePrefix}))`] : []));
+  const ddl = `CREATE TABLE t (id int PRIMARY KEY, ${[...definitions, ...prefixes].join(', ')})`;
   const databases = await engine.prepare(ddl, rows, columns.length);
   try {
     let yaml = yamlFor(databases.source, databases.destination, databases.database, columns, ws.storeDir);
