@@ -31,8 +31,10 @@ interface Args {
    * `--only clone`: the local clone against its restore, nothing else (one dump made first, unmeasured).
    * `--only when`: the transformed customers with and without a `when:` on one column, nothing else (printed, not stored).
    * `--only scan`: the full dump of every flagged column transformed, with and without `--scan` (printed, not stored).
+   * `--only restore`: the restores alone, alternated: `--jobs 1` against `gunzip | psql`, `--jobs J` against
+   * `pg_restore -j J` (the dumps made once, unmeasured; printed, not stored).
    */
-  only?: 'clone' | 'when' | 'scan';
+  only?: 'clone' | 'when' | 'scan' | 'restore';
   engine: 'postgres' | 'mysql';
   /** The MySQL/MariaDB server's admin URI (`--mysql`, BENCH_MYSQL). */
   mysql: string;
@@ -80,12 +82,12 @@ function parseArgs(argv: string[]): Args {
         i += 1;
         break;
       case '--only':
-        if (value !== 'clone' && value !== 'when' && value !== 'scan') throw new Error(`--only takes clone, when or scan, not ${value}`);
+        if (value !== 'clone' && value !== 'when' && value !== 'scan' && value !== 'restore') throw new Error(`--only takes clone, when, scan or restore, not ${value}`);
         args.only = value;
         i += 1;
         break;
       default:
-        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone|when|scan] [--engine mysql --mysql URI])`);
+        throw new Error(`unknown argument ${argv[i]} (use --scale N[,M…] --rounds R --jobs J --pg URI [--only clone|when|scan|restore] [--engine mysql --mysql URI])`);
     }
   }
   if (args.scales.some((s) => !(s > 0)) || !(args.rounds >= 1) || !(args.jobs >= 1)) throw new Error('--scale, --rounds and --jobs take positive numbers');
@@ -300,6 +302,12 @@ async function runScale(args: Args, scale: number): Promise<{ result?: BenchResu
     return {};
   }
 
+  if (args.only === 'restore') {
+    await runRestoresOnly(args, scale, { sourceUri, targetUri, targetName, scratch, dumpCommands, restoreCommands, replibyte, confAll });
+    await rm(scratch, { recursive: true, force: true });
+    return {};
+  }
+
   const runs: Record<string, Measurement[]> = {};
   const record = (name: string, m: Measurement) => {
     (runs[name] ??= []).push(m);
@@ -319,11 +327,7 @@ async function runScale(args: Args, scale: number): Promise<{ result?: BenchResu
     for (const [name, command] of Object.entries(restoreCommands)) {
       await recreate(args.pg, targetName);
       record(name, await measure(command, scratch));
-      if (name.startsWith('replibyte')) {
-        const notValid = await sql<{ n: string }>(targetUri, 'SELECT count(*)::text AS n FROM pg_constraint WHERE NOT convalidated');
-        const fks = await sql<{ n: string }>(targetUri, "SELECT count(*)::text AS n FROM pg_constraint WHERE contype = 'f'");
-        if (notValid[0]!.n !== '0' || fks[0]!.n !== '5') constraintsValid = false;
-      }
+      if (name.startsWith('replibyte') && !(await everyConstraintValid(targetUri))) constraintsValid = false;
     }
   }
   await sql(args.pg, `DROP DATABASE IF EXISTS ${targetName} WITH (FORCE)`);
@@ -347,6 +351,74 @@ async function runScale(args: Args, scale: number): Promise<{ result?: BenchResu
     measuredAt: new Date().toISOString(),
   };
   return { result, clone };
+}
+
+/** After a replibyte restore: no constraint left NOT VALID, and the bench schema's five foreign keys there. */
+async function everyConstraintValid(targetUri: string): Promise<boolean> {
+  const notValid = await sql<{ n: string }>(targetUri, 'SELECT count(*)::text AS n FROM pg_constraint WHERE NOT convalidated');
+  const fks = await sql<{ n: string }>(targetUri, "SELECT count(*)::text AS n FROM pg_constraint WHERE contype = 'f'");
+  return notValid[0]!.n === '0' && fks[0]!.n === '5';
+}
+
+/**
+ * `--only restore`: the dumps made once (unmeasured), then round after round the one-transaction restore
+ * (`--jobs 1`, the default), `gunzip | psql`, `--jobs J` and `pg_restore -j J`, each into a new empty
+ * database; the ratios of the medians against #18's targets. Printed, not stored.
+ */
+async function runRestoresOnly(
+  args: Args,
+  scale: number,
+  bench: {
+    sourceUri: string;
+    targetUri: string;
+    targetName: string;
+    scratch: string;
+    dumpCommands: Record<string, { before?: () => Promise<void>; command: string }>;
+    restoreCommands: Record<string, string>;
+    replibyte: string;
+    confAll: string;
+  },
+): Promise<void> {
+  for (const name of ['replibyte dump create', 'pg_dump -Fp | gzip', `pg_dump -Fd -j ${args.jobs}`]) {
+    log(`making the dump once: ${name}`);
+    await bench.dumpCommands[name]!.before?.();
+    await measure(bench.dumpCommands[name]!.command, bench.scratch);
+  }
+  const single = 'replibyte dump restore remote --jobs 1';
+  const parallel = `replibyte dump restore remote --jobs ${args.jobs}`;
+  const pgRestore = `pg_restore -j ${args.jobs}`;
+  const commands: Record<string, string> = {
+    [single]: `${bench.replibyte} -c ${q(bench.confAll)} dump restore remote -v bench --jobs 1`,
+    'gunzip -c | psql': bench.restoreCommands['gunzip -c | psql']!,
+    [parallel]: `${bench.replibyte} -c ${q(bench.confAll)} dump restore remote -v bench --jobs ${args.jobs}`,
+    [pgRestore]: bench.restoreCommands[pgRestore]!,
+  };
+  const seconds: Record<string, number[]> = {};
+  let constraintsValid = true;
+  for (let round = 1; round <= args.rounds; round += 1) {
+    for (const [name, command] of Object.entries(commands)) {
+      await recreate(args.pg, bench.targetName);
+      const m = await measure(command, bench.scratch);
+      (seconds[name] ??= []).push(m.seconds);
+      if (name.startsWith('replibyte') && !(await everyConstraintValid(bench.targetUri))) constraintsValid = false;
+      log(`  round ${round}, ${name}: ${m.seconds.toFixed(2)} s (load average ${machine(args.pg).loadAverage})`);
+    }
+  }
+  await sql(args.pg, `DROP DATABASE IF EXISTS ${bench.targetName} WITH (FORCE)`);
+  const at = (name: string) => median(seconds[name]!);
+  const line = (run: string, base: string, target: number) => {
+    const ratio = at(run) / at(base);
+    return `  ${run} / ${base} = ${ratio.toFixed(2)}  (target ≤ ${target}: ${ratio <= target ? 'holds' : 'misses'}); medians ${at(run).toFixed(2)} s / ${at(base).toFixed(2)} s`;
+  };
+  log(
+    [
+      `scale ${scale}, ${args.rounds} round(s), load average at the end ${machine(args.pg).loadAverage}:`,
+      line(single, 'gunzip -c | psql', 0.75),
+      line(parallel, pgRestore, 0.9),
+      `  every constraint valid after each replibyte restore: ${constraintsValid}`,
+      ...Object.entries(seconds).map(([name, list]) => `  ${name}: ${list.map((s) => s.toFixed(2)).join(', ')}`),
+    ].join('\n'),
+  );
 }
 
 function machine(adminUri: string): BenchResult['machine'] {
