@@ -13,6 +13,7 @@ import type { PartReader } from '../destination.js';
 import { planPostData, relationKey } from './post-data-plan.js';
 import { restoreLargeObjects } from './large-object-restore.js';
 import { executeScript } from './script-executor.js';
+import { validateForeignKey } from './foreign-key-check.js';
 
 interface Task {
   name: string;
@@ -196,7 +197,10 @@ export async function restoreInParallel(
       run: async (client) => {
         validating.add(child);
         try {
-          await query(client, fk.validate!, 'schema (post-data)');
+          // Planned as a merge join of index-only scans where that pays (foreign-key-check.ts, decision 0036).
+          await validateForeignKey(client, fk, { inTransaction: false, add: false }).catch((error: unknown) => {
+            throw new ReplibyteError(`schema (post-data): ${(error as Error).message}: ${fk.validate!.slice(0, 160)}`);
+          });
         } finally {
           validating.delete(child);
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planPostData, relationKey } from './post-data-plan.js';
+import { foreignKeyStatement, planPostData, relationKey } from './post-data-plan.js';
 
 const POST_DATA = [
   "SET statement_timeout = 0;",
@@ -38,7 +38,23 @@ describe('planPostData', () => {
     expect(orders!.referenced).toBe(relationKey('public', 'customers'));
     expect(orders!.addNotValid).toMatch(/REFERENCES public\.customers\(id\) NOT VALID$/);
     expect(orders!.validate).toBe('ALTER TABLE public.orders VALIDATE CONSTRAINT orders_customer_id_fkey');
+    expect(orders!.constraint).toEqual({ relation: 'public.orders', name: 'orders_customer_id_fkey' });
     expect(measurements!.addNotValid).toBeUndefined();
+    expect(measurements!.constraint).toBeUndefined();
     expect(measurements!.original).toMatch(/^ALTER TABLE public\.measurements/);
+  });
+});
+
+describe('foreignKeyStatement', () => {
+  it('names the constraint and its table as the validation needs them, quotes taken off the name only', () => {
+    const table = '"Odd Schema"."Mixed ""Case"" Table"';
+    const fk = foreignKeyStatement(`ALTER TABLE ONLY ${table}\n    ADD CONSTRAINT "Fk ""1""" FOREIGN KEY ("Id") REFERENCES public.customers(id)`, new Set([relationKey('Odd Schema', 'Mixed "Case" Table')]));
+    expect(fk?.constraint).toEqual({ relation: table, name: 'Fk "1"' });
+    expect(fk?.validate).toBe(`ALTER TABLE ${table} VALIDATE CONSTRAINT "Fk ""1"""`);
+  });
+
+  it('leaves every other statement alone', () => {
+    expect(foreignKeyStatement('ALTER TABLE ONLY public.customers ADD CONSTRAINT customers_pkey PRIMARY KEY (id)', new Set())).toBeUndefined();
+    expect(foreignKeyStatement('CREATE INDEX orders_customer ON public.orders USING btree (customer_id)', new Set())).toBeUndefined();
   });
 });

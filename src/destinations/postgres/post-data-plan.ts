@@ -25,6 +25,8 @@ export interface ForeignKeyStatement {
   addNotValid?: string;
   /** `ALTER TABLE t VALIDATE CONSTRAINT c`: the scan, which blocks neither reads nor other validations. */
   validate?: string;
+  /** With `validate`: the referencing table as dumped (quoted, schema-qualified) and the constraint's name, unquoted. */
+  constraint?: { relation: string; name: string };
   /** The statement as dumped, for messages. */
   original: string;
 }
@@ -73,25 +75,13 @@ export function planPostData(statements: string[], loadedTables: Set<string>): P
       continue;
     }
     leading = false;
-    const index = CREATE_INDEX.exec(sql);
-    const constraint = index ? undefined : ADD_CONSTRAINT.exec(sql);
-    if (constraint && /^FOREIGN/i.test(constraint[5]!)) {
-      const table = relationKey(unquoteIdentifier(constraint[2]!), unquoteIdentifier(constraint[3]!));
-      const referenced = REFERENCES.exec(sql);
-      const referencedKey = referenced ? relationKey(unquoteIdentifier(referenced[1]!), unquoteIdentifier(referenced[2]!)) : undefined;
-      // NOT VALID cannot be used on a partitioned table before PostgreSQL 18: those are added as dumped.
-      const splittable = loadedTables.has(table) && !/\bNOT\s+VALID\s*$/i.test(sql);
-      plan.foreignKeys.push({
-        table,
-        ...(referencedKey && { referenced: referencedKey }),
-        ...(splittable && {
-          addNotValid: `${sql} NOT VALID`,
-          validate: `ALTER TABLE ${constraint[2]}.${constraint[3]} VALIDATE CONSTRAINT ${constraint[4]}`,
-        }),
-        original: sql,
-      });
+    const foreignKey = foreignKeyStatement(sql, loadedTables);
+    if (foreignKey) {
+      plan.foreignKeys.push(foreignKey);
       continue;
     }
+    const index = CREATE_INDEX.exec(sql);
+    const constraint = index ? undefined : ADD_CONSTRAINT.exec(sql);
     const target = index ? [index[2]!, index[3]!] : constraint ? [constraint[2]!, constraint[3]!] : undefined;
     const key = target && relationKey(unquoteIdentifier(target[0]!), unquoteIdentifier(target[1]!));
     if (key && loadedTables.has(key)) {
@@ -103,4 +93,31 @@ export function planPostData(statements: string[], loadedTables: Set<string>): P
     }
   }
   return plan;
+}
+
+/**
+ * `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …` (comments and the final `;` taken off by bareStatement),
+ * split into its NOT VALID addition and its validation when the referencing table is one of
+ * `loadedTables`; undefined for any other statement.
+ */
+export function foreignKeyStatement(sql: string, loadedTables: Set<string>): ForeignKeyStatement | undefined {
+  if (CREATE_INDEX.test(sql)) return undefined;
+  const constraint = ADD_CONSTRAINT.exec(sql);
+  if (!constraint || !/^FOREIGN/i.test(constraint[5]!)) return undefined;
+  const table = relationKey(unquoteIdentifier(constraint[2]!), unquoteIdentifier(constraint[3]!));
+  const referenced = REFERENCES.exec(sql);
+  const referencedKey = referenced ? relationKey(unquoteIdentifier(referenced[1]!), unquoteIdentifier(referenced[2]!)) : undefined;
+  // NOT VALID cannot be used on a partitioned table before PostgreSQL 18: those are added as dumped.
+  const splittable = loadedTables.has(table) && !/\bNOT\s+VALID\s*$/i.test(sql);
+  const relation = `${constraint[2]}.${constraint[3]}`;
+  return {
+    table,
+    ...(referencedKey && { referenced: referencedKey }),
+    ...(splittable && {
+      addNotValid: `${sql} NOT VALID`,
+      validate: `ALTER TABLE ${relation} VALIDATE CONSTRAINT ${constraint[4]}`,
+      constraint: { relation, name: unquoteIdentifier(constraint[4]!) },
+    }),
+    original: sql,
+  };
 }

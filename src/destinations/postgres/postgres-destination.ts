@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { tablesWithData, type Manifest } from '../../dump/manifest.js';
+import { tablesWithData, type Manifest, type ManifestPart } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { qualifiedName, quoteIdentifier } from '../../engines/postgres/catalog.js';
@@ -8,7 +8,9 @@ import { NO_HOOKS, type PartReader, type RestoreHooks, type RestoreSummary, type
 import { dumpTablesWithRows, scriptSourceRefusal, scriptSourceSuspect } from '../script-source-guard.js';
 import { emptyForFreeze, loadTable, restoreInParallel, type ParallelProgress } from './parallel-restore.js';
 import { restoreLargeObjects } from './large-object-restore.js';
-import { executeScript } from './script-executor.js';
+import { executeScript, type ScriptOptions } from './script-executor.js';
+import { bareStatement, foreignKeyStatement, relationKey } from './post-data-plan.js';
+import { validateForeignKey } from './foreign-key-check.js';
 import { runPostgresHooks } from './restore-hooks.js';
 import { prepareDataOnly } from './data-only.js';
 
@@ -80,10 +82,11 @@ export class PostgresDestination implements RestoreTarget {
       // into tables that were there before: as they are.
       const frozen = new Map<string, boolean>();
       const parts = dataOnly ? [...dataOnly.parts, ...manifest.parts.filter((part) => part.kind !== 'table-data')] : manifest.parts;
+      const postData = dataOnly ? {} : { takeOver: checkForeignKeysByMergeWherePaying(dataParts) };
       for (const part of parts) {
         try {
           throwIfInterrupted(signal);
-          if (part.kind === 'sql') await executeScript(client, readPart(part), part.label);
+          if (part.kind === 'sql') await executeScript(client, readPart(part), part.label, part.section === 'post-data' ? postData : {});
           else if (part.kind === 'large-objects') await restoreLargeObjects(client, part, readPart(part), { wipe: this.options.wipe || Boolean(dataOnly), reporter });
           else {
             const target = qualifiedName(part.schema!, part.table!);
@@ -281,6 +284,20 @@ async function refuseScriptSource(client: pg.Client, manifest: Manifest, where: 
     if ((rowCount ?? 0) > 0) filled.push(table);
   }
   if (filled.length > 0) throw scriptSourceRefusal(manifest, where, filled);
+}
+
+/**
+ * The one-transaction restore runs post-data in the dump's order; each foreign key on a table it loaded
+ * is added NOT VALID and validated at once, so that its check can be planned as a merge join of two
+ * index-only scans where that pays (foreign-key-check.ts, decision 0036). Same transaction, same result.
+ */
+function checkForeignKeysByMergeWherePaying(dataParts: ManifestPart[]): ScriptOptions['takeOver'] {
+  const loaded = new Set(dataParts.map((part) => relationKey(part.schema!, part.table!)));
+  return (sql) => {
+    const fk = foreignKeyStatement(bareStatement(sql), loaded);
+    if (!fk?.addNotValid) return undefined;
+    return (client) => validateForeignKey(client, fk, { inTransaction: true, add: true });
+  };
 }
 
 /** Stops a restore at its next step once it was interrupted (a statement already running is cancelled). */

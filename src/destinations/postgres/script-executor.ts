@@ -12,7 +12,15 @@ const IGNORED_META = /^\\(restrict|unrestrict)\b/;
  * (simple query protocol), COPY blocks stream through COPY FROM STDIN, and psql's `\restrict` lines
  * are dropped. Any other psql meta-command is refused: it would mean the script needs psql.
  */
-export async function executeScript(client: pg.ClientBase, script: AsyncIterable<Buffer>, where: string): Promise<void> {
+export interface ScriptOptions {
+  /**
+   * Given each statement (comments and the final `;` kept), a way to run it other than in a batch, or
+   * undefined. The statements before it have run when it is called.
+   */
+  takeOver?: (sql: string) => ((client: pg.ClientBase) => Promise<void>) | undefined;
+}
+
+export async function executeScript(client: pg.ClientBase, script: AsyncIterable<Buffer>, where: string, options: ScriptOptions = {}): Promise<void> {
   let batch: string[] = [];
   let batchBytes = 0;
   let statementNumber = 0;
@@ -32,12 +40,24 @@ export async function executeScript(client: pg.ClientBase, script: AsyncIterable
   let copyDone: Promise<unknown> | undefined;
   for await (const event of readScript(script)) {
     switch (event.kind) {
-      case 'statement':
+      case 'statement': {
+        const own = options.takeOver?.(event.sql);
+        if (own) {
+          await flush();
+          statementNumber += 1;
+          try {
+            await own(client);
+          } catch (error) {
+            throw describeSqlError(error, [event.sql.replace(/;\s*$/, '')], statementNumber, where);
+          }
+          break;
+        }
         statementNumber += 1;
         batch.push(event.sql.replace(/;\s*$/, ''));
         batchBytes += event.sql.length;
         if (batchBytes >= BATCH_BYTES) await flush();
         break;
+      }
       case 'meta':
         if (!IGNORED_META.test(event.line)) {
           throw new ReplibyteError(`${where}: the psql meta-command ${event.line.split(/\s/)[0]} cannot be run without psql`);
