@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
@@ -73,6 +73,44 @@ describe('zstd decompression stream', () => {
     const restored = await compressWith(new ZstdDecompress(), cut(compressed, size));
     expect(restored.equals(input)).toBe(true);
   });
+
+  it('waits for its reader: a small input that decompresses to 64 MB is not pushed out at once', async () => {
+    const input = Buffer.alloc(64 << 20, 'abcdefghijklmnopqrstuvwxyz012345');
+    const compressed = await compressWith(new ZstdCompress(1), [input]);
+    expect(compressed.length).toBeLessThan(64 * 1024);
+    const stream = new ZstdDecompress();
+    stream.write(compressed);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Before, all 64 MB sat in the readable buffer here; now a piece or two until something reads.
+    expect(stream.readableLength).toBeLessThanOrEqual(512 * 1024);
+    stream.end();
+    let bytes = 0;
+    for await (const piece of stream) {
+      expect((piece as Buffer).equals(input.subarray(bytes, bytes + (piece as Buffer).length))).toBe(true);
+      bytes += (piece as Buffer).length;
+    }
+    expect(bytes).toBe(input.length);
+  });
+
+  it('never stalls behind a reader that keeps coming back (1 MB compressed pieces, piped into a slow writer)', async () => {
+    const input = Buffer.concat(sampleInput(24_000_000));
+    const compressed = await compressWith(new ZstdCompress(1), [input]);
+    let bytes = 0;
+    let writes = 0;
+    const slow = new Writable({
+      highWaterMark: 64 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        expect(chunk.equals(input.subarray(bytes, bytes + chunk.length))).toBe(true);
+        bytes += chunk.length;
+        writes += 1;
+        if (writes % 7 === 0) setTimeout(done, 1);
+        else done();
+      },
+    });
+    // An input that ended without output while a piece waited left its callback to a read that never came.
+    await pipeline(Readable.from(cut(compressed, 1 << 20)), new ZstdDecompress(), new PassThrough({ highWaterMark: 1 << 20 }), slow);
+    expect(bytes).toBe(input.length);
+  }, 60_000);
 
   it('reads two frames one after the other (chunks written by two streams)', async () => {
     const [first, second] = [Buffer.concat(sampleInput(500_000)), Buffer.concat(sampleInput(300_000))];

@@ -77,6 +77,10 @@ export class ZstdCompress extends Transform {
  * allocates a fresh 128 KiB buffer for every step and hands on views of it; here zstd writes straight
  * into the 256 KiB piece that is handed on once full, so a restore allocates about the bytes it restores,
  * copies nothing, and collects less garbage on the main thread (which competes with the server for CPU).
+ *
+ * It also waits for its reader: a few KB of a chunk that compresses well (a 64 MB chunk of repeated
+ * text is 8 KB) would otherwise be decompressed whole in one step, all of it pushed past the stream's
+ * high-water mark. Once a push is refused, the rest of the input waits until the reader asks for more.
  */
 export class ZstdDecompress extends Transform {
   private readonly context: InstanceType<Binding['DCtx']>;
@@ -84,6 +88,8 @@ export class ZstdDecompress extends Transform {
   private filled = 0;
   /** Whether the input stopped inside a frame (zstd still expects bytes). */
   private inFrame = false;
+  /** The rest of an input, waiting for the reader to take what was pushed. */
+  private paused: (() => void) | undefined;
 
   constructor() {
     super({ highWaterMark: DECOMPRESSED_PIECE });
@@ -91,22 +97,41 @@ export class ZstdDecompress extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.decompress(chunk, callback);
+  }
+
+  override _read(size: number): void {
+    const paused = this.paused;
+    this.paused = undefined;
+    paused?.();
+    // Unless that input paused again, let the stream hand over the next one: an input that ended
+    // without a push left its callback waiting for this read, and no other read would come.
+    if (!this.paused) super._read(size);
+  }
+
+  private decompress(input: Buffer, callback: TransformCallback): void {
     try {
-      let rest = chunk;
+      let rest = input;
       for (;;) {
         const room = this.piece.length - this.filled;
         const [remaining, produced, consumed] = this.context.decompressStream(this.piece.subarray(this.filled), rest);
         this.filled += produced;
+        rest = rest.subarray(consumed);
+        let accepted = true;
         if (this.filled === this.piece.length) {
-          this.push(this.piece);
+          accepted = this.push(this.piece);
           this.piece = Buffer.allocUnsafeSlow(DECOMPRESSED_PIECE);
           this.filled = 0;
         }
-        rest = rest.subarray(consumed);
         // Done with this input once it is consumed and zstd did not fill the room it had (nothing left inside).
         if (rest.length === 0 && (produced < room || remaining === 0)) {
           this.inFrame = remaining !== 0;
           break;
+        }
+        if (!accepted) {
+          const left = rest;
+          this.paused = () => this.decompress(left, callback);
+          return;
         }
       }
       callback();
