@@ -4,6 +4,7 @@ import { ByteBuilder } from './byte-builder.js';
 /** mysqldump's default net_buffer_length is 1 MB: statements stay far below any max_allowed_packet. */
 export const DEFAULT_STATEMENT_BYTES = 1 << 20;
 const FLUSH_BYTES = 1 << 18;
+const NONE: readonly Buffer[] = Object.freeze([]);
 
 /**
  * Groups row tuples `(…)` into multi-row INSERT statements of bounded size, laid out one row per line:
@@ -16,7 +17,8 @@ const FLUSH_BYTES = 1 << 18;
  * than the bound gets a statement of its own.
  */
 export class InsertBatcher {
-  private readonly out = new ByteBuilder(FLUSH_BYTES * 2);
+  /** In pieces mode: a wide value goes on as a view of the row it was read in (ByteBuilder). */
+  private readonly out = new ByteBuilder(FLUSH_BYTES * 2, { pieces: true });
   private readonly header: Buffer;
   private statementBytes = 0;
   /** Where the open statement starts, counted from the first byte of the part (flushed bytes included). */
@@ -37,8 +39,8 @@ export class InsertBatcher {
     this.header = Buffer.from(`${verb} ${quoteMysqlIdentifier(table)}${list} VALUES `, 'utf8');
   }
 
-  /** Adds one row; returns a piece of the part to pass on when enough bytes have gathered. */
-  add(tuple: Buffer): Buffer | undefined {
+  /** Adds one row; returns the pieces of the part to pass on once enough bytes have gathered (often none). */
+  add(tuple: Buffer): readonly Buffer[] {
     this.beginRow(tuple.length).bytes(tuple);
     return this.endRow();
   }
@@ -53,20 +55,20 @@ export class InsertBatcher {
       this.out.byte(0x2c);
       this.out.byte(0x0a);
     } else {
-      this.statementStart = this.flushed + this.out.length;
+      this.statementStart = this.flushed + this.out.size;
       this.out.bytes(this.header);
       this.open = true;
     }
     return this.out;
   }
 
-  /** Ends the row beginRow() started; returns a piece of the part to pass on when enough bytes have gathered. */
-  endRow(): Buffer | undefined {
-    this.statementBytes = this.flushed + this.out.length - this.statementStart;
+  /** Ends the row beginRow() started; returns the pieces of the part to pass on once enough bytes have gathered (often none). */
+  endRow(): readonly Buffer[] {
+    this.statementBytes = this.flushed + this.out.size - this.statementStart;
     this.rows += 1;
-    if (this.out.length < FLUSH_BYTES) return undefined;
-    this.flushed += this.out.length;
-    return this.out.take();
+    if (this.out.size < FLUSH_BYTES) return NONE;
+    this.flushed += this.out.size;
+    return this.out.takePieces();
   }
 
   private closeStatement(): void {
@@ -77,10 +79,9 @@ export class InsertBatcher {
   }
 
   /** The rest of the part, its last statement closed. */
-  finish(): Buffer | undefined {
+  finish(): readonly Buffer[] {
     if (this.open) this.closeStatement();
-    if (this.out.length === 0) return undefined;
-    this.flushed += this.out.length;
-    return this.out.take();
+    this.flushed += this.out.size;
+    return this.out.takePieces();
   }
 }

@@ -16,10 +16,9 @@ describe('liveInsertStatements', () => {
     const batcher = new InsertBatcher('t', ['a', 'b'], 60);
     const pieces: Buffer[] = [];
     for (const row of ["(1,'x;y')", "(2,'semi;\\ncolon;\\n')", '(3,NULL)', "(4,'(;)')", '(5,0x3b0a)']) {
-      const piece = batcher.add(Buffer.from(row, 'latin1'));
-      if (piece) pieces.push(piece);
+      pieces.push(...batcher.add(Buffer.from(row, 'latin1')));
     }
-    pieces.push(batcher.finish()!);
+    pieces.push(...batcher.finish());
     const part = Buffer.concat(pieces);
     const expected = [
       { text: "INSERT INTO `t` (`a`,`b`) VALUES (1,'x;y')", line: 1 },

@@ -45,8 +45,12 @@ export class RowPacketEncoder {
     };
   }
 
-  /** Adds the row held in `buffer[start, end)` to `batcher`; returns a piece of the part when one is ready. */
-  encode(buffer: Buffer, start: number, end: number, batcher: InsertBatcher): Buffer | undefined {
+  /**
+   * Adds the row held in `buffer[start, end)` to `batcher`; returns the pieces of the part that are
+   * ready (often none). A value of 64 KB or more is kept as a view of `buffer` until its piece is
+   * written (ByteBuilder's pieces mode): streamRowPackets hands such a row in a buffer of its own.
+   */
+  encode(buffer: Buffer, start: number, end: number, batcher: InsertBatcher): readonly Buffer[] {
     this.buffer = buffer;
     const count = this.columns.length;
     let at = start;

@@ -30,7 +30,7 @@ export function writeLiteral(out: ByteBuilder, kind: LiteralKind, value: Buffer 
   else if (kind === 'number') out.bytes(value);
   else if (kind === 'hex') {
     if (value.length === 0) out.ascii("''");
-    else out.ascii(`0x${value.toString('hex')}`);
+    else out.hex(value, 0, value.length);
   } else writeQuoted(out, value);
 }
 

@@ -70,10 +70,10 @@ export async function* queryRows(connection: mysql.Connection, options: mysql.Qu
 
 /** What receives the rows of streamRowPackets, as they come off the socket. */
 export interface RowPacketSink {
-  /** One row, its values as the text protocol sends them in `buffer[start, end)`; returns a piece of output when one is ready. */
-  row(buffer: Buffer, start: number, end: number): Buffer | undefined;
+  /** One row, its values as the text protocol sends them in `buffer[start, end)`; returns the pieces of output that are ready. */
+  row(buffer: Buffer, start: number, end: number): readonly Buffer[];
   /** After the last row: the rest of the output. */
-  finish(): Buffer | undefined;
+  finish(): readonly Buffer[];
 }
 
 /** Output waiting for the consumer before the connection is paused (and resumed once it is taken). */
@@ -84,8 +84,11 @@ const OUTPUT_HIGH_WATER = 8 << 20;
  * socket handler, and what the sink makes of them as an async iterable of pieces, with backpressure
  * (the connection paused while more than OUTPUT_HIGH_WATER bytes wait). mysql2 would otherwise make a
  * Buffer per value and an array per row (a third of a dump's CPU, with the garbage): its row parser is
- * replaced, for this query only, by one that calls the sink. The sink must not keep `buffer`: it is the
- * socket's and is reused.
+ * replaced, for this query only, by one that calls the sink. The sink must not keep `buffer`, except a
+ * view of a value of VIEW_BYTES (64 KB) or more until the piece holding it is written: a row that long
+ * spans several reads of the socket (64 KB each at most), and mysql2 joins such a packet into a buffer
+ * of its own that it never reuses (row-stream.test.ts pins this for the installed mysql2). A wide value
+ * is then held once, not copied into the output and held twice.
  */
 export async function* streamRowPackets(connection: mysql.Connection, sql: string, columns: number, sink: RowPacketSink): AsyncGenerator<Buffer> {
   const pieces: Buffer[] = [];
@@ -103,10 +106,12 @@ export async function* streamRowPackets(connection: mysql.Connection, sql: strin
     done = true;
     notify();
   };
-  const push = (piece: Buffer | undefined) => {
-    if (!piece) return;
-    pieces.push(piece);
-    waiting += piece.length;
+  const push = (output: readonly Buffer[]) => {
+    if (output.length === 0) return;
+    for (const piece of output) {
+      pieces.push(piece);
+      waiting += piece.length;
+    }
     if (waiting >= OUTPUT_HIGH_WATER && !paused) {
       paused = true;
       connection.pause();

@@ -220,8 +220,7 @@ export class MysqlScriptSource implements DumpSource {
       if (!header || header.table !== first.table || (header.columns !== undefined) !== plan.listed || (header.columns ?? plan.columns).join('\0') !== plan.columns.join('\0')) break;
       const statement = this.take();
       if (header.verb !== verb) {
-        const rest = batcher.finish();
-        if (rest) yield rest;
+        yield* batcher.finish();
         batcher = new InsertBatcher(first.table, list, undefined, `${header.verb} INTO`);
         verb = header.verb;
       }
@@ -229,16 +228,14 @@ export class MysqlScriptSource implements DumpSource {
         for (const tuple of rowTuples(statement.text, header.valuesOffset)) {
           rowNumber += 1;
           if (tuple.expression) this.checkExpression(tuple, first.table, statement.line, rowNumber);
-          const piece = batcher.add(plan.transforms.length > 0 ? this.transformRow(tuple, plan, first.table, rowNumber) : tuple.bytes);
-          if (piece) yield piece;
+          yield* batcher.add(plan.transforms.length > 0 ? this.transformRow(tuple, plan, first.table, rowNumber) : tuple.bytes);
         }
       } catch (error) {
         if (error instanceof ReplibyteError) throw error;
         throw new ReplibyteError(`${WHERE}, line ${statement.line}: INSERT INTO ${first.table}: ${(error as Error).message}`);
       }
     }
-    const rest = batcher.finish();
-    if (rest) yield rest;
+    yield* batcher.finish();
   }
 
   /** A row value that is an expression (mysqldump writes literals only) must not reach outside the destination: `(SELECT … FROM other.t)`, `other.f()`. */
