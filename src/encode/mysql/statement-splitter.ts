@@ -18,6 +18,33 @@ export interface ScriptStatement {
   line: number;
 }
 
+/**
+ * A statement from the pieces it was read in. Its text leaves out the whitespace lines before it (the
+ * end of the line the previous statement ended on), so that a statement within one line, a wide row's
+ * INSERT, is a view of that line rather than a copy; its `raw` bytes, every byte, are joined only if
+ * asked for (most readers never do).
+ */
+function statementEvent(pieces: Buffer[], delimiter: Buffer, line: number): ScriptStatement {
+  let first = 0;
+  while (first < pieces.length - 1 && isWhitespace(pieces[first]!)) first += 1;
+  const text = pieces.length - first === 1 ? pieces[first]! : Buffer.concat(pieces.slice(first));
+  let raw: Buffer | undefined;
+  return {
+    kind: 'statement',
+    text,
+    get raw() {
+      raw ??= Buffer.concat([...pieces.slice(0, first), text, delimiter]);
+      return raw;
+    },
+    line,
+  };
+}
+
+function isWhitespace(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  return true;
+}
+
 type State = 'normal' | 'single' | 'double' | 'backtick' | 'block-comment';
 
 const NEWLINE = 0x0a;
@@ -81,13 +108,12 @@ class Splitter {
             }
             const textEnd = i;
             i += this.delimiter.length;
-            const text = Buffer.concat([...this.pieces, line.subarray(from, textEnd)]);
-            const raw = Buffer.concat([text, this.delimiter]);
+            const pieces = [...this.pieces, line.subarray(from, textEnd)];
             this.pieces = [];
             from = i;
             const statementLine = this.startLine;
             this.blank = true;
-            yield { kind: 'statement', text, raw, line: statementLine };
+            yield statementEvent(pieces, this.delimiter, statementLine);
             break;
           }
           if (byte === 0x27 || byte === 0x22 || byte === 0x60) {
