@@ -1,5 +1,5 @@
 import { BSON, type Db, type Document } from 'mongodb';
-import { MAX_DOCUMENT_BYTES, splitBsonDocuments } from '../../encode/bson-documents.js';
+import { BsonDocumentSplitter, MAX_DOCUMENT_BYTES } from '../../encode/bson-documents.js';
 import type { Manifest, ManifestPart } from '../../dump/manifest.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
@@ -94,15 +94,23 @@ export class MongoDestination implements RestoreTarget {
       batch = [];
       bytes = 0;
     };
-    for await (const raw of splitBsonDocuments(readPart(part), part.label)) {
+    // A document's bytes are decoded in `take`, and let go of before a batch is inserted: nothing holds
+    // a 15 MB document's bytes while its decoded form is sent (a generator's frame would).
+    const take = (raw: Buffer): boolean => {
       const document = BSON.deserialize(raw, EXACT_BSON);
       if (raw.length > MAX_DOCUMENT_BYTES) {
         throw new ReplibyteError(`document ${describeId(document._id)} is ${raw.length} bytes, over MongoDB's 16 MiB document limit`);
       }
       batch.push(document);
       bytes += raw.length;
-      if (batch.length >= limit || bytes >= BATCH_BYTES) await flush();
+      return batch.length >= limit || bytes >= BATCH_BYTES;
+    };
+    const splitter = new BsonDocumentSplitter(part.label);
+    for await (const piece of readPart(part)) {
+      const documents = splitter.push(piece);
+      while (documents.length > 0) if (take(documents.shift()!)) await flush();
     }
+    splitter.end();
     await flush();
     if (part.rows !== undefined && count !== part.rows) {
       throw new ReplibyteError(`${part.label}: loaded ${count} documents, the manifest says ${part.rows}`);

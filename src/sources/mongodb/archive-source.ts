@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
-import { MAX_DOCUMENT_BYTES, splitBsonDocuments } from '../../encode/bson-documents.js';
+import { DocumentPieces, MAX_DOCUMENT_BYTES, splitBsonDocuments } from '../../encode/bson-documents.js';
 import { Crc64, readMongoArchive } from '../../encode/mongo-archive.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import { selectTables } from '../../selection/table-selection.js';
@@ -92,7 +92,7 @@ export class MongoArchiveSource implements DumpSource {
       const transform = transforms.forCollection(database, collection.name);
       const label = `${database}.${collection.name}`;
       const pieces = spool ? (createReadStream(spool.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) : (async function* () {})();
-      const data = transform ? transformed(pieces, (raw) => transform.apply(raw), label) : pieces;
+      const data = transform ? transformed(pieces, (raw) => transform.applyPieces(raw), label) : pieces;
       try {
         const part = await sink.writePart(
           { kind: 'table-data', section: 'data', label, schema: database, table: collection.name, encoding: 'bson-documents' },
@@ -117,18 +117,8 @@ export class MongoArchiveSource implements DumpSource {
   }
 }
 
-async function* transformed(pieces: AsyncIterable<Buffer>, apply: (raw: Buffer) => Buffer, label: string): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let bytes = 0;
-  for await (const raw of splitBsonDocuments(pieces, label)) {
-    const output = apply(raw);
-    pending.push(output);
-    bytes += output.length;
-    if (bytes >= 1 << 20) {
-      yield Buffer.concat(pending);
-      pending = [];
-      bytes = 0;
-    }
-  }
-  if (pending.length > 0) yield Buffer.concat(pending);
+async function* transformed(pieces: AsyncIterable<Buffer>, apply: (raw: Buffer) => Buffer[], label: string): AsyncGenerator<Buffer> {
+  const gathered = new DocumentPieces();
+  for await (const raw of splitBsonDocuments(pieces, label)) yield* gathered.add(apply(raw));
+  yield* gathered.finish();
 }

@@ -1,6 +1,6 @@
 import { BSON, type ClientSession, type Db, type Document, type MongoClient } from 'mongodb';
 import type { ManifestMetadata } from '../../dump/dump-writer.js';
-import { MAX_DOCUMENT_BYTES } from '../../encode/bson-documents.js';
+import { DocumentPieces, MAX_DOCUMENT_BYTES } from '../../encode/bson-documents.js';
 import { ReplibyteError, withContext } from '../../errors.js';
 import type { Reporter } from '../../reporting/reporter.js';
 import { reportPartWritten } from '../../reporting/reporter.js';
@@ -12,9 +12,6 @@ import { connectMongo } from '../../engines/mongodb/connection.js';
 import { describeId, EXACT_BSON, type DocumentTransform } from '../../engines/mongodb/document-transform.js';
 import { subsetFilter } from './subset.js';
 import { planDocumentTransforms } from './transform-plan.js';
-
-/** Documents are handed to the dump writer in pieces of about this size. */
-const PIECE_BYTES = 1024 * 1024;
 
 /**
  * A live MongoDB database, read through the official driver only. Every collection (and view) with its
@@ -95,33 +92,19 @@ export class MongoSource implements DumpSource {
 
   private async *documents(collection: CollectionInfo, filter: Document, transform: DocumentTransform | undefined): AsyncGenerator<Buffer> {
     const cursor = this.db.collection(collection.name).find(filter, { raw: true, session: this.session, batchSize: 1000 });
-    let pending: Buffer[] = [];
-    let bytes = 0;
+    const gathered = new DocumentPieces();
     try {
       for await (const found of cursor) {
-        let raw = found as unknown as Buffer;
+        const raw = found as unknown as Buffer;
         if (raw.length > MAX_DOCUMENT_BYTES) {
           const id = BSON.deserialize(raw, EXACT_BSON)._id as unknown;
           throw new ReplibyteError(`document ${describeId(id)} is ${raw.length} bytes, over MongoDB's 16 MiB document limit: it could not be restored`);
         }
-        if (transform) raw = transform.apply(raw);
-        if (raw.length >= PIECE_BYTES) {
-          // A large document goes on as it is: copying it into a piece would hold it twice.
-          if (pending.length > 0) yield Buffer.concat(pending);
-          pending = [];
-          bytes = 0;
-          yield raw;
-          continue;
-        }
-        pending.push(raw);
-        bytes += raw.length;
-        if (bytes >= PIECE_BYTES) {
-          yield Buffer.concat(pending);
-          pending = [];
-          bytes = 0;
-        }
+        // A transform rewrites the fields its paths start with; the rest of the document (a wide
+        // text) goes on as a view of the bytes the driver read, copied neither here nor into a piece.
+        yield* gathered.add(transform ? transform.applyPieces(raw) : [raw]);
       }
-      if (pending.length > 0) yield Buffer.concat(pending);
+      yield* gathered.finish();
     } finally {
       await cursor.close().catch(() => undefined);
     }

@@ -23,7 +23,7 @@ interface StoredCollection {
 
 interface OpenCursor {
   ns: string;
-  documents: Iterator<Buffer>;
+  documents: Peekable;
 }
 
 export interface MongoTestServerOptions {
@@ -316,7 +316,8 @@ export class MongoTestServer {
     return cursorReply(cursor.ns, done ? 0n : id, 'nextBatch', batch);
   }
 
-  private cursorOf(ns: string, documents: Iterator<Buffer>, body: Spec, atClusterTime?: { t: number; i: number }): Buffer {
+  private cursorOf(ns: string, source: Iterator<Buffer>, body: Spec, atClusterTime?: { t: number; i: number }): Buffer {
+    const documents = new Peekable(source);
     const requested = (body.cursor as Spec | undefined)?.batchSize ?? body.batchSize;
     const { batch, done } = takeBatch(documents, requested === undefined ? 101 : Number(requested) || 101);
     let id = 0n;
@@ -328,18 +329,40 @@ export class MongoTestServer {
   }
 }
 
-function takeBatch(documents: Iterator<Buffer>, size: number): { batch: Buffer[]; done: boolean } {
+/**
+ * Up to `size` documents, as a real server batches them: a document goes into the batch only if the
+ * batch stays within 16 MiB, except the first, which always goes (so a 15 MiB document travels alone).
+ */
+function takeBatch(documents: Peekable, size: number): { batch: Buffer[]; done: boolean } {
   const batch: Buffer[] = [];
   let bytes = 0;
-  while (batch.length < size && bytes < MAX_BATCH_BYTES) {
-    const next = documents.next();
-    if (next.done) return { batch, done: true };
-    batch.push(next.value);
-    bytes += next.value.length;
+  while (batch.length < size) {
+    const next = documents.peek();
+    if (next === undefined) return { batch, done: true };
+    if (batch.length > 0 && bytes + next.length > MAX_BATCH_BYTES) break;
+    documents.take();
+    batch.push(next);
+    bytes += next.length;
   }
-  // A real server closes an exhausted cursor in the same reply; peeking would cost a document, so the
-  // cursor stays open until a getMore finds it empty.
+  // A real server closes an exhausted cursor in the same reply; peeking further would make a document
+  // early, so the cursor stays open until a getMore finds it empty.
   return { batch, done: false };
+}
+
+/** An iterator of documents that can look at the next one without taking it. */
+class Peekable {
+  private next: IteratorResult<Buffer> | undefined;
+
+  constructor(private readonly documents: Iterator<Buffer>) {}
+
+  peek(): Buffer | undefined {
+    this.next ??= this.documents.next();
+    return this.next.done ? undefined : this.next.value;
+  }
+
+  take(): void {
+    this.next = undefined;
+  }
 }
 
 /** Decoding options that keep every BSON type as its own class (Int32, Double, Long, BSONRegExp…). */
